@@ -1,0 +1,17 @@
+//! # smpp-core: a sans-IO SMPP v3.4 protocol core
+//!
+//! This crate holds all of the protocol: the codec for every SMPP v3.4 PDU and TLV, the
+//! session state machine, and the message helpers (GSM 03.38 / UCS2 text, long messages,
+//! delivery receipts). It performs no I/O, reads no clock and spawns nothing: runtime adapters
+//! feed it bytes and time and carry out what it asks.
+#![cfg_attr(not(test), no_std)]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+#[cfg(feature = "alloc")]
+extern crate alloc;
+
+pub mod message;
+pub mod time;
+
+pub use time::{Duration, Instant};

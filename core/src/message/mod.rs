@@ -1,0 +1,1 @@
+//! Message helpers: text encodings, long-message split and reassembly, delivery receipts.
