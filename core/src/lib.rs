@@ -4,6 +4,11 @@
 //! session state machine, and the message helpers (GSM 03.38 / UCS2 text, long messages,
 //! delivery receipts). It performs no I/O, reads no clock and spawns nothing: runtime adapters
 //! feed it bytes and time and carry out what it asks.
+//!
+//! - [`codec`]: framing ([`codec::frame`]), typed errors, owned [`codec::Frame`]s.
+//! - [`pdu`]: the header, every body, TLVs, zero-copy parse and exact encode.
+//! - [`message`]: text encodings, long-message split and reassembly, delivery receipts.
+//! - [`time`]: the core's own [`Instant`] and [`Duration`]; time is an input.
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -11,7 +16,13 @@
 #[cfg(feature = "alloc")]
 extern crate alloc;
 
+pub mod codec;
 pub mod message;
+pub mod pdu;
 pub mod time;
 
+#[cfg(feature = "alloc")]
+pub use codec::Frame;
+pub use codec::{DecodeError, EncodeError, Field};
+pub use pdu::{Body, CommandId, CommandStatus, Pdu};
 pub use time::{Duration, Instant};

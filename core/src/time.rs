@@ -125,7 +125,10 @@ mod tests {
     fn arithmetic_saturates() {
         let t = Instant::from_millis(10);
         assert_eq!((t + Duration::from_secs(2)).as_millis(), 2010);
-        assert_eq!(Instant::FAR_FUTURE + Duration::from_millis(1), Instant::FAR_FUTURE);
+        assert_eq!(
+            Instant::FAR_FUTURE + Duration::from_millis(1),
+            Instant::FAR_FUTURE
+        );
         assert_eq!(t - Instant::from_millis(20), Duration::ZERO);
         assert_eq!(Duration::from_secs(u64::MAX), Duration::MAX);
         let std: core::time::Duration = Duration::from_millis(1500).into();
