@@ -7,6 +7,7 @@
 //!
 //! - [`codec`]: framing ([`codec::frame`]), typed errors, owned [`codec::Frame`]s.
 //! - [`pdu`]: the header, every body, TLVs, zero-copy parse and exact encode.
+//! - [`session`]: the sans-IO session state machine for both roles (needs `alloc`).
 //! - [`message`]: text encodings, long-message split and reassembly, delivery receipts.
 //! - [`time`]: the core's own [`Instant`] and [`Duration`]; time is an input.
 #![cfg_attr(not(test), no_std)]
@@ -19,6 +20,8 @@ extern crate alloc;
 pub mod codec;
 pub mod message;
 pub mod pdu;
+#[cfg(feature = "alloc")]
+pub mod session;
 pub mod time;
 
 #[cfg(feature = "alloc")]

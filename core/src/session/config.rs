@@ -1,0 +1,128 @@
+//! Session configuration: window sizes, timers, throttling, limits.
+
+use super::state::Role;
+use crate::pdu::{CommandId, ParseOptions};
+use crate::time::Duration;
+
+/// Everything a [`Session`](super::Session) can be told. Start from
+/// [`SessionConfig::esme`] or [`SessionConfig::smsc`] and adjust.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionConfig {
+    /// Which side this session plays.
+    pub role: Role,
+    /// Most requests of ours outstanding at once (sent or queued, awaiting a response).
+    /// `send` beyond it fails with [`SessionError::WindowFull`](super::SessionError).
+    pub window: usize,
+    /// Most requests from the peer left unanswered by the application at once; beyond it
+    /// further requests are answered `ESME_RTHROTTLED` automatically.
+    pub peer_window: usize,
+    /// Largest PDU accepted from the peer; a longer `command_length` is a protocol error
+    /// detected before any of its body is buffered.
+    pub max_pdu_len: u32,
+    /// Receive quirks tolerated when parsing.
+    pub parse: ParseOptions,
+    /// ESME: time allowed for the bind response. SMSC: time allowed from the connection's
+    /// start until a successful bind (a peer that connects and says nothing is closed).
+    pub bind_timeout: Duration,
+    /// Time allowed for the response to each request.
+    pub response_timeout: Duration,
+    /// Send `enquire_link` after this long without receiving anything (`None`: never).
+    pub enquire_link_interval: Option<Duration>,
+    /// Close (after an attempt to unbind) after this long without receiving anything
+    /// (`None`: never).
+    pub inactivity_timeout: Option<Duration>,
+    /// Time allowed for the `unbind_resp`.
+    pub unbind_timeout: Duration,
+    /// On a local unbind, how long outstanding requests may take to complete before
+    /// `unbind` is sent anyway.
+    pub drain_timeout: Duration,
+    /// Answer incoming requests (`deliver_sm`, `data_sm`, `submit_sm`, ...) with `ESME_ROK`
+    /// automatically; they are still reported as events.
+    pub auto_respond: bool,
+    /// Most requests sent per second (token bucket), `None` for no limit.
+    pub max_send_rate: Option<u32>,
+    /// Burst size of the token bucket (at least 1).
+    pub send_burst: u32,
+    /// How long sending pauses after the peer answers `ESME_RTHROTTLED` or
+    /// `ESME_RMSGQFUL`; doubles on each consecutive throttle answer up to
+    /// `max_throttle_backoff`.
+    pub throttle_backoff: Duration,
+    /// Upper bound of the throttle back-off.
+    pub max_throttle_backoff: Duration,
+    /// SMSC role: the requests this server implements; anything else is answered with
+    /// `generic_nack` `ESME_RINVCMDID`. `None` means every SMPP 3.4 request.
+    pub supported_commands: Option<&'static [CommandId]>,
+    /// Octets that may wait in the transmit buffer before the session stops processing
+    /// received input (backpressure on a peer that does not read).
+    pub max_transmit_buffer: usize,
+}
+
+impl SessionConfig {
+    /// Defaults for a client: window 10, 30 s response and bind timeouts, enquire_link
+    /// after 30 s idle.
+    pub fn esme() -> SessionConfig {
+        SessionConfig {
+            role: Role::Esme,
+            window: 10,
+            peer_window: 64,
+            max_pdu_len: crate::pdu::DEFAULT_MAX_COMMAND_LENGTH,
+            parse: ParseOptions::default(),
+            bind_timeout: Duration::from_secs(30),
+            response_timeout: Duration::from_secs(30),
+            enquire_link_interval: Some(Duration::from_secs(30)),
+            inactivity_timeout: None,
+            unbind_timeout: Duration::from_secs(5),
+            drain_timeout: Duration::from_secs(10),
+            auto_respond: false,
+            max_send_rate: None,
+            send_burst: 1,
+            throttle_backoff: Duration::from_secs(1),
+            max_throttle_backoff: Duration::from_secs(30),
+            supported_commands: None,
+            max_transmit_buffer: 1 << 20,
+        }
+    }
+
+    /// Defaults for a server: window 10, a bind must arrive within 30 s, inactivity close
+    /// after 120 s, PDUs up to 64 KiB + headroom.
+    pub fn smsc() -> SessionConfig {
+        SessionConfig {
+            role: Role::Smsc,
+            enquire_link_interval: Some(Duration::from_secs(60)),
+            inactivity_timeout: Some(Duration::from_secs(120)),
+            ..SessionConfig::esme()
+        }
+    }
+
+    /// The config with `role` replaced.
+    pub fn with_role(mut self, role: Role) -> SessionConfig {
+        self.role = role;
+        self
+    }
+
+    pub(crate) fn supports(&self, id: CommandId) -> bool {
+        match self.supported_commands {
+            None => true,
+            Some(list) => {
+                list.contains(&id)
+                    || !matches!(
+                        id,
+                        CommandId::SubmitSm
+                            | CommandId::SubmitMulti
+                            | CommandId::DataSm
+                            | CommandId::QuerySm
+                            | CommandId::CancelSm
+                            | CommandId::ReplaceSm
+                            | CommandId::DeliverSm
+                            | CommandId::AlertNotification
+                    )
+            }
+        }
+    }
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        SessionConfig::esme()
+    }
+}

@@ -1,0 +1,971 @@
+//! The sans-IO session: one SMPP link's state machine, for either role.
+//!
+//! A [`Session`] consumes received octets ([`Session::handle_input`]), the end of the stream
+//! ([`Session::handle_eof`]) and the passing of time ([`Session::handle_timeout`]); it takes
+//! commands from the application ([`Session::bind`], [`Session::send`],
+//! [`Session::respond`], [`Session::unbind`], ...); and it tells its driver what to do
+//! through polls: octets to write ([`Session::poll_transmit`]), events for the application
+//! ([`Session::poll_event`]), and when to call back ([`Session::poll_timeout`]). After any
+//! handler or command, drain the polls; any order is correct.
+//!
+//! ```
+//! use smpp_core::pdu::{Address, Bind, Body, SubmitSm};
+//! use smpp_core::session::{BindType, Event, Session, SessionConfig};
+//! use smpp_core::Instant;
+//!
+//! let now = Instant::ZERO;
+//! let mut esme = Session::new(SessionConfig::esme(), now);
+//! let mut smsc = Session::new(SessionConfig::smsc(), now);
+//! esme.bind(now, BindType::Transceiver, &Bind::new("user", "secret")).unwrap();
+//!
+//! // A driver moves octets between the two; here, directly.
+//! fn pump(from: &mut Session, to: &mut Session, now: Instant) {
+//!     while let Some(out) = from.take_transmit() {
+//!         to.handle_input(now, &out);
+//!     }
+//! }
+//! pump(&mut esme, &mut smsc, now);
+//! match smsc.poll_event() {
+//!     Some(Event::BindRequest { .. }) => smsc.accept_bind(now, b"smsc", None).unwrap(),
+//!     other => panic!("{other:?}"),
+//! }
+//! pump(&mut smsc, &mut esme, now);
+//! assert!(matches!(esme.poll_event(), Some(Event::Bound { .. })));
+//!
+//! let seq = esme
+//!     .send(now, &Body::SubmitSm(SubmitSm {
+//!         destination: Address::international("447700900123"),
+//!         short_message: b"hi",
+//!         ..Default::default()
+//!     }))
+//!     .unwrap();
+//! pump(&mut esme, &mut smsc, now);
+//! let Some(Event::Request { frame, .. }) = smsc.poll_event() else { panic!() };
+//! let resp = Body::SubmitSmResp(smpp_core::pdu::MessageIdResp::new(b"id-1"));
+//! smsc.respond(now, frame.sequence_number(), Default::default(), &resp).unwrap();
+//! pump(&mut smsc, &mut esme, now);
+//! match esme.poll_event() {
+//!     Some(Event::Response { frame, .. }) => assert_eq!(frame.sequence_number(), seq),
+//!     other => panic!("{other:?}"),
+//! }
+//! ```
+
+mod config;
+mod counters;
+mod error;
+mod event;
+mod state;
+mod throttle;
+mod window;
+
+pub use config::SessionConfig;
+pub use counters::{Counters, PerCommand, StatusCounts};
+pub use error::{CloseReason, SessionError};
+pub use event::Event;
+pub use state::{allowed_when_bound, may_send, BindType, Role, State};
+pub use window::{next_sequence, MAX_SEQUENCE};
+
+use crate::codec::{frame, EncodeError, Frame, Framing};
+use crate::pdu::{
+    Bind, BindResp, Body, CommandId, CommandStatus, Header, MessageIdResp, Outbind, Pdu,
+    SubmitMultiResp, Tlv, TlvTag, Tlvs,
+};
+use crate::time::Instant;
+use alloc::collections::VecDeque;
+use bytes::{Buf, Bytes, BytesMut};
+use throttle::Throttle;
+use window::Window;
+
+/// How many timed-out sequence numbers are remembered to recognise late responses.
+const LATE_MEMORY: usize = 64;
+
+/// One SMPP link's protocol state machine. See the [module docs](self) for the contract.
+pub struct Session {
+    config: SessionConfig,
+    state: State,
+    now: Instant,
+    rx: BytesMut,
+    tx: BytesMut,
+    events: VecDeque<Event>,
+    window: Window,
+    queued: VecDeque<(u32, Bytes)>,
+    throttle: Throttle,
+    /// ESME: our bind request (sequence number, type).
+    bind_pending: Option<(u32, BindType)>,
+    /// SMSC: the peer's bind request awaiting the application (sequence number, type).
+    bind_request: Option<(u32, BindType)>,
+    /// ESME: bind response deadline. SMSC: deadline for a successful bind.
+    bind_deadline: Option<Instant>,
+    enquire_pending: Option<(u32, Instant)>,
+    unbind_pending: Option<(u32, Instant)>,
+    drain_deadline: Option<Instant>,
+    last_rx: Instant,
+    peer_requests: VecDeque<(u32, CommandId)>,
+    late: VecDeque<u32>,
+    counters: Counters,
+    next_message_id: u64,
+}
+
+impl Session {
+    /// A new session on a fresh connection, at time `now`. An SMSC session starts its bind
+    /// timer here.
+    pub fn new(config: SessionConfig, now: Instant) -> Session {
+        let bind_deadline = match config.role {
+            crate::session::Role::Smsc => Some(now + config.bind_timeout),
+            crate::session::Role::Esme => None,
+        };
+        Session {
+            window: Window::new(config.window, 1),
+            throttle: Throttle::new(
+                config.max_send_rate,
+                config.send_burst,
+                config.throttle_backoff,
+                config.max_throttle_backoff,
+                now,
+            ),
+            state: State::Open,
+            now,
+            rx: BytesMut::new(),
+            tx: BytesMut::new(),
+            events: VecDeque::new(),
+            queued: VecDeque::new(),
+            bind_pending: None,
+            bind_request: None,
+            bind_deadline,
+            enquire_pending: None,
+            unbind_pending: None,
+            drain_deadline: None,
+            last_rx: now,
+            peer_requests: VecDeque::new(),
+            late: VecDeque::new(),
+            counters: Counters::default(),
+            next_message_id: 1,
+            config,
+        }
+    }
+
+    // ----- getters -------------------------------------------------------------------------
+
+    /// The configuration.
+    pub fn config(&self) -> &SessionConfig {
+        &self.config
+    }
+
+    /// This session's role.
+    pub fn role(&self) -> Role {
+        self.config.role
+    }
+
+    /// The current state.
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// True once the session closed.
+    pub fn is_closed(&self) -> bool {
+        self.state == State::Closed
+    }
+
+    /// Our requests outstanding (sent or queued, awaiting a response).
+    pub fn in_flight(&self) -> usize {
+        self.window.len()
+    }
+
+    /// True when `send` would fail with [`SessionError::WindowFull`].
+    pub fn is_window_full(&self) -> bool {
+        self.window.is_full()
+    }
+
+    /// The peer's requests still waiting for the application's answer.
+    pub fn unanswered(&self) -> usize {
+        self.peer_requests.len()
+    }
+
+    /// Monitoring counters.
+    pub fn counters(&self) -> &Counters {
+        &self.counters
+    }
+
+    /// True while the driver should read more from the peer: false once closed, and while
+    /// the peer is not reading our output (backpressure).
+    pub fn wants_input(&self) -> bool {
+        !self.is_closed() && self.tx.len() <= self.config.max_transmit_buffer
+    }
+
+    // ----- handlers ------------------------------------------------------------------------
+
+    fn tick(&mut self, now: Instant) -> Instant {
+        if now > self.now {
+            self.now = now;
+        }
+        self.now
+    }
+
+    /// Octets received from the peer. Any split of the stream is fine.
+    pub fn handle_input(&mut self, now: Instant, data: &[u8]) {
+        let now = self.tick(now);
+        if self.is_closed() {
+            return;
+        }
+        self.rx.extend_from_slice(data);
+        self.process(now);
+        self.flush_queue(now);
+    }
+
+    /// The peer closed its side of the connection.
+    pub fn handle_eof(&mut self, now: Instant) {
+        let now = self.tick(now);
+        if self.is_closed() {
+            return;
+        }
+        self.process(now);
+        if self.is_closed() {
+            return;
+        }
+        let reason = if self.rx.is_empty() {
+            CloseReason::PeerClosed
+        } else {
+            CloseReason::UnexpectedEof
+        };
+        self.close(reason);
+    }
+
+    /// Time passed. Calling it before [`Session::poll_timeout`]'s deadline is harmless.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let now = self.tick(now);
+        if self.is_closed() {
+            return;
+        }
+        self.process(now);
+        if self.is_closed() {
+            return;
+        }
+        if self.bind_deadline.is_some_and(|d| now >= d) {
+            self.bind_deadline = None;
+            if self.bind_pending.take().is_some() {
+                self.events.push_back(Event::BindFailed { status: None });
+            }
+            self.close(CloseReason::BindTimeout);
+            return;
+        }
+        self.expire_requests(now);
+        if self.enquire_pending.is_some_and(|(_, d)| now >= d) {
+            self.close(CloseReason::EnquireLinkTimeout);
+            return;
+        }
+        if self.unbind_pending.is_some_and(|(_, d)| now >= d) {
+            self.close(CloseReason::UnbindTimeout);
+            return;
+        }
+        if self.drain_deadline.is_some_and(|d| now >= d) {
+            self.send_unbind(now);
+        }
+        if let Some(t) = self.config.inactivity_timeout {
+            if self.state.bind_type().is_some() && now >= self.last_rx + t {
+                if self.unbind_pending.is_none() {
+                    let seq = self.window.take_untracked();
+                    self.write_internal(&Pdu::new(seq, Body::Unbind));
+                }
+                self.close(CloseReason::InactivityTimeout);
+                return;
+            }
+        }
+        if let Some(at) = self.enquire_due() {
+            if now >= at {
+                let seq = self.window.take_untracked();
+                self.write_internal(&Pdu::new(seq, Body::EnquireLink));
+                self.counters.requests_sent.add(CommandId::EnquireLink);
+                self.enquire_pending = Some((seq, now + self.config.response_timeout));
+            }
+        }
+        self.flush_queue(now);
+    }
+
+    // ----- commands ------------------------------------------------------------------------
+
+    /// ESME: sends a bind request. Allowed in OPEN, and in OUTBOUND after an outbind.
+    /// Returns the sequence number; [`Event::Bound`] or [`Event::BindFailed`] follows.
+    pub fn bind(
+        &mut self,
+        now: Instant,
+        bind_type: BindType,
+        bind: &Bind<'_>,
+    ) -> Result<u32, SessionError> {
+        let now = self.tick(now);
+        self.check_open()?;
+        if self.config.role != Role::Esme {
+            return Err(SessionError::WrongDirection {
+                command_id: bind_type.command_id(),
+            });
+        }
+        if !matches!(self.state, State::Open | State::Outbound) {
+            return Err(SessionError::InvalidState { state: self.state });
+        }
+        let seq = self.window.peek_seq();
+        let body = match bind_type {
+            BindType::Transmitter => Body::BindTransmitter(*bind),
+            BindType::Receiver => Body::BindReceiver(*bind),
+            BindType::Transceiver => Body::BindTransceiver(*bind),
+        };
+        Pdu::new(seq, body).encode_to(&mut self.tx)?;
+        let seq = self.window.take_untracked();
+        self.counters.requests_sent.add(bind_type.command_id());
+        self.bind_pending = Some((seq, bind_type));
+        self.bind_deadline = Some(now + self.config.bind_timeout);
+        self.state = State::Binding(bind_type);
+        Ok(seq)
+    }
+
+    /// SMSC: accepts the pending bind request, answering with our `system_id` and, if
+    /// given, the `sc_interface_version` TLV.
+    pub fn accept_bind(
+        &mut self,
+        now: Instant,
+        system_id: &[u8],
+        sc_interface_version: Option<u8>,
+    ) -> Result<(), SessionError> {
+        self.tick(now);
+        self.check_open()?;
+        let (seq, bind_type) = self
+            .bind_request
+            .ok_or(SessionError::InvalidState { state: self.state })?;
+        let tlv = sc_interface_version.map(|v| [Tlv::u8(TlvTag::SC_INTERFACE_VERSION, v)]);
+        let resp = BindResp {
+            system_id,
+            tlvs: tlv.as_ref().map_or(Tlvs::EMPTY, |t| Tlvs::from_slice(t)),
+        };
+        let body = bind_resp_body(bind_type, resp);
+        self.write_response(&Pdu::new(seq, body))?;
+        self.bind_request = None;
+        self.bind_deadline = None;
+        self.state = State::Bound(bind_type);
+        Ok(())
+    }
+
+    /// SMSC: rejects the pending bind request with `status` (for example `ESME_RBINDFAIL`
+    /// or `ESME_RINVPASWD`) and closes the session.
+    pub fn reject_bind(&mut self, now: Instant, status: CommandStatus) -> Result<(), SessionError> {
+        self.tick(now);
+        self.check_open()?;
+        let (seq, bind_type) = self
+            .bind_request
+            .take()
+            .ok_or(SessionError::InvalidState { state: self.state })?;
+        let status = if status.is_ok() {
+            CommandStatus::ESME_RBINDFAIL
+        } else {
+            status
+        };
+        let body = bind_resp_body(bind_type, BindResp::EMPTY);
+        self.write_response(&Pdu::with_status(seq, status, body))?;
+        self.close(CloseReason::BindRejected(status));
+        Ok(())
+    }
+
+    /// SMSC: sends `outbind` on a connection this server opened to an ESME; the ESME is
+    /// expected to answer with `bind_receiver`.
+    pub fn outbind(&mut self, now: Instant, outbind: &Outbind<'_>) -> Result<(), SessionError> {
+        self.tick(now);
+        self.check_open()?;
+        if self.config.role != Role::Smsc {
+            return Err(SessionError::WrongDirection {
+                command_id: CommandId::Outbind,
+            });
+        }
+        if self.state != State::Open {
+            return Err(SessionError::InvalidState { state: self.state });
+        }
+        let seq = self.window.peek_seq();
+        Pdu::new(seq, Body::Outbind(*outbind)).encode_to(&mut self.tx)?;
+        self.window.take_untracked();
+        self.counters.requests_sent.add(CommandId::Outbind);
+        self.state = State::Outbound;
+        Ok(())
+    }
+
+    /// Sends a request (`submit_sm`, `deliver_sm`, `data_sm`, `query_sm`, `enquire_link`,
+    /// ...). Returns its sequence number; exactly one of [`Event::Response`],
+    /// [`Event::ResponseTimeout`] or [`Event::RequestFailed`] follows for it.
+    ///
+    /// Fails at once, sending nothing, when the session is not bound as the request needs,
+    /// the window is full, or a field is invalid. While the send rate limit or a peer's
+    /// throttle answer holds sending back, the request queues (in order) inside the window.
+    pub fn send(&mut self, now: Instant, body: &Body<'_>) -> Result<u32, SessionError> {
+        let now = self.tick(now);
+        self.check_open()?;
+        let id = body.command_id();
+        if id.is_response() {
+            return Err(SessionError::NotARequest { command_id: id });
+        }
+        if id.is_bind() || matches!(id, CommandId::Unbind | CommandId::Outbind) {
+            return Err(SessionError::UseDedicatedCommand { command_id: id });
+        }
+        if !may_send(self.config.role, id) {
+            return Err(SessionError::WrongDirection { command_id: id });
+        }
+        match self.state {
+            State::Bound(b) if allowed_when_bound(self.config.role, b, id) => {}
+            State::Bound(_) => {
+                return Err(SessionError::NotAllowedInBind {
+                    command_id: id,
+                    state: self.state,
+                })
+            }
+            state => return Err(SessionError::InvalidState { state }),
+        }
+        if self.window.is_full() {
+            return Err(SessionError::WindowFull {
+                window: self.window.max(),
+            });
+        }
+        let seq = self.window.peek_seq();
+        let pdu = Pdu::new(seq, *body);
+        if self.queued.is_empty() && self.throttle.blocked_until(now).is_none() {
+            pdu.encode_to(&mut self.tx)?;
+            self.throttle.consume();
+            self.window.insert(seq, id, Some(now));
+            self.counters.requests_sent.add(id);
+        } else {
+            let mut buf = BytesMut::with_capacity(pdu.encoded_len());
+            pdu.encode_to(&mut buf)?;
+            self.window.insert(seq, id, None);
+            self.queued.push_back((seq, buf.freeze()));
+        }
+        Ok(seq)
+    }
+
+    /// Answers the peer's request `sequence_number` with `status` and `body` (the matching
+    /// response, or `Body::GenericNack`). Error responses may use an empty body.
+    pub fn respond(
+        &mut self,
+        now: Instant,
+        sequence_number: u32,
+        status: CommandStatus,
+        body: &Body<'_>,
+    ) -> Result<(), SessionError> {
+        self.tick(now);
+        self.check_open()?;
+        let pos = self
+            .peer_requests
+            .iter()
+            .position(|(s, _)| *s == sequence_number)
+            .ok_or(SessionError::UnknownRequest { sequence_number })?;
+        let request = self.peer_requests.get(pos).map(|(_, id)| *id);
+        let expected = request
+            .and_then(CommandId::response)
+            .unwrap_or(CommandId::GenericNack);
+        let got = body.command_id();
+        if got != expected && got != CommandId::GenericNack {
+            return Err(SessionError::WrongResponse { expected, got });
+        }
+        self.write_response(&Pdu::with_status(sequence_number, status, *body))?;
+        self.peer_requests.remove(pos);
+        Ok(())
+    }
+
+    /// Starts a graceful unbind: no new requests; outstanding ones may complete (up to the
+    /// drain timeout); then `unbind` is sent and, after its response, the session closes with
+    /// [`CloseReason::Unbound`].
+    pub fn unbind(&mut self, now: Instant) -> Result<(), SessionError> {
+        let now = self.tick(now);
+        self.check_open()?;
+        match self.state {
+            State::Bound(b) => {
+                self.state = State::Unbinding(b);
+                if self.window.len() == 0 {
+                    self.send_unbind(now);
+                } else {
+                    self.drain_deadline = Some(now + self.config.drain_timeout);
+                }
+                Ok(())
+            }
+            State::Unbinding(_) => Ok(()),
+            state => Err(SessionError::InvalidState { state }),
+        }
+    }
+
+    /// Closes at once with [`CloseReason::Aborted`]; outstanding requests fail.
+    pub fn abort(&mut self, now: Instant) {
+        self.tick(now);
+        self.close(CloseReason::Aborted);
+    }
+
+    // ----- polls ---------------------------------------------------------------------------
+
+    /// Octets to write to the peer, if any. Call [`Session::advance_transmit`] with how many
+    /// were written.
+    #[must_use]
+    pub fn poll_transmit(&self) -> Option<&[u8]> {
+        (!self.tx.is_empty()).then_some(&self.tx[..])
+    }
+
+    /// Marks `n` octets from [`Session::poll_transmit`] as written.
+    pub fn advance_transmit(&mut self, n: usize) {
+        let n = n.min(self.tx.len());
+        self.tx.advance(n);
+    }
+
+    /// Takes all pending output as one owned buffer.
+    #[must_use]
+    pub fn take_transmit(&mut self) -> Option<Bytes> {
+        (!self.tx.is_empty()).then(|| self.tx.split().freeze())
+    }
+
+    /// The next event for the application.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.pop_front()
+    }
+
+    /// When [`Session::handle_timeout`] must next be called (`None`: no timer is running).
+    #[must_use]
+    pub fn poll_timeout(&mut self) -> Option<Instant> {
+        if self.is_closed() {
+            return None;
+        }
+        let mut next: Option<Instant> = None;
+        let mut consider = |t: Option<Instant>| {
+            if let Some(t) = t {
+                next = Some(next.map_or(t, |n| n.min(t)));
+            }
+        };
+        if self.wants_input()
+            && matches!(
+                frame(&self.rx, self.config.max_pdu_len),
+                Ok(Framing::Complete(_)) | Err(_)
+            )
+        {
+            consider(Some(self.now));
+        }
+        consider(self.bind_deadline);
+        let timeout = self.config.response_timeout;
+        consider(
+            self.window
+                .oldest()
+                .and_then(|o| o.sent_at)
+                .map(|t| t + timeout),
+        );
+        consider(self.enquire_pending.map(|(_, d)| d));
+        consider(self.unbind_pending.map(|(_, d)| d));
+        consider(self.drain_deadline);
+        if self.state.bind_type().is_some() {
+            consider(self.config.inactivity_timeout.map(|t| self.last_rx + t));
+        }
+        consider(self.enquire_due());
+        if !self.queued.is_empty() {
+            let now = self.now;
+            consider(Some(self.throttle.blocked_until(now).unwrap_or(now)));
+        }
+        next
+    }
+
+    // ----- internals -----------------------------------------------------------------------
+
+    fn check_open(&self) -> Result<(), SessionError> {
+        if self.is_closed() {
+            Err(SessionError::Closed)
+        } else {
+            Ok(())
+        }
+    }
+
+    fn enquire_due(&self) -> Option<Instant> {
+        let iv = self.config.enquire_link_interval?;
+        (self.state.is_bound() && self.enquire_pending.is_none()).then(|| self.last_rx + iv)
+    }
+
+    /// Writes a PDU the session builds itself (cannot fail to encode).
+    fn write_internal(&mut self, pdu: &Pdu<'_>) {
+        // Bodies built here are empty or hold fields already validated.
+        let _ = pdu.encode_to(&mut self.tx);
+    }
+
+    fn write_response(&mut self, pdu: &Pdu<'_>) -> Result<(), EncodeError> {
+        pdu.encode_to(&mut self.tx)?;
+        self.counters.responses_sent.add(pdu.command_id());
+        if !pdu.command_status.is_ok() {
+            self.counters.errors_sent.add(pdu.command_status);
+        }
+        Ok(())
+    }
+
+    /// Answers a request with an error (its own response, or `generic_nack`).
+    fn reject(
+        &mut self,
+        header: &Header,
+        status: CommandStatus,
+        nack: bool,
+    ) -> Option<CommandStatus> {
+        let body = if nack {
+            Some(Body::GenericNack)
+        } else {
+            Body::error_response_for(header.command_id)
+        }?;
+        let _ = self.write_response(&Pdu::with_status(header.sequence_number, status, body));
+        Some(status)
+    }
+
+    fn send_unbind(&mut self, now: Instant) {
+        self.drain_deadline = None;
+        if self.unbind_pending.is_some() {
+            return;
+        }
+        let seq = self.window.take_untracked();
+        self.write_internal(&Pdu::new(seq, Body::Unbind));
+        self.counters.requests_sent.add(CommandId::Unbind);
+        self.unbind_pending = Some((seq, now + self.config.unbind_timeout));
+    }
+
+    fn flush_queue(&mut self, now: Instant) {
+        while !self.queued.is_empty() && !self.is_closed() {
+            if self.throttle.blocked_until(now).is_some() {
+                return;
+            }
+            let Some((seq, bytes)) = self.queued.pop_front() else {
+                return;
+            };
+            self.tx.extend_from_slice(&bytes);
+            self.throttle.consume();
+            self.window.mark_sent(seq, now);
+            if let Some(h) = Header::parse(&bytes) {
+                self.counters.requests_sent.add(h.command_id);
+            }
+        }
+    }
+
+    fn expire_requests(&mut self, now: Instant) {
+        let timeout = self.config.response_timeout;
+        while let Some(o) = self.window.oldest() {
+            match o.sent_at {
+                Some(t) if now >= t + timeout => {
+                    self.window.remove(o.seq);
+                    self.counters.response_timeouts += 1;
+                    if self.late.len() >= LATE_MEMORY {
+                        self.late.pop_front();
+                    }
+                    self.late.push_back(o.seq);
+                    self.events.push_back(Event::ResponseTimeout {
+                        sequence_number: o.seq,
+                        request: o.command_id,
+                    });
+                }
+                _ => break,
+            }
+        }
+        self.after_window_change(now);
+    }
+
+    fn after_window_change(&mut self, now: Instant) {
+        if matches!(self.state, State::Unbinding(_))
+            && self.window.len() == 0
+            && self.unbind_pending.is_none()
+        {
+            self.send_unbind(now);
+        }
+    }
+
+    /// Frames and handles every complete PDU in the receive buffer.
+    fn process(&mut self, now: Instant) {
+        while !self.is_closed() && self.wants_input() {
+            match frame(&self.rx, self.config.max_pdu_len) {
+                Ok(Framing::Complete(n)) => {
+                    let bytes = self.rx.split_to(n).freeze();
+                    self.on_frame(now, bytes);
+                }
+                Ok(Framing::Partial { .. }) => break,
+                Err(e) => {
+                    self.counters.invalid_pdus += 1;
+                    let seq = Header::parse(&self.rx).map_or(0, |h| h.sequence_number);
+                    let _ =
+                        self.write_response(&Pdu::with_status(seq, e.status(), Body::GenericNack));
+                    self.rx.clear();
+                    self.close(CloseReason::ProtocolError(e));
+                    return;
+                }
+            }
+        }
+        let limit = (self.config.max_pdu_len as usize).saturating_mul(2) + 65_536;
+        if self.rx.len() > limit {
+            self.close(CloseReason::BufferOverflow);
+        }
+    }
+
+    fn on_frame(&mut self, now: Instant, bytes: Bytes) {
+        self.last_rx = now;
+        let Ok(frame) = Frame::new(bytes) else {
+            return;
+        };
+        if frame.command_id().is_response() {
+            self.on_response(now, frame);
+        } else {
+            self.on_request(now, frame);
+        }
+    }
+
+    fn on_response(&mut self, now: Instant, frame: Frame) {
+        let id = frame.command_id();
+        let seq = frame.sequence_number();
+        let status = frame.command_status();
+        self.counters.responses_received.add(id);
+        if !status.is_ok() {
+            self.counters.errors_received.add(status);
+        }
+        if let Some((s, bind_type)) = self.bind_pending {
+            if s == seq {
+                self.bind_pending = None;
+                self.bind_deadline = None;
+                if status.is_ok() && id != CommandId::GenericNack {
+                    self.state = State::Bound(bind_type);
+                    self.events.push_back(Event::Bound { bind_type, frame });
+                } else {
+                    let status = if status.is_ok() {
+                        CommandStatus::ESME_RBINDFAIL
+                    } else {
+                        status
+                    };
+                    self.events.push_back(Event::BindFailed {
+                        status: Some(status),
+                    });
+                    self.close(CloseReason::BindFailed(status));
+                }
+                return;
+            }
+        }
+        if self.enquire_pending.is_some_and(|(s, _)| s == seq) {
+            self.enquire_pending = None;
+            return;
+        }
+        if self.unbind_pending.is_some_and(|(s, _)| s == seq) {
+            self.unbind_pending = None;
+            self.close(CloseReason::Unbound);
+            return;
+        }
+        match self.window.remove(seq) {
+            Some(slot) => {
+                let rtt = slot.sent_at.map_or(Default::default(), |t| now - t);
+                self.counters.rtt_sum = self.counters.rtt_sum.saturating_add(rtt);
+                self.counters.rtt_max = self.counters.rtt_max.max(rtt);
+                if status == CommandStatus::ESME_RTHROTTLED
+                    || status == CommandStatus::ESME_RMSGQFUL
+                {
+                    self.counters.throttled += 1;
+                    let resume_at = self.throttle.pause(now);
+                    self.events
+                        .push_back(Event::Throttled { status, resume_at });
+                } else if status.is_ok() {
+                    self.throttle.reset_backoff();
+                }
+                self.events.push_back(Event::Response {
+                    request: slot.command_id,
+                    frame,
+                    rtt,
+                });
+                self.after_window_change(now);
+            }
+            None => {
+                self.counters.unmatched_responses += 1;
+                let late = match self.late.iter().position(|s| *s == seq) {
+                    Some(i) => {
+                        self.late.remove(i);
+                        true
+                    }
+                    None => false,
+                };
+                self.events
+                    .push_back(Event::UnmatchedResponse { frame, late });
+            }
+        }
+    }
+
+    fn on_request(&mut self, now: Instant, frame: Frame) {
+        let header = *frame.header();
+        let id = header.command_id;
+        self.counters.requests_received.add(id);
+        if let Err(error) = Pdu::parse_with(frame.as_bytes(), &self.config.parse) {
+            self.counters.invalid_pdus += 1;
+            let answered = self.reject(&header, error.status(), error.needs_generic_nack());
+            self.events.push_back(Event::InvalidPdu {
+                error,
+                command_id: id,
+                sequence_number: header.sequence_number,
+                answered,
+            });
+            return;
+        }
+        let peer = self.config.role.peer();
+        if !may_send(peer, id) || (self.config.role == Role::Smsc && !self.config.supports(id)) {
+            self.refuse(&header, CommandStatus::ESME_RINVCMDID, true);
+            return;
+        }
+        match id {
+            CommandId::EnquireLink => {
+                let _ =
+                    self.write_response(&Pdu::new(header.sequence_number, Body::EnquireLinkResp));
+            }
+            CommandId::Unbind => {
+                if self.state.bind_type().is_some() || matches!(self.state, State::Binding(_)) {
+                    let _ =
+                        self.write_response(&Pdu::new(header.sequence_number, Body::UnbindResp));
+                    self.close(CloseReason::PeerUnbound);
+                } else {
+                    self.refuse(&header, CommandStatus::ESME_RINVBNDSTS, false);
+                }
+            }
+            CommandId::BindTransmitter | CommandId::BindReceiver | CommandId::BindTransceiver => {
+                let Some(bind_type) = BindType::from_command_id(id) else {
+                    return;
+                };
+                match self.state {
+                    State::Open | State::Outbound => {
+                        self.bind_request = Some((header.sequence_number, bind_type));
+                        self.state = State::Binding(bind_type);
+                        self.events
+                            .push_back(Event::BindRequest { bind_type, frame });
+                    }
+                    _ => self.refuse(&header, CommandStatus::ESME_RALYBND, false),
+                }
+            }
+            CommandId::Outbind => {
+                if self.state == State::Open {
+                    self.state = State::Outbound;
+                    self.events.push_back(Event::Outbind { frame });
+                } else {
+                    self.events.push_back(Event::RejectedRequest {
+                        command_id: id,
+                        sequence_number: header.sequence_number,
+                        status: CommandStatus::ESME_RINVBNDSTS,
+                    });
+                }
+            }
+            _ => {
+                let allowed = self
+                    .state
+                    .bind_type()
+                    .is_some_and(|b| allowed_when_bound(peer, b, id));
+                if !allowed {
+                    self.refuse(&header, CommandStatus::ESME_RINVBNDSTS, false);
+                    return;
+                }
+                if id == CommandId::AlertNotification {
+                    self.events.push_back(Event::Request {
+                        frame,
+                        auto_responded: false,
+                    });
+                    return;
+                }
+                let auto = self.config.auto_respond
+                    && matches!(
+                        id,
+                        CommandId::SubmitSm
+                            | CommandId::DeliverSm
+                            | CommandId::DataSm
+                            | CommandId::SubmitMulti
+                    );
+                if auto {
+                    self.auto_respond(&header);
+                } else if self.peer_requests.len() >= self.config.peer_window {
+                    self.refuse(&header, CommandStatus::ESME_RTHROTTLED, false);
+                    return;
+                } else {
+                    self.peer_requests.push_back((header.sequence_number, id));
+                }
+                self.events.push_back(Event::Request {
+                    frame,
+                    auto_responded: auto,
+                });
+            }
+        }
+        let _ = now;
+    }
+
+    fn refuse(&mut self, header: &Header, status: CommandStatus, nack: bool) {
+        self.reject(header, status, nack);
+        self.events.push_back(Event::RejectedRequest {
+            command_id: header.command_id,
+            sequence_number: header.sequence_number,
+            status,
+        });
+    }
+
+    fn auto_respond(&mut self, header: &Header) {
+        let mut buf = [0u8; 16];
+        let id = self.next_message_id;
+        self.next_message_id += 1;
+        let message_id = hex_id(id, &mut buf);
+        let body = match header.command_id {
+            CommandId::SubmitSm => Body::SubmitSmResp(MessageIdResp::new(message_id)),
+            CommandId::DataSm => Body::DataSmResp(MessageIdResp::new(message_id)),
+            CommandId::SubmitMulti => Body::SubmitMultiResp(SubmitMultiResp {
+                message_id,
+                ..SubmitMultiResp::EMPTY
+            }),
+            _ => Body::DeliverSmResp(MessageIdResp::EMPTY),
+        };
+        let _ = self.write_response(&Pdu::new(header.sequence_number, body));
+    }
+
+    fn close(&mut self, reason: CloseReason) {
+        if self.is_closed() {
+            return;
+        }
+        self.state = State::Closed;
+        if self.bind_pending.take().is_some() {
+            self.events.push_back(Event::BindFailed { status: None });
+        }
+        let failed: alloc::vec::Vec<_> = self.window.drain().collect();
+        for slot in failed {
+            self.events.push_back(Event::RequestFailed {
+                sequence_number: slot.seq,
+                request: slot.command_id,
+                reason,
+            });
+        }
+        self.queued.clear();
+        self.peer_requests.clear();
+        self.bind_request = None;
+        self.bind_deadline = None;
+        self.enquire_pending = None;
+        self.unbind_pending = None;
+        self.drain_deadline = None;
+        self.rx = BytesMut::new();
+        self.events.push_back(Event::Closed { reason });
+    }
+}
+
+fn bind_resp_body(bind_type: BindType, resp: BindResp<'_>) -> Body<'_> {
+    match bind_type {
+        BindType::Transmitter => Body::BindTransmitterResp(resp),
+        BindType::Receiver => Body::BindReceiverResp(resp),
+        BindType::Transceiver => Body::BindTransceiverResp(resp),
+    }
+}
+
+/// Formats `id` as lowercase hex into `buf`.
+fn hex_id(mut id: u64, buf: &mut [u8; 16]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        let digit = (id & 0xF) as u8;
+        buf[i] = if digit < 10 {
+            b'0' + digit
+        } else {
+            b'a' + digit - 10
+        };
+        id >>= 4;
+        if id == 0 || i == 0 {
+            break;
+        }
+    }
+    &buf[i..]
+}
+
+impl core::fmt::Debug for Session {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Session")
+            .field("role", &self.config.role)
+            .field("state", &self.state)
+            .field("in_flight", &self.window.len())
+            .field("unanswered", &self.peer_requests.len())
+            .finish()
+    }
+}
