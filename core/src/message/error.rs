@@ -74,12 +74,20 @@ impl fmt::Display for TextError {
                 value,
                 offset,
                 encoding,
-            } => write!(f, "invalid {} byte 0x{:02X} at offset {}", encoding, value, offset),
+            } => write!(
+                f,
+                "invalid {} byte 0x{:02X} at offset {}",
+                encoding, value, offset
+            ),
             TextError::OddLength { len } => {
                 write!(f, "UCS2 data has an odd number of octets ({})", len)
             }
             TextError::UnpairedSurrogate { unit, offset } => {
-                write!(f, "unpaired UTF-16 surrogate 0x{:04X} at offset {}", unit, offset)
+                write!(
+                    f,
+                    "unpaired UTF-16 surrogate 0x{:04X} at offset {}",
+                    unit, offset
+                )
             }
             TextError::InvalidFillBits { fill_bits } => {
                 write!(f, "fill bits must be 0..=6, got {}", fill_bits)

@@ -425,7 +425,10 @@ pub fn packed_septet_count(packed: &[u8], fill_bits: u8) -> usize {
     if fill_bits > 6 {
         return 0;
     }
-    let bits = packed.len().saturating_mul(8).saturating_sub(fill_bits as usize);
+    let bits = packed
+        .len()
+        .saturating_mul(8)
+        .saturating_sub(fill_bits as usize);
     let n = bits / 7;
     if n > 0 && bits % 7 == 0 && septet_at(packed, fill_bits, n - 1) == Some(CR) {
         n - 1

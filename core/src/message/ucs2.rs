@@ -19,9 +19,7 @@ pub fn utf16_len(text: &str) -> usize {
 pub fn encode_into(text: &str, out: &mut [u8]) -> Result<usize, TextError> {
     let mut n = 0usize;
     for unit in text.encode_utf16() {
-        let dst = out
-            .get_mut(n..n + 2)
-            .ok_or(TextError::BufferTooSmall)?;
+        let dst = out.get_mut(n..n + 2).ok_or(TextError::BufferTooSmall)?;
         dst.copy_from_slice(&unit.to_be_bytes());
         n += 2;
     }
@@ -83,9 +81,8 @@ impl Iterator for Ucs2Chars<'_> {
             0xD800..=0xDBFF => match self.unit_at(pos + 2) {
                 Some(low @ 0xDC00..=0xDFFF) => {
                     self.pos += 2;
-                    let scalar = 0x10000
-                        + ((u32::from(unit) - 0xD800) << 10)
-                        + (u32::from(low) - 0xDC00);
+                    let scalar =
+                        0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
                     match char::from_u32(scalar) {
                         Some(c) => Ok(c),
                         None => self.fail(unpaired),
@@ -167,7 +164,10 @@ mod tests {
                 offset: 0
             })
         );
-        assert_eq!(decode_lossy(&[0xD8, 0x3D, 0x00, 0x41, 0x00]), "\u{FFFD}A\u{FFFD}");
+        assert_eq!(
+            decode_lossy(&[0xD8, 0x3D, 0x00, 0x41, 0x00]),
+            "\u{FFFD}A\u{FFFD}"
+        );
     }
 
     #[test]

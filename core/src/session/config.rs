@@ -55,6 +55,9 @@ pub struct SessionConfig {
     /// Octets that may wait in the transmit buffer before the session stops processing
     /// received input (backpressure on a peer that does not read).
     pub max_transmit_buffer: usize,
+    /// The first sequence number this session uses (1 by default; numbers run to
+    /// 0x7FFFFFFF and wrap to 1).
+    pub first_sequence_number: u32,
 }
 
 impl SessionConfig {
@@ -80,6 +83,7 @@ impl SessionConfig {
             max_throttle_backoff: Duration::from_secs(30),
             supported_commands: None,
             max_transmit_buffer: 1 << 20,
+            first_sequence_number: 1,
         }
     }
 

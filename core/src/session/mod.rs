@@ -115,7 +115,7 @@ impl Session {
             crate::session::Role::Esme => None,
         };
         Session {
-            window: Window::new(config.window, 1),
+            window: Window::new(config.window, config.first_sequence_number),
             throttle: Throttle::new(
                 config.max_send_rate,
                 config.send_burst,
