@@ -9,6 +9,8 @@
 //! - [`pdu`]: the header, every body, TLVs, zero-copy parse and exact encode.
 //! - [`session`]: the sans-IO session state machine for both roles (needs `alloc`).
 //! - [`message`]: text encodings, long-message split and reassembly, delivery receipts.
+//! - [`routing`]: server-side account registry, round-robin routing, bounded message store.
+//! - [`trace`]: one-line PDU summaries and hex dumps with passwords redacted.
 //! - [`time`]: the core's own [`Instant`] and [`Duration`]; time is an input.
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
@@ -21,8 +23,11 @@ pub mod codec;
 pub mod message;
 pub mod pdu;
 #[cfg(feature = "alloc")]
+pub mod routing;
+#[cfg(feature = "alloc")]
 pub mod session;
 pub mod time;
+pub mod trace;
 
 #[cfg(feature = "alloc")]
 pub use codec::Frame;
