@@ -9,6 +9,7 @@
 //! - [`pdu`]: the header, every body, TLVs, zero-copy parse and exact encode.
 //! - [`session`]: the sans-IO session state machine for both roles (needs `alloc`).
 //! - [`message`]: text encodings, long-message split and reassembly, delivery receipts.
+//! - [`reconnect`]: exponential back-off with jitter for client reconnects.
 //! - [`routing`]: server-side account registry, round-robin routing, bounded message store.
 //! - [`trace`]: one-line PDU summaries and hex dumps with passwords redacted.
 //! - [`time`]: the core's own [`Instant`] and [`Duration`]; time is an input.
@@ -22,6 +23,7 @@ extern crate alloc;
 pub mod codec;
 pub mod message;
 pub mod pdu;
+pub mod reconnect;
 #[cfg(feature = "alloc")]
 pub mod routing;
 #[cfg(feature = "alloc")]
