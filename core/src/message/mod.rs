@@ -7,7 +7,7 @@
 //! * [`coding`]: the [`Encoding`] choice ([`choose_auto`]), [`encode`], and [`decode`] by
 //!   `data_coding`, which says explicitly whether the octets are text or not ([`Decoded`]).
 //! * [`udh`]: parse and build user data headers; unknown elements survive byte for byte.
-//! * [`concat`]: split a text into parts using a concatenation UDH (8- or 16-bit reference),
+//! * [`concat`](mod@concat): split a text into parts using a concatenation UDH (8- or 16-bit reference),
 //!   SAR TLV values, or one `message_payload`; parts never cut a GSM escape or a surrogate pair
 //!   and always fit 140 octets on the air interface.
 //! * [`reassembly`]: put received parts back together with bounded memory; everything dropped
