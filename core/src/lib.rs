@@ -21,6 +21,8 @@
 extern crate alloc;
 
 pub mod codec;
+#[cfg(all(feature = "alloc", any(fuzzing, test)))]
+pub mod fuzzing;
 pub mod message;
 pub mod pdu;
 pub mod reconnect;

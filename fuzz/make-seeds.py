@@ -1,0 +1,36 @@
+#!/usr/bin/env python3
+"""Builds the seed corpus of every fuzz target from the golden vectors."""
+import json, os, sys
+
+here = os.path.dirname(os.path.abspath(__file__))
+vectors = os.path.join(here, "..", "core", "tests", "data", "basic.jsonl")
+out = os.path.join(here, "corpus")
+pdus = []
+with open(vectors) as f:
+    for line in f:
+        line = line.strip()
+        if line:
+            pdus.append(bytes.fromhex(json.loads(line)["hex"]))
+
+def put(target, name, data):
+    d = os.path.join(out, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+for i, p in enumerate(pdus):
+    put("pdu", f"v{i}", p)
+    put("framing", f"v{i}", bytes([i % 17]) + p + p)
+    # session program: role, auto_respond, then "input chunk" ops carrying the PDU
+    prog = bytes([i & 1, 0])
+    for k in range(0, len(p), 255):
+        chunk = p[k:k + 255]
+        prog += bytes([0, len(chunk)]) + chunk
+    prog += bytes([2, 0x02, 0x00, 4, 1, 2, 0xFF, 0xFF])
+    put("session", f"v{i}", prog)
+    put("udh_receipt", f"v{i}", p[16:])
+    put("text", f"v{i}", bytes([0, 0]) + p[16:])
+    put("reassembly", f"v{i}", bytes([1, len(p[16:]) & 0xFF]) + p[16:])
+put("udh_receipt", "receipt", b"id:6f1d2a sub:001 dlvrd:001 submit date:2611212300 done date:2611212301 stat:DELIVRD err:000 text:Hello")
+put("udh_receipt", "udh", bytes.fromhex("0500032A020150617274206F6E6520"))
+print(f"seeded {len(pdus)} vectors into {out}", file=sys.stderr)
