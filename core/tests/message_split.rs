@@ -105,7 +105,7 @@ impl Arbitrary for Case {
                 for _ in 0..1 + below(g, 3) {
                     let filler = *g.choose(&['a', 'b', '\r']).unwrap();
                     let pos = *g.choose(&POSITIONS).unwrap();
-                    text.extend(std::iter::repeat(filler).take(pos));
+                    text.extend(std::iter::repeat_n(filler, pos));
                     text.push(special(g, encoding));
                 }
                 let tail = below(g, 40);
@@ -378,10 +378,9 @@ fn every_boundary_position_deterministic() {
             for method in METHODS {
                 for pos in (60..=165).chain(300..=310) {
                     for tail in [0usize, 1, 80] {
-                        let text: String = std::iter::repeat('a')
-                            .take(pos)
+                        let text: String = std::iter::repeat_n('a', pos)
                             .chain([c])
-                            .chain(std::iter::repeat('b').take(tail))
+                            .chain(std::iter::repeat_n('b', tail))
                             .collect();
                         let case = Case {
                             encoding,

@@ -331,7 +331,8 @@ pub enum EncodeError {
         /// The tag.
         tag: TlvTag,
     },
-    /// A list (destinations, unsuccessful SMEs) has more than 255 entries.
+    /// A list (destinations, unsuccessful SMEs) has more than the 254 entries SMPP 3.4
+    /// allows.
     TooManyEntries {
         /// The list's count field.
         field: Field,
@@ -378,7 +379,7 @@ impl fmt::Display for EncodeError {
             EncodeError::InvalidValue { field } => write!(f, "{field} holds an invalid value"),
             EncodeError::TlvTooLong { tag } => write!(f, "optional parameter {tag} is too long"),
             EncodeError::TooManyEntries { field } => {
-                write!(f, "{field}: more than 255 entries")
+                write!(f, "{field}: more than 254 entries")
             }
             EncodeError::PduTooLarge => f.write_str("PDU exceeds the 32-bit command_length"),
         }

@@ -87,7 +87,7 @@ impl<'a> Reader<'a> {
         lenient: bool,
     ) -> Result<&'a [u8], DecodeError> {
         match self.cstr(field, max) {
-            Err(DecodeError::Truncated { .. }) if lenient => Ok(self.rest()),
+            Err(DecodeError::Truncated { .. }) if lenient && !self.is_empty() => Ok(self.rest()),
             other => other,
         }
     }

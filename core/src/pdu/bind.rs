@@ -86,7 +86,7 @@ impl<'a> BindResp<'a> {
         if r.is_empty() && ctx.empty_body_ok() {
             return Ok(BindResp::default());
         }
-        let system_id = r.cstr_at_end(Field::SystemId, 16, ctx.opts.allow_missing_final_nul)?;
+        let system_id = r.cstr(Field::SystemId, 16)?;
         let tlvs = Tlvs::parse(r.rest(), ctx.opts.strict_tlv_lengths)?;
         Ok(BindResp { system_id, tlvs })
     }

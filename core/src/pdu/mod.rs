@@ -105,8 +105,7 @@ pub struct ParseOptions {
     /// Accept a response with no body at all even when its status is `ESME_ROK` (with an
     /// error status an empty body is always accepted, as SMPP 3.4 allows).
     pub allow_empty_response_body: bool,
-    /// Accept a response's last C-octet string (`message_id`, `system_id`) that reaches the
-    /// end of the PDU without its NUL.
+    /// Accept a response's `message_id` that reaches the end of the PDU without its NUL.
     pub allow_missing_final_nul: bool,
     /// Accept a message carrying both `short_message` and a `message_payload` TLV.
     pub allow_both_payloads: bool,
@@ -523,7 +522,20 @@ impl<'a> Pdu<'a> {
     /// Nothing is written when a field is invalid.
     #[cfg(feature = "alloc")]
     pub fn encode_to<B: bytes::BufMut>(&self, out: &mut B) -> Result<usize, EncodeError> {
-        let len = self.validate()?;
+        let len = self.encoded_len();
+        // Typical PDUs are encoded on the stack and appended in one copy, which is much
+        // faster than many small `put` calls.
+        const STACK: usize = 512;
+        if len <= STACK {
+            let mut buf = [0u8; STACK];
+            let n = self.encode(&mut buf[..len])?;
+            if out.remaining_mut() < n {
+                return Err(EncodeError::BufferTooSmall { needed: n });
+            }
+            out.put_slice(&buf[..n]);
+            return Ok(n);
+        }
+        self.validate()?;
         if out.remaining_mut() < len {
             return Err(EncodeError::BufferTooSmall { needed: len });
         }

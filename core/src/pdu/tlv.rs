@@ -455,6 +455,13 @@ impl<'a> Tlv<'a> {
             if !fits {
                 return Err(EncodeError::TlvTooLong { tag: self.tag });
             }
+            if let TlvValue::CStr(v) = self.value {
+                if v.contains(&0) {
+                    return Err(EncodeError::EmbeddedNul {
+                        field: crate::codec::Field::Tlvs,
+                    });
+                }
+            }
         }
         s.put_u16(self.tag.0);
         s.put_u16(len as u16);
@@ -832,6 +839,21 @@ mod tests {
         assert_eq!(t.sar_msg_ref_num(), Some(0x1234));
         assert_eq!(t.receipted_message_id(), Some(&b"ab"[..]));
         assert_eq!(t.encoded_len(), 6 + 7);
+    }
+
+    #[test]
+    fn cstr_values_with_nul_are_refused() {
+        use crate::codec::writer::Measure;
+        let mut m = Measure::<true>::default();
+        assert_eq!(
+            Tlv::cstr(TlvTag::RECEIPTED_MESSAGE_ID, b"ab\0cd").write(&mut m),
+            Err(EncodeError::EmbeddedNul {
+                field: crate::codec::Field::Tlvs
+            })
+        );
+        assert!(Tlv::cstr(TlvTag::RECEIPTED_MESSAGE_ID, b"abcd")
+            .write(&mut m)
+            .is_ok());
     }
 
     #[test]

@@ -265,6 +265,7 @@ impl Session {
                 if self.unbind_pending.is_none() {
                     let seq = self.window.take_untracked();
                     self.write_internal(&Pdu::new(seq, Body::Unbind));
+                    self.counters.requests_sent.add(CommandId::Unbind);
                 }
                 self.close(CloseReason::InactivityTimeout);
                 return;
