@@ -4,9 +4,12 @@ use super::{Ctx, Npi, Tlvs, Ton};
 use crate::codec::error::{DecodeError, EncodeError, Field};
 use crate::codec::reader::Reader;
 use crate::codec::writer::{cstr, Sink};
+use crate::pdu::DisplayBytes;
+use core::fmt;
 
 /// The body of `bind_transmitter`, `bind_receiver` and `bind_transceiver` (SMPP 3.4 4.1).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Its `Debug` output never shows the password.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Bind<'a> {
     /// `system_id` (at most 15 octets): the account name.
     pub system_id: &'a [u8],
@@ -97,8 +100,8 @@ impl<'a> BindResp<'a> {
     }
 }
 
-/// The body of `outbind` (SMPP 3.4 4.1.7).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+/// The body of `outbind` (SMPP 3.4 4.1.7). Its `Debug` output never shows the password.
+#[derive(Clone, Copy, PartialEq, Eq, Default)]
 pub struct Outbind<'a> {
     /// `system_id` of the SMSC (at most 15 octets).
     pub system_id: &'a [u8],
@@ -117,5 +120,62 @@ impl<'a> Outbind<'a> {
     pub(crate) fn write<S: Sink>(&self, s: &mut S) -> Result<(), EncodeError> {
         cstr(s, Field::SystemId, self.system_id, 16)?;
         cstr(s, Field::Password, self.password, 9)
+    }
+}
+
+impl fmt::Debug for Bind<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Bind")
+            .field("system_id", &DisplayBytes(self.system_id))
+            .field("password", &"***")
+            .field("system_type", &DisplayBytes(self.system_type))
+            .field("interface_version", &self.interface_version)
+            .field("addr_ton", &self.addr_ton)
+            .field("addr_npi", &self.addr_npi)
+            .field("address_range", &DisplayBytes(self.address_range))
+            .finish()
+    }
+}
+
+impl fmt::Debug for Outbind<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Outbind")
+            .field("system_id", &DisplayBytes(self.system_id))
+            .field("password", &"***")
+            .finish()
+    }
+}
+
+/// Compares two secrets in time that depends only on their lengths, not on where they
+/// differ (for password checks in authenticators).
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_passwords() {
+        let b = Bind::new("user", "hunter2");
+        let text = format!("{b:?}");
+        assert!(text.contains("user") && !text.contains("hunter2"), "{text}");
+        let o = Outbind {
+            system_id: b"smsc",
+            password: b"hunter2",
+        };
+        assert!(!format!("{o:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn constant_time_comparison() {
+        assert!(constant_time_eq(b"secret", b"secret"));
+        assert!(!constant_time_eq(b"secret", b"secreT"));
+        assert!(!constant_time_eq(b"secret", b"secret1"));
+        assert!(constant_time_eq(b"", b""));
     }
 }

@@ -31,7 +31,7 @@ mod ops;
 mod sm;
 mod tlv;
 
-pub use bind::{Bind, BindResp, Outbind};
+pub use bind::{constant_time_eq, Bind, BindResp, Outbind};
 pub use fields::{Address, DataCoding, EsmClass, Npi, RegisteredDelivery, Ton};
 pub use ids::{CommandId, CommandStatus};
 pub use list::{List, ListItem, ListIter};
