@@ -615,6 +615,9 @@ impl Session {
         self.write_internal(&Pdu::new(seq, Body::Unbind));
         self.counters.requests_sent.add(CommandId::Unbind);
         self.unbind_pending = Some((seq, now + self.config.unbind_timeout));
+        // Requests still queued (rate limit, peer throttle) must not follow the unbind on
+        // the wire: they stay in the window and fail when the session closes.
+        self.queued.clear();
     }
 
     fn flush_queue(&mut self, now: Instant) {

@@ -1,0 +1,1007 @@
+//! The server (SMSC): accepts binds, answers requests, routes deliveries.
+
+use crate::client::Ticket;
+use crate::common::{error_body, ok_body, Trace};
+use crate::conn::{lock, Callback, Conn, Hooks, Slot, Waiter};
+use crate::{Error, Response};
+use smpp_core::codec::{EncodeError, Frame};
+use smpp_core::pdu::{Body, CommandId, CommandStatus, MessageIdResp, Pdu, SubmitMultiResp};
+use smpp_core::routing::{BindId, MemoryStore, MessageStore, Registry, RegistryLimits};
+use smpp_core::session::{BindType, CloseReason, Counters, Event, Role, Session};
+use smpp_core::session::{SessionConfig, SessionError};
+use smpp_core::Instant;
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+/// How a [`Server`] runs.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// Every session's settings; the role is forced to SMSC.
+    pub session: SessionConfig,
+    /// Sent in `bind_*_resp` (default `"smpp"`).
+    pub system_id: String,
+    /// The `sc_interface_version` TLV of `bind_*_resp` (default `Some(0x34)`).
+    pub sc_interface_version: Option<u8>,
+    /// Bind limits, server-wide and per account.
+    pub limits: RegistryLimits,
+    /// Capacity of the in-memory store per account (default 10 000).
+    pub store_per_account: usize,
+    /// Capacity of the in-memory store in total (default 100 000).
+    pub store_total: usize,
+    /// PDU traces.
+    pub trace: Trace,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            session: SessionConfig::smsc(),
+            system_id: "smpp".to_string(),
+            sc_interface_version: Some(0x34),
+            limits: RegistryLimits::default(),
+            store_per_account: 10_000,
+            store_total: 100_000,
+            trace: Trace::Off,
+        }
+    }
+}
+
+/// A password whose `Debug` shows `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    /// A password.
+    pub fn new(p: impl Into<String>) -> Password {
+        Password(p.into())
+    }
+
+    /// The password's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl PartialEq<str> for Password {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Password {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+/// A bind request, as the [`Authenticator`] sees it.
+#[derive(Clone, Debug)]
+pub struct BindRequest {
+    /// The account name.
+    pub system_id: String,
+    /// The password.
+    pub password: Password,
+    /// `system_type`.
+    pub system_type: String,
+    /// The requested bind type.
+    pub bind_type: BindType,
+    /// `interface_version` (0x34 for SMPP 3.4).
+    pub interface_version: u8,
+    /// `addr_ton` of the address range.
+    pub addr_ton: u8,
+    /// `addr_npi` of the address range.
+    pub addr_npi: u8,
+    /// `address_range`.
+    pub address_range: String,
+    /// The client's address.
+    pub peer: SocketAddr,
+}
+
+/// Decides on bind requests: `Ok(())` accepts, `Err(status)` refuses with that status
+/// (for example `ESME_RINVPASWD`). Closures `Fn(&BindRequest) -> Result<(), CommandStatus>`
+/// are authenticators.
+pub trait Authenticator: Send + Sync + 'static {
+    /// Accepts or refuses a bind.
+    fn authenticate(&self, req: &BindRequest) -> Result<(), CommandStatus>;
+}
+
+impl<F> Authenticator for F
+where
+    F: Fn(&BindRequest) -> Result<(), CommandStatus> + Send + Sync + 'static,
+{
+    fn authenticate(&self, req: &BindRequest) -> Result<(), CommandStatus> {
+        self(req)
+    }
+}
+
+/// Answers requests from bound ESMEs (`submit_sm`, `data_sm`, `query_sm`, ...). Called on
+/// the connection's reader thread, in order; while it runs, that connection reads nothing
+/// more, so do not wait in it for a response on the same connection (for example a
+/// [`Server::deliver`] of the receipt to the same bind): hand such work to another thread.
+/// Closures `Fn(&RequestContext, &Frame) -> Reply` are handlers.
+pub trait Handler: Send + Sync + 'static {
+    /// The answer to `request`.
+    fn handle(&self, ctx: &RequestContext, request: &Frame) -> Reply;
+}
+
+impl<F> Handler for F
+where
+    F: Fn(&RequestContext, &Frame) -> Reply + Send + Sync + 'static,
+{
+    fn handle(&self, ctx: &RequestContext, request: &Frame) -> Reply {
+        self(ctx, request)
+    }
+}
+
+/// Who sent a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestContext {
+    /// The bind.
+    pub bind_id: BindId,
+    /// Its account (`system_id`).
+    pub account: String,
+    /// Its bind type.
+    pub bind_type: BindType,
+    /// The client's address.
+    pub peer: SocketAddr,
+}
+
+/// A [`Handler`]'s answer.
+#[derive(Clone, Debug)]
+pub struct Reply(ReplyKind);
+
+#[derive(Clone, Debug)]
+enum ReplyKind {
+    Frame(Frame),
+    MessageId(String),
+    Status(CommandStatus),
+}
+
+impl Reply {
+    /// An answer with this status and body (the request's `*_resp`, or `generic_nack`).
+    pub fn new(status: CommandStatus, body: &Body<'_>) -> Result<Reply, EncodeError> {
+        Frame::encode(&Pdu::with_status(0, status, *body)).map(|f| Reply(ReplyKind::Frame(f)))
+    }
+
+    /// `ESME_ROK` with this `message_id`, in the request's response (`submit_sm_resp`,
+    /// `data_sm_resp`, `submit_multi_resp`).
+    pub fn ok_message_id(message_id: &str) -> Reply {
+        Reply(ReplyKind::MessageId(message_id.to_string()))
+    }
+
+    /// The request's response with an error status and no body.
+    pub fn error(status: CommandStatus) -> Reply {
+        Reply(ReplyKind::Status(status))
+    }
+
+    /// `ESME_ROK` with the default (empty) body.
+    pub fn ok() -> Reply {
+        Reply(ReplyKind::Status(CommandStatus::ESME_ROK))
+    }
+}
+
+fn message_id_body(req: CommandId, id: &[u8]) -> Body<'_> {
+    match req {
+        CommandId::SubmitSm => Body::SubmitSmResp(MessageIdResp::new(id)),
+        CommandId::DataSm => Body::DataSmResp(MessageIdResp::new(id)),
+        CommandId::DeliverSm => Body::DeliverSmResp(MessageIdResp::new(id)),
+        CommandId::SubmitMulti => Body::SubmitMultiResp(SubmitMultiResp {
+            message_id: id,
+            ..SubmitMultiResp::EMPTY
+        }),
+        other => ok_body(other),
+    }
+}
+
+fn respond_reply(s: &mut Session, now: Instant, seq: u32, req: CommandId, reply: &Reply) {
+    let r = match &reply.0 {
+        ReplyKind::Frame(f) => match f.pdu() {
+            Ok(p) => s.respond(now, seq, f.command_status(), &p.body),
+            Err(_) => Err(SessionError::WrongResponse {
+                expected: req.response().unwrap_or(CommandId::GenericNack),
+                got: f.command_id(),
+            }),
+        },
+        ReplyKind::MessageId(id) => {
+            let body = message_id_body(req, id.as_bytes());
+            s.respond(now, seq, CommandStatus::ESME_ROK, &body)
+        }
+        ReplyKind::Status(status) => s.respond(now, seq, *status, &error_body(req)),
+    };
+    match r {
+        Ok(()) | Err(SessionError::Closed) => {}
+        Err(e) => {
+            log::warn!(
+                "smpp: handler reply to {req} seq={seq} refused ({e}); answering ESME_RSYSERR"
+            );
+            let _ = s.respond(now, seq, CommandStatus::ESME_RSYSERR, &error_body(req));
+        }
+    }
+}
+
+/// A bound session, as [`Server::sessions`] lists it.
+#[derive(Clone, Debug)]
+pub struct SessionInfo {
+    /// The bind.
+    pub bind_id: BindId,
+    /// Its account.
+    pub account: String,
+    /// The client's address.
+    pub peer: SocketAddr,
+    /// Its bind type.
+    pub bind_type: BindType,
+    /// Its counters now.
+    pub counters: Counters,
+}
+
+/// The outcome of [`Server::deliver`].
+#[derive(Debug)]
+pub enum Delivery {
+    /// Sent to a bound receiver, which answered.
+    Delivered(Response),
+    /// No receiver is bound (or older messages wait): stored, to be sent in order to the
+    /// next receiver-capable bind of the account.
+    Queued,
+    /// The store is full: not stored (the caller still holds the message).
+    Rejected,
+}
+
+/// What happens on a server, for the application.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ServerEvent {
+    /// A bind was accepted.
+    Bound {
+        /// The bind.
+        bind_id: BindId,
+        /// Its account.
+        account: String,
+        /// Its bind type.
+        bind_type: BindType,
+        /// The client's address.
+        peer: SocketAddr,
+    },
+    /// A bind was refused.
+    BindRejected {
+        /// The account asked for.
+        system_id: String,
+        /// The client's address.
+        peer: SocketAddr,
+        /// The status answered.
+        status: CommandStatus,
+    },
+    /// A bound session closed.
+    Closed {
+        /// The bind.
+        bind_id: BindId,
+        /// Why.
+        reason: CloseReason,
+    },
+    /// A message was stored for an account.
+    Queued {
+        /// The account.
+        account: String,
+    },
+    /// A message could not be stored: the store is full.
+    Overflow {
+        /// The account.
+        account: String,
+    },
+}
+
+/// One bound session, for sending requests to it (`deliver_sm`, ...).
+#[derive(Clone)]
+pub struct SessionHandle {
+    conn: Arc<Conn>,
+    bind_id: BindId,
+}
+
+impl SessionHandle {
+    /// The bind.
+    pub fn bind_id(&self) -> BindId {
+        self.bind_id
+    }
+
+    fn response_timeout(&self) -> Duration {
+        self.conn.lock().session.config().response_timeout.into()
+    }
+
+    fn start(&self, body: &Body<'_>, waiter: Waiter, wait: bool) -> Result<u32, Error> {
+        let until = wait.then(|| std::time::Instant::now() + self.response_timeout());
+        match self.conn.request(body, waiter, until) {
+            Err(Error::Session(SessionError::Closed)) => Err(self.conn.lost_error()),
+            r => r,
+        }
+    }
+
+    /// Sends a request and waits for its response; waits for a free slot when the window
+    /// is full.
+    pub fn send(&self, body: &Body<'_>) -> Result<Response, Error> {
+        let slot = Slot::new();
+        self.start(body, Waiter::Slot(slot.clone()), true)?;
+        slot.wait(None).unwrap_or(Err(Error::Timeout))
+    }
+
+    /// Like [`SessionHandle::send`], failing at once when the window is full.
+    pub fn try_send(&self, body: &Body<'_>) -> Result<Response, Error> {
+        let slot = Slot::new();
+        self.start(body, Waiter::Slot(slot.clone()), false)?;
+        slot.wait(None).unwrap_or(Err(Error::Timeout))
+    }
+
+    /// Queues a request and returns a [`Ticket`] for its response.
+    pub fn submit(&self, body: &Body<'_>) -> Result<Ticket, Error> {
+        let slot = Slot::new();
+        let seq = self.start(body, Waiter::Slot(slot.clone()), true)?;
+        Ok(Ticket::new(slot, seq))
+    }
+
+    /// Unbinds this session from the server side (outstanding requests drain first) and
+    /// waits until it closed.
+    pub fn unbind(&self) -> Result<(), Error> {
+        self.conn.unbind_or_abort();
+        let cfg = self.conn.lock().session.config().clone();
+        let wait: Duration = cfg.drain_timeout.saturating_add(cfg.unbind_timeout).into();
+        if !self
+            .conn
+            .wait_until(wait + Duration::from_secs(1), |st| st.closed.is_some())
+        {
+            self.conn.force_close();
+        }
+        match self.conn.close_reason() {
+            None | Some(CloseReason::Unbound | CloseReason::PeerUnbound) => Ok(()),
+            Some(r) => Err(Error::ConnectionLost(r)),
+        }
+    }
+
+    /// Closes the session at once (outstanding requests fail).
+    pub fn abort(&self) {
+        self.conn.force_close();
+    }
+
+    /// True once the session closed.
+    pub fn is_closed(&self) -> bool {
+        self.conn.is_closed()
+    }
+
+    /// The session's counters now.
+    pub fn counters(&self) -> Counters {
+        self.conn.lock().session.counters().clone()
+    }
+}
+
+impl fmt::Debug for SessionHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionHandle")
+            .field("bind_id", &self.bind_id)
+            .field("state", &self.conn.state())
+            .finish()
+    }
+}
+
+struct BindEntry {
+    conn: Arc<Conn>,
+    account: String,
+    bind_type: BindType,
+    peer: SocketAddr,
+}
+
+struct Routing {
+    registry: Registry,
+    store: Box<dyn MessageStore + Send>,
+    binds: HashMap<BindId, BindEntry>,
+    /// Accounts whose stored messages a drainer thread is sending.
+    draining: HashSet<String>,
+}
+
+struct Shared {
+    config: ServerConfig,
+    local_addr: SocketAddr,
+    auth: Box<dyn Authenticator>,
+    handler: Box<dyn Handler>,
+    routing: Mutex<Routing>,
+    conns: Mutex<HashMap<u64, Arc<Conn>>>,
+    conns_cv: Condvar,
+    subscribers: Mutex<Vec<Sender<ServerEvent>>>,
+    stopping: AtomicBool,
+}
+
+struct ServerHooks {
+    server: Weak<Shared>,
+    ctx: OnceLock<RequestContext>,
+}
+
+const NO_PEER: SocketAddr = SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0);
+
+impl Hooks for ServerHooks {
+    fn started(&self, conn: &Arc<Conn>) {
+        if let Some(s) = self.server.upgrade() {
+            lock(&s.conns).insert(conn.id, conn.clone());
+        }
+    }
+
+    fn events(&self, conn: &Arc<Conn>, events: Vec<Event>) {
+        let Some(server) = self.server.upgrade() else {
+            return;
+        };
+        let mut replies: Vec<(u32, CommandId, Reply)> = Vec::new();
+        for e in events {
+            match e {
+                Event::Request {
+                    frame,
+                    auto_responded: false,
+                } => {
+                    let reply = match self.ctx.get() {
+                        Some(ctx) => {
+                            catch_unwind(AssertUnwindSafe(|| server.handler.handle(ctx, &frame)))
+                                .unwrap_or_else(|_| {
+                                    log::error!("smpp: the request handler panicked");
+                                    Reply::error(CommandStatus::ESME_RSYSERR)
+                                })
+                        }
+                        None => Reply::error(CommandStatus::ESME_RINVBNDSTS),
+                    };
+                    replies.push((frame.sequence_number(), frame.command_id(), reply));
+                }
+                Event::BindRequest { bind_type, frame } => {
+                    flush_replies(conn, &mut replies);
+                    server.on_bind(self, conn, bind_type, &frame);
+                }
+                Event::Closed { reason } => {
+                    flush_replies(conn, &mut replies);
+                    server.on_closed(conn, reason);
+                }
+                _ => {}
+            }
+        }
+        flush_replies(conn, &mut replies);
+    }
+
+    fn finished(&self, conn: &Arc<Conn>) {
+        if let Some(s) = self.server.upgrade() {
+            lock(&s.conns).remove(&conn.id);
+            s.conns_cv.notify_all();
+        }
+    }
+}
+
+fn flush_replies(conn: &Arc<Conn>, replies: &mut Vec<(u32, CommandId, Reply)>) {
+    if replies.is_empty() {
+        return;
+    }
+    conn.with(|s, now| {
+        for (seq, id, reply) in replies.drain(..) {
+            respond_reply(s, now, seq, id, &reply);
+        }
+    });
+}
+
+fn lossy(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+impl Shared {
+    fn emit(&self, ev: ServerEvent) {
+        let mut subs = lock(&self.subscribers);
+        if !subs.is_empty() {
+            subs.retain(|tx| tx.send(ev.clone()).is_ok());
+        }
+    }
+
+    fn response_timeout(&self) -> Duration {
+        self.config.session.response_timeout.into()
+    }
+
+    fn accept_loop(self: Arc<Self>, listener: TcpListener) {
+        for stream in listener.incoming() {
+            if self.stopping.load(Ordering::SeqCst) {
+                break;
+            }
+            match stream {
+                Ok(s) => self.start_conn(s),
+                Err(e) => {
+                    log::warn!("smpp: accept failed: {e}");
+                    std::thread::sleep(Duration::from_millis(10));
+                }
+            }
+        }
+    }
+
+    fn start_conn(self: &Arc<Self>, s: TcpStream) {
+        let _ = s.set_nodelay(true);
+        let peer = s.peer_addr().ok();
+        let hooks = Box::new(ServerHooks {
+            server: Arc::downgrade(self),
+            ctx: OnceLock::new(),
+        });
+        let config = self.config.session.clone().with_role(Role::Smsc);
+        if let Err(e) = Conn::spawn(s, config, peer, self.config.trace.clone(), hooks, None) {
+            log::warn!("smpp: could not start a session for {peer:?}: {e}");
+        }
+    }
+
+    fn on_bind(
+        self: &Arc<Self>,
+        hooks: &ServerHooks,
+        conn: &Arc<Conn>,
+        bind_type: BindType,
+        frame: &Frame,
+    ) {
+        let Ok(pdu) = frame.pdu() else {
+            return;
+        };
+        let b = match pdu.body {
+            Body::BindTransmitter(b) | Body::BindReceiver(b) | Body::BindTransceiver(b) => b,
+            _ => return,
+        };
+        let peer = conn.peer.unwrap_or(NO_PEER);
+        let req = BindRequest {
+            system_id: lossy(b.system_id),
+            password: Password(lossy(b.password)),
+            system_type: lossy(b.system_type),
+            bind_type,
+            interface_version: b.interface_version,
+            addr_ton: b.addr_ton.0,
+            addr_npi: b.addr_npi.0,
+            address_range: lossy(b.address_range),
+            peer,
+        };
+        let verdict = catch_unwind(AssertUnwindSafe(|| self.auth.authenticate(&req)))
+            .unwrap_or_else(|_| {
+                log::error!("smpp: the authenticator panicked");
+                Err(CommandStatus::ESME_RSYSERR)
+            });
+        let status = match verdict {
+            Err(status) if status.is_ok() => CommandStatus::ESME_RBINDFAIL,
+            Err(status) => status,
+            Ok(()) => match self.register(hooks, conn, &req) {
+                Ok(()) => return,
+                Err(status) => status,
+            },
+        };
+        let _ = conn.with(|s, now| s.reject_bind(now, status));
+        self.emit(ServerEvent::BindRejected {
+            system_id: req.system_id,
+            peer,
+            status,
+        });
+    }
+
+    /// Registers an authenticated bind and accepts it; `Err` with the status to refuse.
+    fn register(
+        self: &Arc<Self>,
+        hooks: &ServerHooks,
+        conn: &Arc<Conn>,
+        req: &BindRequest,
+    ) -> Result<(), CommandStatus> {
+        let bind_id = BindId(conn.id);
+        let account = req.system_id.clone();
+        let mut routing = lock(&self.routing);
+        if self.stopping.load(Ordering::SeqCst) {
+            return Err(CommandStatus::ESME_RBINDFAIL);
+        }
+        if let Err(e) = routing.registry.register(&account, bind_id, req.bind_type) {
+            log::info!("smpp: bind of {account} refused: {e}");
+            return Err(CommandStatus::ESME_RBINDFAIL);
+        }
+        let (accepted, pending) = conn.with_pending(|s, now| {
+            s.accept_bind(
+                now,
+                self.config.system_id.as_bytes(),
+                self.config.sc_interface_version,
+            )
+        });
+        if accepted.is_err() {
+            routing.registry.unregister(bind_id);
+            drop(routing);
+            pending.run();
+            return Ok(());
+        }
+        routing.binds.insert(
+            bind_id,
+            BindEntry {
+                conn: conn.clone(),
+                account: account.clone(),
+                bind_type: req.bind_type,
+                peer: req.peer,
+            },
+        );
+        let _ = hooks.ctx.set(RequestContext {
+            bind_id,
+            account: account.clone(),
+            bind_type: req.bind_type,
+            peer: req.peer,
+        });
+        let drain = req.bind_type.can_receive()
+            && !routing.store.is_empty(&account)
+            && routing.draining.insert(account.clone());
+        drop(routing);
+        pending.run();
+        self.emit(ServerEvent::Bound {
+            bind_id,
+            account: account.clone(),
+            bind_type: req.bind_type,
+            peer: req.peer,
+        });
+        if drain {
+            self.spawn_drainer(account);
+        }
+        Ok(())
+    }
+
+    fn on_closed(&self, conn: &Arc<Conn>, reason: CloseReason) {
+        let bind_id = BindId(conn.id);
+        let removed = {
+            let mut r = lock(&self.routing);
+            let e = r.binds.remove(&bind_id);
+            if e.is_some() {
+                r.registry.unregister(bind_id);
+            }
+            e
+        };
+        if removed.is_some() {
+            self.emit(ServerEvent::Closed { bind_id, reason });
+        }
+    }
+
+    fn spawn_drainer(self: &Arc<Self>, account: String) {
+        let me = self.clone();
+        let a = account.clone();
+        let spawned = std::thread::Builder::new()
+            .name("smpp-drain".into())
+            .spawn(move || me.drain(a));
+        if spawned.is_err() {
+            lock(&self.routing).draining.remove(&account);
+        }
+    }
+
+    /// Stores a frame again after its delivery failed.
+    fn requeue(self: &Arc<Self>, account: &str, frame: Frame) {
+        let mut r = lock(&self.routing);
+        match r.store.push(account, frame) {
+            Ok(()) => {
+                let has_receiver = r.registry.binds(account).any(|(_, b)| b.can_receive());
+                let drain = has_receiver && r.draining.insert(account.to_string());
+                drop(r);
+                self.emit(ServerEvent::Queued {
+                    account: account.to_string(),
+                });
+                if drain {
+                    self.spawn_drainer(account.to_string());
+                }
+            }
+            Err(_) => {
+                drop(r);
+                log::warn!("smpp: store full: a message for {account} could not be re-queued");
+                self.emit(ServerEvent::Overflow {
+                    account: account.to_string(),
+                });
+            }
+        }
+    }
+
+    /// Sends the stored messages of `account`, in order, to its receiver-capable binds.
+    fn drain(self: Arc<Self>, account: String) {
+        let mut pending: Option<Frame> = None;
+        let mut failures: u64 = 0;
+        loop {
+            let (conn, frame) = {
+                let mut r = lock(&self.routing);
+                let conn = if self.stopping.load(Ordering::SeqCst) {
+                    None
+                } else {
+                    let id = r.registry.next_receiver(&account);
+                    id.and_then(|id| r.binds.get(&id)).map(|e| e.conn.clone())
+                };
+                let Some(conn) = conn else {
+                    if let Some(f) = pending.take() {
+                        if r.store.push(&account, f).is_err() {
+                            log::warn!("smpp: store full: a message for {account} was not kept");
+                        }
+                    }
+                    r.draining.remove(&account);
+                    return;
+                };
+                let frame = match pending.take().or_else(|| r.store.pop(&account)) {
+                    Some(f) => f,
+                    None => {
+                        r.draining.remove(&account);
+                        return;
+                    }
+                };
+                (conn, frame)
+            };
+            let weak = Arc::downgrade(&self);
+            let again = frame.clone();
+            let acct = account.clone();
+            let cb: Callback = Box::new(move |res| {
+                if let Err(Error::ConnectionLost(_) | Error::Timeout) = res {
+                    if let Some(s) = weak.upgrade() {
+                        s.requeue(&acct, again);
+                    }
+                }
+            });
+            let until = std::time::Instant::now() + self.response_timeout();
+            let sent = match frame.pdu() {
+                Ok(p) => conn.request(&p.body, Waiter::Callback(cb), Some(until)),
+                Err(e) => {
+                    log::warn!("smpp: a stored message for {account} does not decode: {e}");
+                    continue;
+                }
+            };
+            match sent {
+                Ok(_) => failures = 0,
+                Err(e) => {
+                    log::debug!("smpp: delivery of a stored message to {account} failed: {e}");
+                    pending = Some(frame);
+                    failures += 1;
+                    std::thread::sleep(Duration::from_millis(failures.min(100)));
+                }
+            }
+        }
+    }
+
+    fn deliver(self: &Arc<Self>, account: &str, body: &Body<'_>) -> Result<Delivery, Error> {
+        let id = body.command_id();
+        if !matches!(id, CommandId::DeliverSm | CommandId::DataSm) {
+            return Err(Error::Session(SessionError::WrongDirection {
+                command_id: id,
+            }));
+        }
+        if self.stopping.load(Ordering::SeqCst) {
+            return Err(Error::Closed);
+        }
+        let mut tries = 0;
+        loop {
+            let mut r = lock(&self.routing);
+            if r.store.is_empty(account) && tries <= r.registry.len() {
+                if let Some(bid) = r.registry.next_receiver(account) {
+                    let conn = r.binds.get(&bid).map(|e| e.conn.clone());
+                    drop(r);
+                    tries += 1;
+                    let Some(conn) = conn else { continue };
+                    let slot = Slot::new();
+                    let until = std::time::Instant::now() + self.response_timeout();
+                    match conn.request(body, Waiter::Slot(slot.clone()), Some(until)) {
+                        Ok(_) => {
+                            let res = slot.wait(None).unwrap_or(Err(Error::Timeout));
+                            return res.map(Delivery::Delivered);
+                        }
+                        Err(Error::Session(
+                            SessionError::Closed | SessionError::InvalidState { .. },
+                        )) => continue,
+                        Err(e) => return Err(e),
+                    }
+                }
+            }
+            let frame = Frame::encode(&Pdu::new(0, *body))
+                .map_err(|e| Error::Session(SessionError::Encode(e)))?;
+            return match r.store.push(account, frame) {
+                Ok(()) => {
+                    let has_receiver = r.registry.binds(account).any(|(_, b)| b.can_receive());
+                    let drain = has_receiver && r.draining.insert(account.to_string());
+                    drop(r);
+                    self.emit(ServerEvent::Queued {
+                        account: account.to_string(),
+                    });
+                    if drain {
+                        self.spawn_drainer(account.to_string());
+                    }
+                    Ok(Delivery::Queued)
+                }
+                Err(_) => {
+                    drop(r);
+                    self.emit(ServerEvent::Overflow {
+                        account: account.to_string(),
+                    });
+                    Ok(Delivery::Rejected)
+                }
+            };
+        }
+    }
+
+    /// Stops the accept loop (idempotent); true the first time.
+    fn stop_accepting(&self) -> bool {
+        if self.stopping.swap(true, Ordering::SeqCst) {
+            return false;
+        }
+        // Wake the blocking accept with a connection of our own.
+        let mut addr = self.local_addr;
+        if addr.ip().is_unspecified() {
+            addr.set_ip(match addr {
+                SocketAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+                SocketAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+            });
+        }
+        let _ = TcpStream::connect_timeout(&addr, Duration::from_secs(1));
+        true
+    }
+
+    fn conns(&self) -> Vec<Arc<Conn>> {
+        lock(&self.conns).values().cloned().collect()
+    }
+
+    /// Waits until no connection is left or the deadline passes; true when none is left.
+    fn wait_conns(&self, deadline: std::time::Instant) -> bool {
+        let mut g = lock(&self.conns);
+        loop {
+            if g.is_empty() {
+                return true;
+            }
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                return false;
+            }
+            g = self
+                .conns_cv
+                .wait_timeout(g, left)
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .0;
+        }
+    }
+}
+
+/// An SMPP server (SMSC): accepts binds, answers requests with a [`Handler`], delivers
+/// messages to bound receivers (or stores them until one binds).
+pub struct Server {
+    shared: Arc<Shared>,
+    accept: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl Server {
+    /// Listens on `addr` and starts accepting connections (on a thread of its own).
+    pub fn bind<A: ToSocketAddrs>(
+        addr: A,
+        config: ServerConfig,
+        authenticator: impl Authenticator,
+        handler: impl Handler,
+    ) -> Result<Server, Error> {
+        let listener = TcpListener::bind(addr)?;
+        let local_addr = listener.local_addr()?;
+        let store = MemoryStore::new(config.store_per_account, config.store_total);
+        let shared = Arc::new(Shared {
+            routing: Mutex::new(Routing {
+                registry: Registry::new(config.limits),
+                store: Box::new(store),
+                binds: HashMap::new(),
+                draining: HashSet::new(),
+            }),
+            config,
+            local_addr,
+            auth: Box::new(authenticator),
+            handler: Box::new(handler),
+            conns: Mutex::new(HashMap::new()),
+            conns_cv: Condvar::new(),
+            subscribers: Mutex::new(Vec::new()),
+            stopping: AtomicBool::new(false),
+        });
+        let s = shared.clone();
+        let accept = std::thread::Builder::new()
+            .name("smpp-accept".into())
+            .spawn(move || s.accept_loop(listener))?;
+        Ok(Server {
+            shared,
+            accept: Mutex::new(Some(accept)),
+        })
+    }
+
+    /// Replaces the in-memory message store (call it right after [`Server::bind`]; messages
+    /// already stored stay in the old store).
+    pub fn with_store(self, store: Box<dyn MessageStore + Send>) -> Server {
+        lock(&self.shared.routing).store = store;
+        self
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.shared.local_addr
+    }
+
+    /// The bound sessions, by bind id.
+    pub fn sessions(&self) -> Vec<SessionInfo> {
+        let entries: Vec<_> = {
+            let r = lock(&self.shared.routing);
+            r.binds
+                .iter()
+                .map(|(id, e)| (*id, e.conn.clone(), e.account.clone(), e.peer, e.bind_type))
+                .collect()
+        };
+        let mut v: Vec<SessionInfo> = entries
+            .into_iter()
+            .map(|(bind_id, conn, account, peer, bind_type)| SessionInfo {
+                bind_id,
+                account,
+                peer,
+                bind_type,
+                counters: conn.lock().session.counters().clone(),
+            })
+            .collect();
+        v.sort_by_key(|s| s.bind_id);
+        v
+    }
+
+    /// A handle to one bound session.
+    pub fn session(&self, bind_id: BindId) -> Option<SessionHandle> {
+        let r = lock(&self.shared.routing);
+        r.binds.get(&bind_id).map(|e| SessionHandle {
+            conn: e.conn.clone(),
+            bind_id,
+        })
+    }
+
+    /// Routes a `deliver_sm` or `data_sm` (an MO message or a receipt) round robin to the
+    /// account's receiver-capable binds and waits for the response; when none is bound (or
+    /// older messages still wait), stores it ([`Delivery::Queued`]); a full store gives
+    /// [`Delivery::Rejected`]. Nothing is dropped silently.
+    pub fn deliver(&self, account: &str, body: &Body<'_>) -> Result<Delivery, Error> {
+        self.shared.deliver(account, body)
+    }
+
+    /// A channel of server events from now on.
+    pub fn events(&self) -> Receiver<ServerEvent> {
+        let (tx, rx) = mpsc::channel();
+        lock(&self.shared.subscribers).push(tx);
+        rx
+    }
+
+    /// How many messages wait in the store for `account`.
+    pub fn stored(&self, account: &str) -> usize {
+        lock(&self.shared.routing).store.len(account)
+    }
+
+    /// Stops accepting, unbinds every session (letting outstanding requests drain) and
+    /// closes; returns when all connections ended, or when `timeout` passed (the rest are
+    /// then aborted).
+    pub fn shutdown(&self, timeout: Duration) {
+        let deadline = std::time::Instant::now() + timeout;
+        self.shared.stop_accepting();
+        if let Some(h) = lock(&self.accept).take() {
+            let _ = h.join();
+        }
+        for c in self.shared.conns() {
+            c.unbind_or_abort();
+        }
+        if !self.shared.wait_conns(deadline) {
+            for c in self.shared.conns() {
+                c.force_close();
+            }
+            self.shared
+                .wait_conns(std::time::Instant::now() + Duration::from_secs(1));
+        }
+    }
+}
+
+impl Drop for Server {
+    /// Stops accepting and unbinds every session in the background.
+    fn drop(&mut self) {
+        if self.shared.stop_accepting() {
+            if let Some(h) = lock(&self.accept).take() {
+                let _ = h.join();
+            }
+            for c in self.shared.conns() {
+                c.unbind_or_abort();
+            }
+        }
+    }
+}
+
+impl fmt::Debug for Server {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Server")
+            .field("local_addr", &self.shared.local_addr)
+            .finish()
+    }
+}
