@@ -1,6 +1,250 @@
-//! smol runtime adapter for [`smpp_core`]: drives one sans-IO session per TCP connection.
+//! # smpp-smol: the smol runtime adapter for [`smpp_core`]
 //!
-//! The adapter arrives with the runtimes work; today the crate only re-exports the core.
+//! Drives one sans-IO [`Session`](smpp_core::session::Session) per TCP connection on the
+//! [smol](https://docs.rs/smol) runtime. All protocol logic stays in the core; this crate
+//! moves octets and time, routes responses to the futures waiting for them, and offers:
+//!
+//! - [`Client`]: an ESME. Connects and binds ([`Client::connect`], [`Client::bind_stream`],
+//!   [`Client::listen_outbind`]), sends requests with backpressure on the window
+//!   ([`Client::send`], [`Client::send_pipelined`], [`Client::try_send`]), reconnects with
+//!   back-off when configured, and hands the SMSC's requests (`deliver_sm`, ...) to the
+//!   application through [`Incoming`].
+//! - [`Server`]: an SMSC. Accepts connections, authenticates binds ([`Authenticator`]),
+//!   answers requests through a [`Handler`], routes deliveries round robin to an account's
+//!   receivers or stores them until one binds ([`Server::deliver`]), and shuts down
+//!   gracefully ([`Server::shutdown`]).
+//!
+//! The same API exists in the blocking adapter (`smpp_blocking`), with `fn` and threads
+//! where this crate has `async fn` and tasks.
+//!
+//! ## How it works
+//!
+//! Each connection's session sits behind a lock shared by the application's handles and
+//! one driver task (spawned with `smol::spawn`). A handle's `send` encodes the request
+//! straight into the session's transmit buffer under the lock (no intermediate copy, no
+//! command channel), registers a waiter for the sequence number and wakes the driver; the
+//! driver writes everything the session produced in one go, feeds it what the socket
+//! delivered, runs its timers, and hands each response to its waiter. A semaphore with one
+//! permit per window slot gives `send` its backpressure. Requests from the peer go to the
+//! application ([`Incoming`] for a client, the [`Handler`] for a server: polled once in
+//! place, and moved to its own task only if it does not complete at once). The core's
+//! clock is the milliseconds since the link was created.
+//!
+//! ```no_run
+//! use smpp_smol::core::pdu::{Address, Body, SubmitSm};
+//! use smpp_smol::core::CommandStatus;
+//! use smpp_smol::{Client, ClientConfig, Reply, Server, ServerConfig};
+//!
+//! smol::block_on(async {
+//!     // An SMSC that accepts the password "secret" and answers every submit_sm.
+//!     let server = Server::bind(
+//!         "127.0.0.1:2775",
+//!         ServerConfig::default(),
+//!         |req: &smpp_smol::BindRequest| {
+//!             if req.password.as_str() == "secret" {
+//!                 Ok(())
+//!             } else {
+//!                 Err(CommandStatus::ESME_RINVPASWD)
+//!             }
+//!         },
+//!         |_ctx: &smpp_smol::RequestContext, _req: &smpp_smol::core::Frame| {
+//!             Reply::ok_message_id("msg-1")
+//!         },
+//!     )
+//!     .await?;
+//!
+//!     // An ESME that binds as a transceiver and submits one message.
+//!     let (client, _incoming) =
+//!         Client::connect(server.local_addr(), ClientConfig::new("acme", "secret")).await?;
+//!     let response = client
+//!         .send(&Body::SubmitSm(SubmitSm {
+//!             destination: Address::international("447700900123"),
+//!             short_message: b"Hello",
+//!             ..Default::default()
+//!         }))
+//!         .await?;
+//!     assert_eq!(response.message_id().as_deref(), Some("msg-1"));
+//!     client.unbind().await?;
+//!     server.shutdown(std::time::Duration::from_secs(5)).await;
+//!     Ok::<(), smpp_smol::Error>(())
+//! })
+//! .unwrap();
+//! ```
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 pub use smpp_core as core;
+
+mod client;
+mod error;
+mod link;
+mod oneshot;
+mod server;
+mod trace;
+
+pub use client::{Client, ClientConfig, Incoming};
+pub use error::Error;
+pub use link::ResponseFuture;
+pub use server::{
+    AsyncHandler, Authenticator, BindRequest, Delivery, Handler, Password, Reply, RequestContext,
+    Server, ServerConfig, ServerEvent, SessionHandle, SessionInfo,
+};
+pub use trace::{Trace, TraceEvent, TraceFn};
+
+use link::Link;
+use smpp_core::codec::Frame;
+use smpp_core::pdu::{Body, Pdu};
+use smpp_core::session::{BindType, CloseReason};
+use smpp_core::{CommandId, CommandStatus, DecodeError};
+use std::sync::Arc;
+
+/// The response to one of our requests.
+#[derive(Clone, Debug)]
+pub struct Response {
+    /// The response PDU (a `generic_nack` with the request's sequence number counts).
+    pub frame: Frame,
+    /// Time from writing the request to receiving this response.
+    pub rtt: std::time::Duration,
+}
+
+impl Response {
+    /// The response's `command_status`.
+    pub fn status(&self) -> CommandStatus {
+        self.frame.command_status()
+    }
+
+    /// Parses the response.
+    pub fn pdu(&self) -> Result<Pdu<'_>, DecodeError> {
+        self.frame.pdu()
+    }
+
+    /// The `message_id` of a `submit_sm_resp`, `data_sm_resp` or `submit_multi_resp`
+    /// (`None` for other responses, or when it does not parse).
+    pub fn message_id(&self) -> Option<String> {
+        match self.pdu().ok()?.body {
+            Body::SubmitSmResp(r) | Body::DataSmResp(r) => {
+                Some(String::from_utf8_lossy(r.message_id).into_owned())
+            }
+            Body::SubmitMultiResp(r) => Some(String::from_utf8_lossy(r.message_id).into_owned()),
+            _ => None,
+        }
+    }
+}
+
+/// Answers one incoming request on the connection it arrived on.
+struct Responder {
+    link: Arc<Link>,
+    generation: u64,
+}
+
+/// A request from the peer (`deliver_sm`, `data_sm`, `alert_notification`, ...) that the
+/// application answers.
+///
+/// Dropping it unanswered answers it with `ESME_RX_T_APPN` (temporary application error:
+/// the SMSC retries later), so a `deliver_sm` is never left unanswered.
+pub struct IncomingRequest {
+    /// The request PDU.
+    pub frame: Frame,
+    responder: Option<Responder>,
+}
+
+impl IncomingRequest {
+    pub(crate) fn new(frame: Frame, link: Option<(Arc<Link>, u64)>) -> IncomingRequest {
+        // alert_notification has no response.
+        let answerable = frame.command_id().response().is_some();
+        IncomingRequest {
+            frame,
+            responder: link
+                .filter(|_| answerable)
+                .map(|(link, generation)| Responder { link, generation }),
+        }
+    }
+
+    /// Parses the request.
+    pub fn pdu(&self) -> Result<Pdu<'_>, DecodeError> {
+        self.frame.pdu()
+    }
+
+    /// True when it still waits for an answer (false once the session answered it
+    /// automatically with `auto_respond`, or for requests that have no response such as
+    /// `alert_notification`; [`IncomingRequest::respond`] then does nothing).
+    pub fn needs_response(&self) -> bool {
+        self.responder.is_some()
+    }
+
+    /// Answers with `status` and `body` (the matching `*_resp`, or `generic_nack`). When the
+    /// session refuses the answer (wrong body, invalid field), the request is answered
+    /// `ESME_RX_T_APPN` instead and the error returned.
+    pub fn respond(mut self, status: CommandStatus, body: &Body<'_>) -> Result<(), Error> {
+        let Some(r) = self.responder.take() else {
+            return Ok(());
+        };
+        let seq = self.frame.sequence_number();
+        let result = r.link.respond(r.generation, seq, status, body);
+        if let Err(Error::Session(_)) = &result {
+            let fallback = default_response(self.frame.command_id());
+            let _ = r
+                .link
+                .respond(r.generation, seq, CommandStatus::ESME_RX_T_APPN, &fallback);
+        }
+        result
+    }
+
+    /// Answers `ESME_ROK` with the default body (`deliver_sm_resp` with an empty
+    /// `message_id`, ...).
+    pub fn respond_ok(self) -> Result<(), Error> {
+        let body = default_response(self.frame.command_id());
+        self.respond(CommandStatus::ESME_ROK, &body)
+    }
+}
+
+/// The empty-bodied response to a request (or `generic_nack` for an unknown one).
+pub(crate) fn default_response(request: CommandId) -> Body<'static> {
+    Body::error_response_for(request).unwrap_or(Body::GenericNack)
+}
+
+impl Drop for IncomingRequest {
+    fn drop(&mut self) {
+        if let Some(r) = self.responder.take() {
+            let body = default_response(self.frame.command_id());
+            let _ = r.link.respond(
+                r.generation,
+                self.frame.sequence_number(),
+                CommandStatus::ESME_RX_T_APPN,
+                &body,
+            );
+        }
+    }
+}
+
+impl std::fmt::Debug for IncomingRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IncomingRequest")
+            .field("frame", &self.frame)
+            .field("needs_response", &self.needs_response())
+            .finish()
+    }
+}
+
+/// Connection state visible to the application.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LinkState {
+    /// Opening the TCP connection (or waiting for the SMSC's `outbind`).
+    Connecting,
+    /// The bind request is on its way.
+    Binding,
+    /// Bound with this bind type.
+    Bound(BindType),
+    /// The link was lost; the next attempt starts after `delay`.
+    Reconnecting {
+        /// 1 for the first attempt after a loss.
+        attempt: u32,
+        /// The back-off before this attempt.
+        delay: std::time::Duration,
+    },
+    /// A local unbind is in progress (outstanding requests drain first).
+    Unbinding,
+    /// Over for good, with the reason of the last session's close (`None`: no session was
+    /// ever established).
+    Closed(Option<CloseReason>),
+}
