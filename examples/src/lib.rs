@@ -1,0 +1,28 @@
+//! Shared pieces of the `smpp` command-line tool and the example programs.
+//!
+//! - [`hex`]: hex text to octets and back, forgiving about how hex dumps are pasted.
+//! - [`json`]: a tiny JSON writer with ordered keys and pure-ASCII escaping.
+//! - [`decode`]: PDUs and decode errors as JSON objects, and the walk over several
+//!   concatenated PDUs behind `smpp decode`.
+//! - [`duration`]: durations on the command line (`3`, `500ms`, `3s`, `2m`).
+//! - [`message`]: addresses, text encoded and split into parts, received messages read
+//!   back as text, concatenated parts or delivery receipts.
+//! - [`sim`]: the SMSC simulator behind `smpp smsc` and `smpp demo`.
+//! - [`stats`]: latency percentiles and the report of `smpp bench`.
+//!
+//! ```
+//! use smpp_examples::decode::{decode_hex, Record};
+//! use smpp_core::pdu::ParseOptions;
+//!
+//! let records = decode_hex("00000010000000150000000000000001", &ParseOptions::default());
+//! assert_eq!(
+//!     records[0].object().to_string(),
+//!     r#"{"command":"enquire_link","command_id":"0x00000015","command_length":16,"command_status":0,"command_status_name":"ESME_ROK","sequence_number":1}"#
+//! );
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod decode;
+pub mod hex;
+pub mod json;
