@@ -37,6 +37,11 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 const READ_BUF_MIN: usize = 4 * 1024;
 const READ_BUF_MAX: usize = 64 * 1024;
 
+/// How long the writer may still flush output after the session closed before the socket
+/// is shut down under it (a peer that does not read must not keep a blocked write, and so
+/// the connection, alive).
+const LINGER: Duration = Duration::from_secs(2);
+
 /// Stack size of the writer and timer threads (they run only trace callbacks as user code).
 const SMALL_STACK: usize = 128 * 1024;
 
@@ -180,6 +185,8 @@ pub(crate) struct ConnState {
     timer_wait: Option<Instant>,
     cv_waiters: usize,
     live_threads: u8,
+    /// The writer thread ended (or never started).
+    writer_done: bool,
 }
 
 /// One connection.
@@ -222,6 +229,7 @@ impl Conn {
                 timer_wait: None,
                 cv_waiters: 0,
                 live_threads: 0,
+                writer_done: true,
             }),
             tx_cv: Condvar::new(),
             timer_cv: Condvar::new(),
@@ -251,13 +259,19 @@ impl Conn {
     {
         let id = self.id;
         let c = self.clone();
-        lock(&self.st).live_threads += 1;
+        {
+            let mut st = lock(&self.st);
+            st.live_threads += 1;
+            st.writer_done = false;
+        }
         let r = std::thread::Builder::new()
             .name(format!("smpp-write-{id}"))
             .stack_size(SMALL_STACK)
             .spawn(move || c.writer_loop(writer));
         if let Err(e) = r {
-            lock(&self.st).live_threads -= 1;
+            let mut st = lock(&self.st);
+            st.live_threads -= 1;
+            st.writer_done = true;
             return Err(e);
         }
         let c = self.clone();
@@ -595,7 +609,7 @@ impl Conn {
         let mut buf = vec![0u8; READ_BUF_MIN];
         let mut framer = self.trace.is_on().then(TraceFramer::default);
         loop {
-            {
+            let due = {
                 let mut st = self.lock();
                 loop {
                     if st.session.is_closed() {
@@ -608,6 +622,15 @@ impl Conn {
                     }
                     st = self.wait_cv(st, None);
                 }
+                let now = self.now();
+                st.session.poll_timeout().is_some_and(|t| t <= now)
+            };
+            if due {
+                // Frames received while our output backed up are handled before anything
+                // more is read: reading first would only grow the receive buffer (up to its
+                // limit, where the session gives up on the peer).
+                self.with(|s, now| s.handle_timeout(now));
+                continue;
             }
             match r.read(&mut buf) {
                 Ok(0) => {
@@ -683,6 +706,11 @@ impl Conn {
             }
         }
         drop(w);
+        {
+            let mut st = self.lock();
+            st.writer_done = true;
+            self.timer_cv.notify_all();
+        }
         self.thread_done();
     }
 
@@ -723,7 +751,30 @@ impl Conn {
                 }
             }
         }
+        // Closed: the writer flushes the last output and shuts the socket down. A peer that
+        // does not read could block that write for ever; after LINGER the socket is shut
+        // down under it.
+        let deadline = std::time::Instant::now() + LINGER;
+        while !st.writer_done {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            st = self
+                .timer_cv
+                .wait_timeout(st, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        let stuck = !st.writer_done;
         drop(st);
+        if stuck {
+            log::debug!(
+                "smpp: output to {:?} not written in time; closing",
+                self.peer
+            );
+            (self.shutdown)();
+        }
         self.thread_done();
     }
 }

@@ -3,9 +3,12 @@
 use crate::client::Ticket;
 use crate::common::{error_body, ok_body, Trace};
 use crate::conn::{lock, Callback, Conn, Hooks, Slot, Waiter};
+use crate::guard::{FailedBindPolicy, FailedBinds, RefusalLog};
 use crate::{Error, Response};
 use smpp_core::codec::{EncodeError, Frame};
-use smpp_core::pdu::{Body, CommandId, CommandStatus, MessageIdResp, Pdu, SubmitMultiResp};
+use smpp_core::pdu::{
+    constant_time_eq, Body, CommandId, CommandStatus, MessageIdResp, Pdu, SubmitMultiResp,
+};
 use smpp_core::routing::{BindId, MemoryStore, MessageStore, Registry, RegistryLimits};
 use smpp_core::session::{BindType, CloseReason, Counters, Event, Role, Session};
 use smpp_core::session::{SessionConfig, SessionError};
@@ -15,22 +18,47 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 /// How a [`Server`] runs.
+///
+/// The defaults are meant for a server facing the Internet: every resource a peer can make
+/// the server hold is bounded by one of these settings (see "Resource bounds" in
+/// `docs/runtime-api.md`).
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
-    /// Every session's settings; the role is forced to SMSC.
+    /// Every session's settings; the role is forced to SMSC. The server's defaults differ
+    /// from [`SessionConfig::smsc`] in two places (see [`ServerConfig::default_session`]):
+    /// `max_pdu_len` is 4 096 octets (a `submit_sm` with a 254-octet `short_message` and
+    /// its usual TLVs needs well under 1 KiB; raise it, for example to
+    /// [`DEFAULT_MAX_COMMAND_LENGTH`](smpp_core::pdu::DEFAULT_MAX_COMMAND_LENGTH), to accept
+    /// `message_payload` TLVs of up to 64 KiB), and `bind_timeout` is 10 s (a connection
+    /// that has not bound by then is closed). `inactivity_timeout` is 120 s (a bound peer
+    /// that sends nothing is unbound and closed) and `peer_window` 64 (requests beyond it
+    /// that wait for the handler are answered `ESME_RTHROTTLED`).
     pub session: SessionConfig,
     /// Sent in `bind_*_resp` (default `"smpp"`).
     pub system_id: String,
     /// The `sc_interface_version` TLV of `bind_*_resp` (default `Some(0x34)`).
     pub sc_interface_version: Option<u8>,
-    /// Bind limits, server-wide and per account.
+    /// Bind limits, server-wide and per account (a bind refused by them is answered
+    /// `ESME_RBINDFAIL` and its connection closed). Default: none beyond
+    /// `max_connections`.
     pub limits: RegistryLimits,
+    /// Most connections open at once, bound or not, counted from `accept` (default 1 000).
+    /// A connection beyond it is accepted and closed at once, without a PDU; refusals are
+    /// logged (at most one line a second).
+    pub max_connections: usize,
+    /// How failed binds from one IP address hold back further failed-bind answers to it
+    /// (default: after 3 failures within 60 s, 1 s doubling up to 8 s; at most 10 000
+    /// addresses remembered).
+    pub failed_binds: FailedBindPolicy,
+    /// Events kept for each [`Server::events`] subscriber that does not keep up (default
+    /// 10 000); further events are dropped for that subscriber.
+    pub event_capacity: usize,
     /// Capacity of the in-memory store per account (default 10 000).
     pub store_per_account: usize,
     /// Capacity of the in-memory store in total (default 100 000).
@@ -39,13 +67,29 @@ pub struct ServerConfig {
     pub trace: Trace,
 }
 
+impl ServerConfig {
+    /// The server's default session settings: [`SessionConfig::smsc`] with `max_pdu_len`
+    /// 4 096 and `bind_timeout` 10 s.
+    pub fn default_session() -> SessionConfig {
+        SessionConfig {
+            max_pdu_len: 4096,
+            bind_timeout: smpp_core::Duration::from_secs(10),
+            inactivity_timeout: Some(smpp_core::Duration::from_secs(120)),
+            ..SessionConfig::smsc()
+        }
+    }
+}
+
 impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
-            session: SessionConfig::smsc(),
+            session: ServerConfig::default_session(),
             system_id: "smpp".to_string(),
             sc_interface_version: Some(0x34),
             limits: RegistryLimits::default(),
+            max_connections: 1_000,
+            failed_binds: FailedBindPolicy::default(),
+            event_capacity: 10_000,
             store_per_account: 10_000,
             store_total: 100_000,
             trace: Trace::Off,
@@ -53,8 +97,10 @@ impl Default for ServerConfig {
     }
 }
 
-/// A password whose `Debug` shows `***`.
-#[derive(Clone, PartialEq, Eq)]
+/// A password whose `Debug` shows `***`. Its comparisons (`==` with another `Password`, a
+/// `str` or a `&str`, and [`Password::matches`]) take a time that does not depend on where
+/// the texts differ ([`constant_time_eq`]).
+#[derive(Clone)]
 pub struct Password(String);
 
 impl Password {
@@ -67,6 +113,11 @@ impl Password {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// True when the password is `expected`, compared in constant time.
+    pub fn matches(&self, expected: &str) -> bool {
+        constant_time_eq(self.0.as_bytes(), expected.as_bytes())
+    }
 }
 
 impl fmt::Debug for Password {
@@ -75,15 +126,23 @@ impl fmt::Debug for Password {
     }
 }
 
+impl PartialEq for Password {
+    fn eq(&self, other: &Password) -> bool {
+        self.matches(&other.0)
+    }
+}
+
+impl Eq for Password {}
+
 impl PartialEq<str> for Password {
     fn eq(&self, other: &str) -> bool {
-        self.0 == other
+        self.matches(other)
     }
 }
 
 impl PartialEq<&str> for Password {
     fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
+        self.matches(other)
     }
 }
 
@@ -113,6 +172,12 @@ pub struct BindRequest {
 /// Decides on bind requests: `Ok(())` accepts, `Err(status)` refuses with that status
 /// (for example `ESME_RINVPASWD`). Closures `Fn(&BindRequest) -> Result<(), CommandStatus>`
 /// are authenticators.
+///
+/// Called on the connection's reader thread: keep it quick. Implementations should compare
+/// secrets in constant time: `req.password == expected` and [`Password::matches`] do, as
+/// does [`smpp_core::pdu::constant_time_eq`] for stored octets; never `as_str() == ..`. Do
+/// not log the password ([`BindRequest`]'s `Debug` shows it as `***`). A refusal counts as
+/// a failed bind of the peer's address ([`ServerConfig::failed_binds`]).
 pub trait Authenticator: Send + Sync + 'static {
     /// Accepts or refuses a bind.
     fn authenticate(&self, req: &BindRequest) -> Result<(), CommandStatus>;
@@ -415,7 +480,8 @@ struct Shared {
     routing: Mutex<Routing>,
     conns: Mutex<HashMap<u64, Arc<Conn>>>,
     conns_cv: Condvar,
-    subscribers: Mutex<Vec<Sender<ServerEvent>>>,
+    subscribers: Mutex<Vec<SyncSender<ServerEvent>>>,
+    failed_binds: Mutex<FailedBinds>,
     stopping: AtomicBool,
 }
 
@@ -497,7 +563,10 @@ impl Shared {
     fn emit(&self, ev: ServerEvent) {
         let mut subs = lock(&self.subscribers);
         if !subs.is_empty() {
-            subs.retain(|tx| tx.send(ev.clone()).is_ok());
+            // A subscriber that does not keep up loses events rather than growing memory.
+            subs.retain(|tx| {
+                !matches!(tx.try_send(ev.clone()), Err(TrySendError::Disconnected(_)))
+            });
         }
     }
 
@@ -506,12 +575,23 @@ impl Shared {
     }
 
     fn accept_loop(self: Arc<Self>, listener: TcpListener) {
+        let mut refusals = RefusalLog::default();
         for stream in listener.incoming() {
             if self.stopping.load(Ordering::SeqCst) {
                 break;
             }
             match stream {
-                Ok(s) => self.start_conn(s),
+                Ok(s) => {
+                    let open = lock(&self.conns).len();
+                    if open >= self.config.max_connections {
+                        // Accepted, and closed at once: no thread, no session, no PDU.
+                        refusals.refused(s.peer_addr().ok(), open);
+                        let _ = s.shutdown(std::net::Shutdown::Both);
+                        drop(s);
+                        continue;
+                    }
+                    self.start_conn(s);
+                }
                 Err(e) => {
                     log::warn!("smpp: accept failed: {e}");
                     std::thread::sleep(Duration::from_millis(10));
@@ -564,20 +644,40 @@ impl Shared {
                 log::error!("smpp: the authenticator panicked");
                 Err(CommandStatus::ESME_RSYSERR)
             });
-        let status = match verdict {
-            Err(status) if status.is_ok() => CommandStatus::ESME_RBINDFAIL,
-            Err(status) => status,
+        let (status, delay) = match verdict {
+            Err(status) => {
+                let status = if status.is_ok() {
+                    CommandStatus::ESME_RBINDFAIL
+                } else {
+                    status
+                };
+                // A refusal by the authenticator is a failed bind of the peer's address.
+                let delay = match conn.peer {
+                    Some(p) => lock(&self.failed_binds).record(p.ip(), std::time::Instant::now()),
+                    None => Duration::ZERO,
+                };
+                (status, delay)
+            }
             Ok(()) => match self.register(hooks, conn, &req) {
                 Ok(()) => return,
-                Err(status) => status,
+                Err(status) => (status, Duration::ZERO),
             },
         };
-        let _ = conn.with(|s, now| s.reject_bind(now, status));
         self.emit(ServerEvent::BindRejected {
             system_id: req.system_id,
             peer,
             status,
         });
+        if !delay.is_zero() {
+            log::info!(
+                "smpp: repeated failed binds from {}: answer held back {delay:?}",
+                peer.ip()
+            );
+            // Only this connection waits (this is its reader thread); a close (bind timeout,
+            // shutdown, abort) ends the wait early.
+            conn.wait_until(delay, |st| st.session.is_closed());
+        }
+        let _ = conn.with(|s, now| s.reject_bind(now, status));
     }
 
     /// Registers an authenticated bind and accepts it; `Err` with the status to refuse.
@@ -872,6 +972,7 @@ impl Server {
         let listener = TcpListener::bind(addr)?;
         let local_addr = listener.local_addr()?;
         let store = MemoryStore::new(config.store_per_account, config.store_total);
+        let config_failed_binds = config.failed_binds;
         let shared = Arc::new(Shared {
             routing: Mutex::new(Routing {
                 registry: Registry::new(config.limits),
@@ -886,6 +987,7 @@ impl Server {
             conns: Mutex::new(HashMap::new()),
             conns_cv: Condvar::new(),
             subscribers: Mutex::new(Vec::new()),
+            failed_binds: Mutex::new(FailedBinds::new(config_failed_binds)),
             stopping: AtomicBool::new(false),
         });
         let s = shared.clone();
@@ -908,6 +1010,11 @@ impl Server {
     /// The address the server listens on.
     pub fn local_addr(&self) -> SocketAddr {
         self.shared.local_addr
+    }
+
+    /// Connections open now, bound or not (at most [`ServerConfig::max_connections`]).
+    pub fn connection_count(&self) -> usize {
+        lock(&self.shared.conns).len()
     }
 
     /// The bound sessions, by bind id.
@@ -952,7 +1059,7 @@ impl Server {
 
     /// A channel of server events from now on.
     pub fn events(&self) -> Receiver<ServerEvent> {
-        let (tx, rx) = mpsc::channel();
+        let (tx, rx) = mpsc::sync_channel(self.shared.config.event_capacity.max(1));
         lock(&self.shared.subscribers).push(tx);
         rx
     }

@@ -41,7 +41,7 @@
 //!         "127.0.0.1:2775",
 //!         ServerConfig::default(),
 //!         |req: &smpp_smol::BindRequest| {
-//!             if req.password.as_str() == "secret" {
+//!             if req.password == "secret" {
 //!                 Ok(())
 //!             } else {
 //!                 Err(CommandStatus::ESME_RINVPASWD)
@@ -70,6 +70,37 @@
 //! })
 //! .unwrap();
 //! ```
+//!
+//! ## Hostile peers and resource bounds
+//!
+//! The [`Server`] is meant to face untrusted peers; [`ServerConfig::default`] is safe:
+//!
+//! - a `command_length` above `session.max_pdu_len` (4 096 octets by default; raise it for
+//!   `message_payload`) is refused from the header alone, before any body is buffered
+//!   (`generic_nack` `ESME_RINVCMDLEN`, then close); garbage likewise;
+//! - a connection must bind within `session.bind_timeout` (10 s, counted from the connection's
+//!   start, so slowloris peers are closed too); a bound peer silent for
+//!   `session.inactivity_timeout` (120 s) is unbound and closed;
+//! - the peer's requests waiting for the handler are bounded by `session.peer_window`
+//!   (beyond: `ESME_RTHROTTLED`); a peer that does not read our output is not read either
+//!   (`session.max_transmit_buffer`), and a closed connection's unwritten output is abandoned
+//!   after 2 s;
+//! - at most [`ServerConfig::max_connections`] connections (1 000) are open, bound or not:
+//!   the excess is accepted and closed at once; [`ServerConfig::limits`] bound the binds
+//!   (a refused bind gets `ESME_RBINDFAIL` and is closed);
+//! - failed binds are counted per IP address ([`ServerConfig::failed_binds`],
+//!   [`FailedBindPolicy`]): after 3 within 60 s, further failed-bind answers to that address
+//!   are held back (1 s, doubling up to 8 s) on that connection only; the table is capped
+//!   (10 000 addresses) and its entries expire;
+//! - passwords never appear in `Debug` output or traces, and [`Password`] compares in
+//!   constant time (authenticators should too: `req.password == expected`).
+//!
+//! Memory per connection is bounded by configuration: receive buffer ≤ 2 × `max_pdu_len` +
+//! 64 KiB, transmit buffer ≤ `max_transmit_buffer` plus what is already due, at most
+//! `window` requests of ours and `peer_window` of the peer's outstanding; per server by
+//! `max_connections`, the store capacities ([`ServerConfig::store_total`]), the failed-bind
+//! table cap and [`ServerConfig::event_capacity`] per event subscriber. `docs/runtime-api.md`
+//! ("Hostile peers", "Resource bounds") has the details.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -77,6 +108,7 @@ pub use smpp_core as core;
 
 mod client;
 mod error;
+mod guard;
 mod link;
 mod oneshot;
 mod server;
@@ -84,6 +116,7 @@ mod trace;
 
 pub use client::{Client, ClientConfig, Incoming};
 pub use error::Error;
+pub use guard::FailedBindPolicy;
 pub use link::ResponseFuture;
 pub use server::{
     AsyncHandler, Authenticator, BindRequest, Delivery, Handler, Password, Reply, RequestContext,

@@ -271,8 +271,9 @@ pub(crate) trait Hooks: Send + Sync + 'static {
     /// Events in order, called outside the lock from the driver's task.
     fn on_events(&self, link: &Arc<Link>, events: &mut Vec<Event>, cx: &mut Context<'_>);
 
-    /// Called on every driver iteration; returns true when it gave the session work.
-    fn poll_extra(&self, _link: &Arc<Link>) -> bool {
+    /// Called on every driver iteration (until the session closed); returns true when it
+    /// gave the session work. It may register `cx` for a wake-up (a timer).
+    fn poll_extra(&self, _link: &Arc<Link>, _cx: &mut Context<'_>) -> bool {
         false
     }
 }
@@ -389,7 +390,7 @@ where
                 self.events.clear();
                 progress = true;
             }
-            if self.closed.is_none() && self.hooks.poll_extra(&self.link) {
+            if self.closed.is_none() && self.hooks.poll_extra(&self.link, cx) {
                 progress = true;
             }
 
@@ -401,8 +402,11 @@ where
                 progress = true;
             }
 
-            // D: read.
-            if wants_input && !self.read_done && self.read_step(cx) {
+            // D: read, unless the session is due first: frames received while our output
+            // backed up are handled (next round, in A) before anything more is read, which
+            // would only grow the receive buffer.
+            let due = deadline.is_some_and(|d| d <= self.link.now());
+            if due || (wants_input && !self.read_done && self.read_step(cx)) {
                 progress = true;
             }
 

@@ -1,6 +1,7 @@
 //! The SMSC side: accept, authenticate, register, answer, deliver, shut down.
 
 use crate::error::Error;
+use crate::guard::{FailedBindPolicy, FailedBinds, RefusalLog};
 use crate::link::{Driver, Hooks, Link, ResponseFuture, Waiter};
 use crate::trace::Trace;
 use crate::{default_response, Response};
@@ -8,7 +9,7 @@ use smol::channel::{Receiver, Sender};
 use smol::net::{AsyncToSocketAddrs, TcpListener, TcpStream};
 use smol::Task;
 use smpp_core::codec::Frame;
-use smpp_core::pdu::{Body, MessageIdResp, Pdu, QuerySmResp, SubmitMultiResp};
+use smpp_core::pdu::{constant_time_eq, Body, MessageIdResp, Pdu, QuerySmResp, SubmitMultiResp};
 use smpp_core::routing::{BindId, MemoryStore, MessageStore, Registry, RegistryLimits};
 use smpp_core::session::{
     BindType, CloseReason, Counters, Event, Role, Session, SessionConfig, SessionError, State,
@@ -29,19 +30,44 @@ fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// How a [`Server`] runs.
+///
+/// The defaults are meant for a server facing the Internet: every resource a peer can make
+/// the server hold is bounded by one of these settings (see "Resource bounds" in
+/// `docs/runtime-api.md`).
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
     /// Window, timers, supported commands, ... (the role is forced to SMSC). Its
     /// `peer_window` (64 by default) bounds the requests of one connection waiting for the
     /// handler: requests beyond it are answered `ESME_RTHROTTLED`, so keep it at least as
     /// large as the clients' windows.
+    ///
+    /// The server's defaults differ from [`SessionConfig::smsc`] in two places (see
+    /// [`ServerConfig::default_session`]): `max_pdu_len` is 4 096 octets (a `submit_sm`
+    /// with a 254-octet `short_message` and its usual TLVs needs well under 1 KiB; raise
+    /// it, for example to
+    /// [`DEFAULT_MAX_COMMAND_LENGTH`](smpp_core::pdu::DEFAULT_MAX_COMMAND_LENGTH), to accept
+    /// `message_payload` TLVs of up to 64 KiB), and `bind_timeout` is 10 s (a connection
+    /// that has not bound by then is closed). `inactivity_timeout` is 120 s (a bound peer
+    /// that sends nothing is unbound and closed).
     pub session: SessionConfig,
     /// Sent in every `bind_*_resp` (default `"smpp"`).
     pub system_id: String,
     /// The `sc_interface_version` TLV of `bind_*_resp` (default `Some(0x34)`).
     pub sc_interface_version: Option<u8>,
-    /// Bind limits, server-wide and per account (a refused bind gets `ESME_RBINDFAIL`).
+    /// Bind limits, server-wide and per account (a refused bind gets `ESME_RBINDFAIL` and
+    /// its connection is closed). Default: none beyond `max_connections`.
     pub limits: RegistryLimits,
+    /// Most connections open at once, bound or not, counted from `accept` (default 1 000).
+    /// A connection beyond it is accepted and closed at once, without a PDU; refusals are
+    /// logged (at most one line a second).
+    pub max_connections: usize,
+    /// How failed binds from one IP address hold back further failed-bind answers to it
+    /// (default: after 3 failures within 60 s, 1 s doubling up to 8 s; at most 10 000
+    /// addresses remembered).
+    pub failed_binds: FailedBindPolicy,
+    /// Events kept for each [`Server::events`] subscriber that does not keep up (default
+    /// 10 000); further events are dropped for that subscriber.
+    pub event_capacity: usize,
     /// Capacity of the in-memory message store per account (default 10 000).
     pub store_per_account: usize,
     /// Capacity of the in-memory message store overall (default 100 000).
@@ -50,13 +76,29 @@ pub struct ServerConfig {
     pub trace: Trace,
 }
 
+impl ServerConfig {
+    /// The server's default session settings: [`SessionConfig::smsc`] with `max_pdu_len`
+    /// 4 096 and `bind_timeout` 10 s.
+    pub fn default_session() -> SessionConfig {
+        SessionConfig {
+            max_pdu_len: 4096,
+            bind_timeout: smpp_core::Duration::from_secs(10),
+            inactivity_timeout: Some(smpp_core::Duration::from_secs(120)),
+            ..SessionConfig::smsc()
+        }
+    }
+}
+
 impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
-            session: SessionConfig::smsc(),
+            session: ServerConfig::default_session(),
             system_id: "smpp".to_string(),
             sc_interface_version: Some(0x34),
             limits: RegistryLimits::default(),
+            max_connections: 1_000,
+            failed_binds: FailedBindPolicy::default(),
+            event_capacity: 10_000,
             store_per_account: 10_000,
             store_total: 100_000,
             trace: Trace::Off,
@@ -64,8 +106,10 @@ impl Default for ServerConfig {
     }
 }
 
-/// A bind password. Its `Debug` prints `***`.
-#[derive(Clone, PartialEq, Eq)]
+/// A bind password. Its `Debug` prints `***`. Its comparisons (`==` with another
+/// `Password`, a `str` or a `&str`, and [`Password::matches`]) take a time that does not
+/// depend on where the texts differ ([`constant_time_eq`]).
+#[derive(Clone)]
 pub struct Password(String);
 
 impl Password {
@@ -74,15 +118,41 @@ impl Password {
         Password(p.into())
     }
 
-    /// The password's text, for checking it.
+    /// The password's text, for checking it (prefer [`Password::matches`] or `==`, which
+    /// compare in constant time).
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// True when the password is `expected`, compared in constant time.
+    pub fn matches(&self, expected: &str) -> bool {
+        constant_time_eq(self.0.as_bytes(), expected.as_bytes())
     }
 }
 
 impl fmt::Debug for Password {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("***")
+    }
+}
+
+impl PartialEq for Password {
+    fn eq(&self, other: &Password) -> bool {
+        self.matches(&other.0)
+    }
+}
+
+impl Eq for Password {}
+
+impl PartialEq<str> for Password {
+    fn eq(&self, other: &str) -> bool {
+        self.matches(other)
+    }
+}
+
+impl PartialEq<&str> for Password {
+    fn eq(&self, other: &&str) -> bool {
+        self.matches(other)
     }
 }
 
@@ -111,6 +181,12 @@ pub struct BindRequest {
 
 /// Decides whether a bind is accepted: `Err(status)` rejects it with that status (for
 /// example `ESME_RINVPASWD`). Called from the connection's task: keep it quick.
+///
+/// Implementations should compare secrets in constant time: `req.password == expected`
+/// and [`Password::matches`] do, as does [`smpp_core::pdu::constant_time_eq`] for stored
+/// octets; never `as_str() == ..`. Do not log the password ([`BindRequest`]'s `Debug`
+/// shows it as `***`). A refusal counts as a failed bind of the peer's address
+/// ([`ServerConfig::failed_binds`]).
 pub trait Authenticator: Send + Sync + 'static {
     /// Accepts or rejects `req`.
     fn authenticate(&self, req: &BindRequest) -> Result<(), CommandStatus>;
@@ -387,6 +463,9 @@ struct ServerShared {
     next_id: AtomicU64,
     shutting_down: AtomicBool,
     subscribers: Mutex<Vec<Sender<ServerEvent>>>,
+    /// Failed binds per peer address.
+    failed_binds: Mutex<FailedBinds>,
+    /// Holds at most one token: "a connection ended since you last looked".
     conn_closed: (Sender<()>, Receiver<()>),
     local_addr: SocketAddr,
 }
@@ -397,7 +476,13 @@ impl ServerShared {
         if subs.is_empty() {
             return;
         }
-        subs.retain(|s| s.try_send(ev.clone()).is_ok());
+        // A subscriber that does not keep up loses events rather than growing memory.
+        subs.retain(|s| {
+            !matches!(
+                s.try_send(ev.clone()),
+                Err(smol::channel::TrySendError::Closed(_))
+            )
+        });
     }
 
     fn conn(&self, id: BindId) -> Option<(Arc<Link>, Arc<ServerConn>)> {
@@ -421,6 +506,7 @@ impl ServerShared {
             peer,
             bound: Mutex::new(None),
             draining: AtomicBool::new(false),
+            held: Mutex::new(None),
             done: smol::channel::bounded(1),
         });
         lock(&self.conns).insert(
@@ -467,6 +553,12 @@ struct BoundAs {
     ctx: Arc<RequestContext>,
 }
 
+/// A failed-bind answer held back ([`ServerConfig::failed_binds`]).
+struct HeldReject {
+    timer: async_io::Timer,
+    status: CommandStatus,
+}
+
 /// One connection's reactions to its session's events.
 struct ServerConn {
     shared: Arc<ServerShared>,
@@ -475,6 +567,8 @@ struct ServerConn {
     bound: Mutex<Option<BoundAs>>,
     /// Stored messages may wait for this (receiver-capable) bind.
     draining: AtomicBool,
+    /// A failed-bind answer waiting for its timer.
+    held: Mutex<Option<HeldReject>>,
     /// Closed when the connection ended.
     done: (Sender<()>, Receiver<()>),
 }
@@ -508,10 +602,17 @@ impl ServerConn {
             address_range: text(bind.address_range),
             peer: self.peer,
         };
+        let mut delay = Duration::ZERO;
         let verdict = if shared.shutting_down.load(Ordering::SeqCst) {
             Err(CommandStatus::ESME_RBINDFAIL)
         } else {
-            shared.auth.authenticate(&req)
+            let v = shared.auth.authenticate(&req);
+            if v.is_err() {
+                // A refusal by the authenticator is a failed bind of the peer's address.
+                delay =
+                    lock(&shared.failed_binds).record(self.peer.ip(), std::time::Instant::now());
+            }
+            v
         };
         let mut g = link.lock();
         let now = link.now();
@@ -557,7 +658,20 @@ impl ServerConn {
                 } else {
                     status
                 };
-                let _ = g.session.reject_bind(now, status);
+                if delay.is_zero() {
+                    let _ = g.session.reject_bind(now, status);
+                } else {
+                    // Held back: the driver answers when the timer fires (`poll_extra`);
+                    // only this connection's task waits.
+                    log::info!(
+                        "repeated failed binds from {}: answer held back {delay:?}",
+                        self.peer.ip()
+                    );
+                    *lock(&self.held) = Some(HeldReject {
+                        timer: async_io::Timer::after(delay),
+                        status,
+                    });
+                }
                 drop(g);
                 shared.emit(ServerEvent::BindRejected {
                     system_id: req.system_id,
@@ -658,8 +772,24 @@ impl Hooks for ServerConn {
         }
     }
 
-    /// Sends stored messages while the window has room.
-    fn poll_extra(&self, link: &Arc<Link>) -> bool {
+    /// Answers a held-back failed bind once its time came; sends stored messages while the
+    /// window has room.
+    fn poll_extra(&self, link: &Arc<Link>, cx: &mut Context<'_>) -> bool {
+        {
+            let mut held = lock(&self.held);
+            if let Some(h) = held.as_mut() {
+                if Pin::new(&mut h.timer).poll(cx).is_ready() {
+                    let status = h.status;
+                    *held = None;
+                    drop(held);
+                    let mut g = link.lock();
+                    let now = link.now();
+                    let _ = g.session.reject_bind(now, status);
+                    return true;
+                }
+                return false;
+            }
+        }
         if !self.draining.load(Ordering::SeqCst) {
             return false;
         }
@@ -763,7 +893,6 @@ impl Server {
         ));
         let shared = Arc::new(ServerShared {
             registry: Mutex::new(Registry::new(config.limits)),
-            config,
             auth: Box::new(authenticator),
             handler: dyn_handler,
             store: Arc::new(Mutex::new(store)),
@@ -771,14 +900,27 @@ impl Server {
             next_id: AtomicU64::new(1),
             shutting_down: AtomicBool::new(false),
             subscribers: Mutex::new(Vec::new()),
-            conn_closed: smol::channel::unbounded(),
+            failed_binds: Mutex::new(FailedBinds::new(config.failed_binds)),
+            conn_closed: smol::channel::bounded(1),
             local_addr,
+            config,
         });
         let s = shared.clone();
         let accept = smol::spawn(async move {
+            let mut refusals = RefusalLog::default();
             loop {
                 match listener.accept().await {
-                    Ok((stream, peer)) => s.start_conn(stream, peer),
+                    Ok((stream, peer)) => {
+                        let open = lock(&s.conns).len();
+                        if open >= s.config.max_connections {
+                            // Accepted, and closed at once: no task, no session, no PDU.
+                            refusals.refused(Some(peer), open);
+                            let _ = stream.shutdown(std::net::Shutdown::Both);
+                            drop(stream);
+                            continue;
+                        }
+                        s.start_conn(stream, peer);
+                    }
                     Err(e) => {
                         log::warn!("accept failed: {e}");
                         async_io::Timer::after(Duration::from_millis(20)).await;
@@ -802,6 +944,11 @@ impl Server {
     /// The address the server listens on.
     pub fn local_addr(&self) -> SocketAddr {
         self.shared.local_addr
+    }
+
+    /// Connections open now, bound or not (at most [`ServerConfig::max_connections`]).
+    pub fn connection_count(&self) -> usize {
+        lock(&self.shared.conns).len()
     }
 
     /// The bound sessions.
@@ -838,7 +985,7 @@ impl Server {
 
     /// Subscribes to server events from now on (each call makes a new subscriber).
     pub fn events(&self) -> Receiver<ServerEvent> {
-        let (tx, rx) = smol::channel::unbounded();
+        let (tx, rx) = smol::channel::bounded(self.shared.config.event_capacity.max(1));
         lock(&self.shared.subscribers).push(tx);
         rx
     }
