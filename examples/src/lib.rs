@@ -24,5 +24,9 @@
 #![warn(missing_docs)]
 
 pub mod decode;
+pub mod duration;
 pub mod hex;
 pub mod json;
+pub mod message;
+pub mod sim;
+pub mod stats;

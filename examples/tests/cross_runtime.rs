@@ -51,10 +51,13 @@ fn smol_client_against_blocking_server() {
     let addr = server.local_addr();
 
     let delivered = smol::block_on(async {
-        let bad = smpp_smol::Client::connect(addr, smpp_smol::ClientConfig::new("acme", "wrong")).await;
+        let bad =
+            smpp_smol::Client::connect(addr, smpp_smol::ClientConfig::new("acme", "wrong")).await;
         assert!(matches!(
             bad,
-            Err(smpp_smol::Error::BindFailed(Some(CommandStatus::ESME_RINVPASWD)))
+            Err(smpp_smol::Error::BindFailed(Some(
+                CommandStatus::ESME_RINVPASWD
+            )))
         ));
         let (client, incoming) =
             smpp_smol::Client::connect(addr, smpp_smol::ClientConfig::new("acme", "secret"))
@@ -75,7 +78,9 @@ fn smol_client_against_blocking_server() {
         // The server delivers an MO to the account from another thread; the smol client
         // receives and answers it.
         let deliver = std::thread::spawn(move || {
-            let d = server.deliver("acme", &mo(b"from the server")).expect("deliver");
+            let d = server
+                .deliver("acme", &mo(b"from the server"))
+                .expect("deliver");
             (server, d)
         });
         let req = incoming.recv().await.expect("incoming request");
@@ -112,15 +117,20 @@ fn blocking_client_against_smol_server() {
         (server, addr)
     });
     // The smol server's tasks run on smol's global executor threads.
-    let bad = smpp_blocking::Client::connect(addr, smpp_blocking::ClientConfig::new("acme", "nope"));
+    let bad =
+        smpp_blocking::Client::connect(addr, smpp_blocking::ClientConfig::new("acme", "nope"));
     assert!(matches!(
         bad,
-        Err(smpp_blocking::Error::BindFailed(Some(CommandStatus::ESME_RINVPASWD)))
+        Err(smpp_blocking::Error::BindFailed(Some(
+            CommandStatus::ESME_RINVPASWD
+        )))
     ));
     let (client, incoming) =
         smpp_blocking::Client::connect(addr, smpp_blocking::ClientConfig::new("acme", "secret"))
             .expect("blocking client binds to the smol server");
-    let tickets: Vec<_> = (0..20).map(|_| client.submit(&submit(b"hi")).unwrap()).collect();
+    let tickets: Vec<_> = (0..20)
+        .map(|_| client.submit(&submit(b"hi")).unwrap())
+        .collect();
     for t in tickets {
         let r = t.wait().expect("response");
         assert!(r.message_id().unwrap().starts_with("s-"));

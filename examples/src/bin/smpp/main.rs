@@ -4,8 +4,14 @@
 //! `--help` for the tool and for every subcommand. Exit status: 0 on success, 1 when the
 //! command ran but something failed (an input did not decode, ...), 2 on a usage error.
 
+mod bench;
 mod cli;
 mod decode;
+mod demo;
+mod listen;
+mod opts;
+mod send;
+mod smsc;
 
 use std::process::ExitCode;
 
@@ -16,6 +22,11 @@ Usage: smpp <command> [options] [args]
 
 Commands:
   decode    print PDUs given in hex as JSON, one object per line
+  smsc      run an SMSC simulator (receipts, MO on bind, echo, rejects, throttling)
+  send      submit a text message, optionally waiting for its delivery receipts
+  listen    receive and print messages and delivery receipts
+  bench     load-test an SMSC with pipelined submit_sm
+  demo      watch a complete exchange with an in-process SMSC simulator
 
 Options:
   -h, --help     show this help (`smpp <command> --help` for a command's own)
@@ -32,8 +43,18 @@ fn main() -> ExitCode {
     };
     match command.to_str() {
         Some("decode") => decode::run(args),
+        Some("smsc") => smsc::run(args),
+        Some("send") => send::run(args),
+        Some("listen") => listen::run(args),
+        Some("bench") => bench::run(args),
+        Some("demo") => demo::run(args),
         Some("-h" | "--help" | "help") => match args.next().as_ref().and_then(|a| a.to_str()) {
             Some("decode") => cli::print_help(decode::HELP),
+            Some("smsc") => cli::print_help(smsc::HELP),
+            Some("send") => cli::print_help(&send::help()),
+            Some("listen") => cli::print_help(&listen::help()),
+            Some("bench") => cli::print_help(&bench::help()),
+            Some("demo") => cli::print_help(demo::HELP),
             _ => cli::print_help(HELP),
         },
         Some("-V" | "--version") => {

@@ -1,0 +1,256 @@
+//! `smpp listen [options]`: bind as a receiver and print every incoming message and
+//! delivery receipt.
+
+use crate::cli;
+use crate::opts::{self, Connection, Item, Parser, UsageError};
+use smpp_core::message::{PushOutcome, ReassemblyEvent};
+use smpp_core::session::BindType;
+use smpp_examples::duration::format_duration;
+use smpp_examples::message::{address_text, coding_name, decode_text, Assembler, MessageView};
+use smpp_smol::{Client, IncomingRequest};
+use std::ffi::OsString;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// The subcommand's `--help`.
+pub fn help() -> String {
+    format!(
+        "\
+smpp listen: receive messages and delivery receipts from an SMSC
+
+Usage: smpp listen [options]
+
+Binds and prints every incoming deliver_sm or data_sm on its own line, and
+answers each with ESME_ROK:
+  message from 447700900999 to 12345 (GSM7): \"Hello\"
+  message from 447700900999 to 12345 (UCS2, 3 parts): \"...\"
+  receipt from 447700900123 to Shop: id=0000000001 stat=DELIVRD err=000 ...
+Parts of a long message (UDH or SAR) are put back together and printed once,
+when the last one arrived.
+
+Options:
+{conn}  --bind rx|trx         bind as receiver or transceiver (default rx)
+  --address-range RANGE the bind's address_range (default empty)
+  --count N             exit after N messages (receipts included; a long
+                        message counts once)
+  --timeout D           stop after D (with --count: failing when fewer than N
+                        arrived)
+  -h, --help            show this help
+
+Durations: 3 (seconds), 500ms, 3s, 2m. Ctrl-C unbinds and exits.
+
+Exit status: 0 when --count messages arrived (or, without --count, on Ctrl-C or
+at the --timeout), 1 when the bind failed, the link closed early or the
+--timeout expired before --count messages, 2 on a usage error.
+
+Example:
+  $ smpp listen --count 1 --timeout 1m
+",
+        conn = opts::CONNECTION_HELP
+    )
+}
+
+const NAME: &str = "smpp listen";
+
+struct Options {
+    conn: Connection,
+    bind: BindType,
+    address_range: String,
+    count: Option<u64>,
+    timeout: Option<Duration>,
+}
+
+fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, UsageError> {
+    let mut o = Options {
+        conn: Connection::default(),
+        bind: BindType::Receiver,
+        address_range: String::new(),
+        count: None,
+        timeout: None,
+    };
+    let mut p = Parser::new(args);
+    while let Some(item) = p.next_item()? {
+        let name = match item {
+            Item::Opt(name) => name,
+            Item::Positional(a) => return Err(UsageError(format!("unexpected argument {a:?}"))),
+        };
+        if o.conn.take(&name, &mut p)? {
+            continue;
+        }
+        match name.as_str() {
+            "-h" | "--help" => return Ok(None),
+            "--bind" => {
+                o.bind =
+                    opts::bind_type(&p.value()?, &[BindType::Receiver, BindType::Transceiver])?;
+            }
+            "--address-range" => o.address_range = p.value()?,
+            "--count" => o.count = Some(p.parse()?),
+            "--timeout" => o.timeout = Some(p.duration()?),
+            other => return Err(opts::unknown(other)),
+        }
+    }
+    Ok(Some(o))
+}
+
+/// Runs the subcommand with the arguments that follow `listen`.
+pub fn run(args: impl Iterator<Item = OsString>) -> ExitCode {
+    let o = match parse(args) {
+        Ok(Some(o)) => o,
+        Ok(None) => return cli::print_help(&help()),
+        Err(UsageError(e)) => return cli::usage_error(NAME, e),
+    };
+    match smol::block_on(listen(&o)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{NAME}: {e}");
+            ExitCode::from(cli::EXIT_FAILED)
+        }
+    }
+}
+
+enum Next {
+    Request(Option<IncomingRequest>),
+    Timeout,
+    Interrupted,
+}
+
+async fn listen(o: &Options) -> Result<(), String> {
+    let mut interrupts = opts::Interrupts::catch();
+    let deadline = o.timeout.map(|t| std::time::Instant::now() + t);
+    let mut config = o.conn.client_config();
+    config.bind_type = o.bind;
+    config.address_range = o.address_range.clone();
+    if let Some(t) = o.timeout {
+        config.connect_timeout = config.connect_timeout.min(t);
+    }
+    let connect = Client::connect(o.conn.connect.as_str(), config);
+    let timer = async {
+        match deadline {
+            Some(d) => async_io::Timer::at(d).await,
+            None => futures_lite::future::pending().await,
+        };
+        Err(smpp_smol::Error::ConnectTimeout)
+    };
+    let (client, incoming) = futures_lite::future::or(connect, timer)
+        .await
+        .map_err(|e| format!("{e} ({})", o.conn.connect))?;
+    eprintln!(
+        "{NAME}: bound to {} as {} ({})",
+        o.conn.connect, o.conn.system_id, o.bind
+    );
+
+    let mut assembler = Assembler::new();
+    let mut received = 0u64;
+    let result = loop {
+        if o.count.is_some_and(|n| received >= n) {
+            break Ok(());
+        }
+        let next = futures_lite::future::or(
+            async { Next::Request(incoming.recv().await.ok()) },
+            futures_lite::future::or(
+                async {
+                    match deadline {
+                        Some(d) => async_io::Timer::at(d).await,
+                        None => futures_lite::future::pending().await,
+                    };
+                    Next::Timeout
+                },
+                async {
+                    interrupts.wait().await;
+                    Next::Interrupted
+                },
+            ),
+        )
+        .await;
+        match next {
+            Next::Request(Some(req)) => {
+                received += show(&req, &mut assembler);
+                if let Err(e) = req.respond_ok() {
+                    eprintln!("{NAME}: cannot answer the SMSC: {e}");
+                }
+            }
+            Next::Request(None) => {
+                break Err(format!(
+                    "the connection closed ({} message{} received)",
+                    received,
+                    if received == 1 { "" } else { "s" }
+                ))
+            }
+            Next::Timeout => {
+                break match o.count {
+                    Some(n) => Err(format!(
+                        "timed out after {}: received {received} of {n} messages",
+                        o.timeout.map(format_duration).unwrap_or_default()
+                    )),
+                    None => Ok(()),
+                };
+            }
+            Next::Interrupted => break Ok(()),
+        }
+    };
+    let _ = client.unbind().await;
+    result
+}
+
+/// Prints one incoming request; returns how many messages it completed (0 or 1).
+fn show(req: &IncomingRequest, assembler: &mut Assembler) -> u64 {
+    let pdu = match req.pdu() {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("{NAME}: undecodable request: {e}");
+            return 0;
+        }
+    };
+    let Some(view) = MessageView::from_body(&pdu.body) else {
+        eprintln!(
+            "{NAME}: {} from the SMSC",
+            pdu.command_id().name().unwrap_or("unknown request")
+        );
+        return 0;
+    };
+    let from = address_text(&view.source);
+    let to = address_text(&view.destination);
+    if view.is_receipt() {
+        println!("receipt from {from} to {to}: {}", view.receipt());
+        return 1;
+    }
+    let coding = coding_name(view.data_coding);
+    let Some(part) = view.part_input() else {
+        println!("message from {from} to {to} ({coding}): {:?}", view.text());
+        return 1;
+    };
+    let outcome = assembler.push(part);
+    for ev in assembler.events() {
+        if let ReassemblyEvent::Dropped {
+            key,
+            parts_received,
+            total,
+            reason,
+        } = ev
+        {
+            eprintln!(
+                "{NAME}: dropped an incomplete message from {} ({parts_received} of {total} parts, {reason:?})",
+                String::from_utf8_lossy(&key.source)
+            );
+        }
+    }
+    match outcome {
+        PushOutcome::Complete(a) => {
+            let text = decode_text(view.data_coding, a.data());
+            println!(
+                "message from {from} to {to} ({coding}, {} parts): {text:?}",
+                a.part_count()
+            );
+            1
+        }
+        PushOutcome::Pending { .. } => 0,
+        PushOutcome::Duplicate { seq } => {
+            eprintln!("{NAME}: duplicate part {seq} from {from} ignored");
+            0
+        }
+        PushOutcome::Rejected(e) => {
+            eprintln!("{NAME}: invalid part from {from}: {e}");
+            0
+        }
+    }
+}

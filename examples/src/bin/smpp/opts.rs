@@ -1,0 +1,230 @@
+//! Option parsing shared by the network subcommands: `--name VALUE` or `--name=VALUE`,
+//! flags, positional arguments after the options or after `--`, and the connection options
+//! every client subcommand takes.
+
+use smpp_examples::duration::parse_duration;
+use smpp_smol::{ClientConfig, Trace};
+use std::ffi::OsString;
+use std::fmt::Display;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A usage error: the message for [`crate::cli::usage_error`].
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+/// One command-line item.
+pub enum Item {
+    /// `--name` (or `-h`), without its value.
+    Opt(String),
+    /// A positional argument.
+    Positional(String),
+}
+
+/// Walks the arguments of one subcommand.
+pub struct Parser {
+    args: std::vec::IntoIter<String>,
+    /// The option being parsed and the value given inline (`--name=value`).
+    current: Option<(String, Option<String>)>,
+    options_done: bool,
+}
+
+impl Parser {
+    /// A parser over the arguments that follow the subcommand's name.
+    pub fn new(args: impl Iterator<Item = OsString>) -> Parser {
+        let args: Vec<String> = args.map(|a| a.to_string_lossy().into_owned()).collect();
+        Parser {
+            args: args.into_iter(),
+            current: None,
+            options_done: false,
+        }
+    }
+
+    /// The next item; fails when the previous option had an inline value it does not take.
+    pub fn next_item(&mut self) -> Result<Option<Item>, UsageError> {
+        if let Some((name, Some(_))) = self.current.take() {
+            return Err(UsageError(format!("option {name} takes no value")));
+        }
+        let Some(arg) = self.args.next() else {
+            return Ok(None);
+        };
+        if self.options_done || arg == "-" || !arg.starts_with('-') {
+            return Ok(Some(Item::Positional(arg)));
+        }
+        if arg == "--" {
+            self.options_done = true;
+            return self.next_item();
+        }
+        let (name, inline) = match arg.split_once('=') {
+            Some((n, v)) if n.starts_with("--") => (n.to_string(), Some(v.to_string())),
+            _ => (arg, None),
+        };
+        self.current = Some((name.clone(), inline));
+        Ok(Some(Item::Opt(name)))
+    }
+
+    /// The value of the current option (inline, or the next argument).
+    pub fn value(&mut self) -> Result<String, UsageError> {
+        let (name, inline) = self
+            .current
+            .take()
+            .ok_or_else(|| UsageError("internal: no option to take a value for".into()))?;
+        match inline {
+            Some(v) => Ok(v),
+            None => self
+                .args
+                .next()
+                .ok_or_else(|| UsageError(format!("option {name} needs a value"))),
+        }
+    }
+
+    /// The value of the current option, parsed.
+    pub fn parse<T: FromStr>(&mut self) -> Result<T, UsageError>
+    where
+        T::Err: Display,
+    {
+        let name = self.current_name();
+        let v = self.value()?;
+        v.parse()
+            .map_err(|e| UsageError(format!("invalid value {v:?} for {name}: {e}")))
+    }
+
+    /// The value of the current option as a duration (`3`, `500ms`, `3s`, `2m`).
+    pub fn duration(&mut self) -> Result<Duration, UsageError> {
+        let name = self.current_name();
+        let v = self.value()?;
+        parse_duration(&v).map_err(|e| UsageError(format!("{name}: {e}")))
+    }
+
+    fn current_name(&self) -> String {
+        self.current
+            .as_ref()
+            .map(|(n, _)| n.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// An unknown option.
+pub fn unknown(name: &str) -> UsageError {
+    UsageError(format!("unknown option {name:?}"))
+}
+
+/// Where and as whom a client binds.
+pub struct Connection {
+    /// `--connect`.
+    pub connect: String,
+    /// `--system-id`.
+    pub system_id: String,
+    /// `--password`.
+    pub password: String,
+    /// `--trace`.
+    pub trace: bool,
+}
+
+impl Default for Connection {
+    fn default() -> Self {
+        Connection {
+            connect: "127.0.0.1:2775".into(),
+            system_id: "smppclient1".into(),
+            password: "password".into(),
+            trace: false,
+        }
+    }
+}
+
+/// The help lines for [`Connection`]'s options.
+pub const CONNECTION_HELP: &str = concat!(
+    "  --connect ADDR        the SMSC (default 127.0.0.1:2775)\n",
+    "  --system-id ID        account (default smppclient1)\n",
+    "  --password PW         password (default password)\n",
+    "  --trace               print every PDU (decoded summary and hex, password\n",
+    "                        redacted) to standard error\n",
+);
+
+impl Connection {
+    /// Takes `name` when it is a connection option; false when it is not one.
+    pub fn take(&mut self, name: &str, p: &mut Parser) -> Result<bool, UsageError> {
+        match name {
+            "--connect" => self.connect = p.value()?,
+            "--system-id" => self.system_id = p.value()?,
+            "--password" => self.password = p.value()?,
+            "--trace" => self.trace = true,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    /// A client configuration for these options (defaults otherwise).
+    pub fn client_config(&self) -> ClientConfig {
+        let mut c = ClientConfig::new(&self.system_id, &self.password);
+        if self.trace {
+            c.trace = stderr_trace();
+        }
+        c
+    }
+}
+
+/// A trace that prints every PDU on standard error.
+pub fn stderr_trace() -> Trace {
+    Trace::callback(|ev| eprintln!("trace: {ev}"))
+}
+
+/// SIGINT (Ctrl-C) and SIGTERM, caught from creation on.
+pub struct Interrupts(Option<async_signal::Signals>);
+
+impl Interrupts {
+    /// Starts catching the signals (quietly does nothing when they cannot be caught).
+    pub fn catch() -> Interrupts {
+        use async_signal::{Signal, Signals};
+        match Signals::new([Signal::Int, Signal::Term]) {
+            Ok(s) => Interrupts(Some(s)),
+            Err(e) => {
+                log::debug!("cannot catch signals: {e}");
+                Interrupts(None)
+            }
+        }
+    }
+
+    /// Resolves on the next signal; never when none can be caught.
+    pub async fn wait(&mut self) -> async_signal::Signal {
+        use futures_lite::StreamExt;
+        if let Some(signals) = &mut self.0 {
+            while let Some(s) = signals.next().await {
+                if let Ok(s) = s {
+                    return s;
+                }
+            }
+        }
+        futures_lite::future::pending().await
+    }
+}
+
+/// Parses a bind type: `tx`, `rx` or `trx` (or the long names), among `allowed`.
+pub fn bind_type(
+    text: &str,
+    allowed: &[smpp_core::session::BindType],
+) -> Result<smpp_core::session::BindType, UsageError> {
+    use smpp_core::session::BindType;
+    let t = match text.to_ascii_lowercase().as_str() {
+        "tx" | "transmitter" => BindType::Transmitter,
+        "rx" | "receiver" => BindType::Receiver,
+        "trx" | "transceiver" => BindType::Transceiver,
+        _ => return Err(UsageError(format!("unknown bind type {text:?}"))),
+    };
+    if allowed.contains(&t) {
+        Ok(t)
+    } else {
+        let names: Vec<&str> = allowed
+            .iter()
+            .map(|b| match b {
+                BindType::Transmitter => "tx",
+                BindType::Receiver => "rx",
+                BindType::Transceiver => "trx",
+            })
+            .collect();
+        Err(UsageError(format!(
+            "bind type {text:?} not possible here (use {})",
+            names.join(" or ")
+        )))
+    }
+}

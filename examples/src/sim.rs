@@ -1,0 +1,1097 @@
+//! An SMSC simulator on [`smpp_smol::Server`]: the engine behind `smpp smsc` and
+//! `smpp demo`.
+//!
+//! - Binds are checked against a list of accounts (wrong credentials: `ESME_RBINDFAIL`).
+//! - `submit_sm`, `data_sm` and `submit_multi` are answered with unique message ids (a hex
+//!   counter), or `ESME_RSUBMITFAIL` for a deterministic pseudo-random fraction
+//!   ([`SimConfig::reject_rate`]), or `ESME_RTHROTTLED` beyond a per-bind rate
+//!   ([`SimConfig::throttle_rate`]). Other requests get `generic_nack` `ESME_RINVCMDID`.
+//! - When `registered_delivery` asks for a receipt, a delivery receipt `deliver_sm` follows
+//!   after [`SimConfig::receipt_delay`]: `esm_class` 0x04, the standard text
+//!   `id:… sub:001 dlvrd:001 submit date:… done date:… stat:DELIVRD err:000 text:…` (IA5,
+//!   `data_coding` 1, when it is ASCII; else UCS2), and the TLVs `receipted_message_id` and
+//!   `message_state` (2, DELIVERED). Source and destination are the message's, swapped. It is
+//!   routed with [`Server::deliver`]: round robin over the account's receiver-capable binds,
+//!   stored while none is bound. Each part of a long message gets its own receipt.
+//! - [`SimConfig::mo_on_bind`]: mobile-originated messages sent to every new
+//!   receiver-capable bind, from 447700900999 to the bind's `address_range` (or `12345`).
+//! - [`SimConfig::echo`]: a message to that number comes back to the account as an MO from
+//!   that number, once all its parts arrived (long messages are reassembled and split again).
+//! - [`SimConfig::jsonl`]: a journal with one JSON object per line for every bind (accepted
+//!   or rejected), unbind or close, submitted message (decoded text; every part of a long
+//!   message), long message once reassembled (UDH or SAR), receipt and MO sent. Each object
+//!   starts with `time` (UTC, ISO 8601) and `event`.
+//!
+//! ```no_run
+//! use smpp_examples::sim::{SimConfig, Simulator};
+//!
+//! smol::block_on(async {
+//!     let sim = Simulator::start(SimConfig {
+//!         listen: "127.0.0.1:0".into(),
+//!         ..SimConfig::default()
+//!     })
+//!     .await
+//!     .unwrap();
+//!     println!("listening on {}", sim.local_addr());
+//!     sim.shutdown(std::time::Duration::from_secs(5)).await;
+//! });
+//! ```
+
+use crate::json::{Object, Value};
+use crate::message::{address, address_text, decode_text, prepare, MessageView, Split};
+use crate::message::{Assembler, TextEncoding};
+use smol::channel::{Receiver, Sender};
+use smol::Task;
+use smpp_core::message::{
+    ucs2, MessageState, PushOutcome, ReassemblyEvent, ReceiptDate, ReceiptFields,
+};
+use smpp_core::pdu::{
+    constant_time_eq, Address, Body, DataCoding, DeliverSm, DestAddress, EsmClass, Npi,
+    RegisteredDelivery, Tlv, TlvTag, Tlvs, Ton,
+};
+use smpp_core::routing::BindId;
+use smpp_core::session::{CloseReason, SessionConfig};
+use smpp_core::{CommandId, CommandStatus, Frame};
+use smpp_smol::{
+    BindRequest, Delivery, Reply, RequestContext, Server, ServerConfig, ServerEvent, Trace,
+};
+use std::collections::HashMap;
+use std::fmt;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{mpsc, Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// The source of MO messages sent on bind.
+pub const MO_SOURCE: &str = "447700900999";
+/// The destination of MO messages sent on bind when the bind has no `address_range`.
+pub const MO_DEFAULT_DESTINATION: &str = "12345";
+
+/// An account the simulator accepts.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Account {
+    /// `system_id`.
+    pub system_id: String,
+    /// `password`.
+    pub password: String,
+}
+
+impl Account {
+    /// An account.
+    pub fn new(system_id: &str, password: &str) -> Account {
+        Account {
+            system_id: system_id.to_string(),
+            password: password.to_string(),
+        }
+    }
+
+    /// Parses `SYSTEM_ID:PASSWORD` (the password may contain `:`).
+    pub fn parse(text: &str) -> Result<Account, String> {
+        match text.split_once(':') {
+            Some((id, pw)) if !id.is_empty() && id.len() <= 15 && pw.len() <= 8 => {
+                Ok(Account::new(id, pw))
+            }
+            _ => Err(format!(
+                "invalid account {text:?}: expected SYSTEM_ID:PASSWORD (system_id 1..15 \
+                 characters, password at most 8)"
+            )),
+        }
+    }
+}
+
+impl fmt::Debug for Account {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Account({}:***)", self.system_id)
+    }
+}
+
+/// How the simulator runs.
+#[derive(Clone, Debug)]
+pub struct SimConfig {
+    /// Address to listen on (`127.0.0.1:0` picks a free port).
+    pub listen: String,
+    /// Accepted accounts.
+    pub accounts: Vec<Account>,
+    /// `system_id` sent in bind responses.
+    pub system_id: String,
+    /// Delay before a delivery receipt is sent (zero: at once).
+    pub receipt_delay: Duration,
+    /// Texts sent as MO messages to every new receiver-capable bind.
+    pub mo_on_bind: Vec<String>,
+    /// A number whose messages come back to the sender's account as MO messages.
+    pub echo: Option<String>,
+    /// Fraction (0..=1) of submissions answered `ESME_RSUBMITFAIL`.
+    pub reject_rate: f64,
+    /// Most submissions per second and bind; beyond, `ESME_RTHROTTLED`.
+    pub throttle_rate: Option<u32>,
+    /// Time allowed from connect to bind (`None`: the library's 30 s).
+    pub bind_timeout: Option<Duration>,
+    /// Close a session after this long without input (`None`: never).
+    pub inactivity_timeout: Option<Duration>,
+    /// The session window (deliveries outstanding per bind) and peer window (requests of a
+    /// bind waiting for an answer): keep it at least the clients' windows.
+    pub window: usize,
+    /// PDU tracing.
+    pub trace: Trace,
+    /// Where to write the JSON-lines journal (created or truncated).
+    pub jsonl: Option<PathBuf>,
+}
+
+impl Default for SimConfig {
+    /// `127.0.0.1:2775`, account `smppclient1:password`, system_id `smpp-sim`, receipts at
+    /// once, inactivity timeout 120 s, window 512.
+    fn default() -> Self {
+        SimConfig {
+            listen: "127.0.0.1:2775".into(),
+            accounts: vec![Account::new("smppclient1", "password")],
+            system_id: "smpp-sim".into(),
+            receipt_delay: Duration::ZERO,
+            mo_on_bind: Vec::new(),
+            echo: None,
+            reject_rate: 0.0,
+            throttle_rate: None,
+            bind_timeout: None,
+            inactivity_timeout: Some(Duration::from_secs(120)),
+            window: 512,
+            trace: Trace::Off,
+            jsonl: None,
+        }
+    }
+}
+
+/// Why the simulator did not start.
+#[derive(Debug)]
+pub enum SimError {
+    /// The journal file could not be created.
+    Journal(PathBuf, std::io::Error),
+    /// The server did not start (address in use, ...).
+    Server(smpp_smol::Error),
+}
+
+impl fmt::Display for SimError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SimError::Journal(p, e) => write!(f, "cannot create {}: {e}", p.display()),
+            SimError::Server(e) => write!(f, "cannot listen: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for SimError {}
+
+/// What the simulator did so far.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SimStats {
+    /// Submissions answered `ESME_ROK`.
+    pub accepted: u64,
+    /// Submissions answered `ESME_RSUBMITFAIL`.
+    pub rejected: u64,
+    /// Submissions answered `ESME_RTHROTTLED`.
+    pub throttled: u64,
+    /// Delivery receipts delivered or stored.
+    pub receipts: u64,
+    /// MO messages (parts) delivered or stored.
+    pub mo: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    accepted: AtomicU64,
+    rejected: AtomicU64,
+    throttled: AtomicU64,
+    receipts: AtomicU64,
+    mo: AtomicU64,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// An address that owns its octets.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct OwnedAddress {
+    ton: u8,
+    npi: u8,
+    addr: Vec<u8>,
+}
+
+impl OwnedAddress {
+    fn from(a: &Address<'_>) -> OwnedAddress {
+        OwnedAddress {
+            ton: a.ton.0,
+            npi: a.npi.0,
+            addr: a.addr.to_vec(),
+        }
+    }
+
+    fn as_address(&self) -> Address<'_> {
+        Address::new(Ton(self.ton), Npi(self.npi), &self.addr)
+    }
+
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.addr).into_owned()
+    }
+}
+
+/// Deferred work: sent from the dispatcher task.
+enum Job {
+    Receipt {
+        account: String,
+        message_id: String,
+        /// The message's source and destination (swapped in the receipt).
+        source: OwnedAddress,
+        destination: OwnedAddress,
+        submitted: ReceiptDate,
+        text: String,
+    },
+    Echo {
+        account: String,
+        /// The echo number (the MO's source).
+        from: OwnedAddress,
+        /// The MT's source (the MO's destination).
+        to: OwnedAddress,
+        text: String,
+    },
+}
+
+/// The journal: lines go to a writer thread.
+struct Journal {
+    tx: Mutex<mpsc::Sender<Option<String>>>,
+}
+
+impl Journal {
+    fn start(path: &PathBuf) -> Result<(Journal, std::thread::JoinHandle<()>), SimError> {
+        let file = std::fs::File::create(path).map_err(|e| SimError::Journal(path.clone(), e))?;
+        let (tx, rx) = mpsc::channel::<Option<String>>();
+        let thread = std::thread::Builder::new()
+            .name("smpp-sim-journal".into())
+            .spawn(move || {
+                let mut out = std::io::BufWriter::new(file);
+                'outer: while let Ok(first) = rx.recv() {
+                    let mut next = first;
+                    loop {
+                        match next {
+                            Some(line) => {
+                                let _ = out.write_all(line.as_bytes());
+                                let _ = out.write_all(b"\n");
+                            }
+                            None => break 'outer,
+                        }
+                        match rx.try_recv() {
+                            Ok(n) => next = n,
+                            Err(_) => break,
+                        }
+                    }
+                    let _ = out.flush();
+                }
+                let _ = out.flush();
+            })
+            .map_err(|e| SimError::Journal(path.clone(), e))?;
+        Ok((Journal { tx: Mutex::new(tx) }, thread))
+    }
+
+    fn write(&self, event: &str, fields: Object) {
+        let mut o = Object::new()
+            .with("time", utc_timestamp())
+            .with("event", event);
+        for (k, v) in fields.iter() {
+            o.insert(k, v.clone());
+        }
+        let _ = lock(&self.tx).send(Some(o.to_string()));
+    }
+
+    fn close(&self) {
+        let _ = lock(&self.tx).send(None);
+    }
+}
+
+struct Shared {
+    accounts: Vec<Account>,
+    receipt_delay: Duration,
+    mo_on_bind: Vec<String>,
+    echo: Option<Vec<u8>>,
+    reject_rate: f64,
+    throttle_rate: Option<u32>,
+    epoch: std::time::Instant,
+    next_id: AtomicU64,
+    next_ref: AtomicU64,
+    submissions: AtomicU64,
+    jobs: Sender<Job>,
+    journal: Option<Journal>,
+    throttle: Mutex<HashMap<BindId, (u64, u32)>>,
+    assemblers: Mutex<HashMap<String, Assembler>>,
+    /// `address_range` of accepted binds by peer, until their `Bound` event is seen.
+    ranges: Mutex<HashMap<SocketAddr, String>>,
+    /// The account of each bound connection, for the journal's close events.
+    bound: Mutex<HashMap<BindId, String>>,
+    counters: Counters,
+}
+
+/// A running simulator. Dropping it stops it in the background; [`Simulator::shutdown`]
+/// waits for the sessions to unbind.
+pub struct Simulator {
+    server: Arc<Server>,
+    shared: Arc<Shared>,
+    /// A second handle on the events channel, to handle what is left at shutdown.
+    events: Receiver<ServerEvent>,
+    tasks: Vec<Task<()>>,
+    journal_thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Simulator")
+            .field("local_addr", &self.local_addr())
+            .finish()
+    }
+}
+
+impl Simulator {
+    /// Starts listening and serving (on the smol executor, `smol::spawn`).
+    pub async fn start(config: SimConfig) -> Result<Simulator, SimError> {
+        let (journal, journal_thread) = match &config.jsonl {
+            Some(path) => {
+                let (j, t) = Journal::start(path)?;
+                (Some(j), Some(t))
+            }
+            None => (None, None),
+        };
+        let (jobs_tx, jobs_rx) = smol::channel::unbounded();
+        let seed = crate::message::random_u64();
+        let shared = Arc::new(Shared {
+            accounts: config.accounts.clone(),
+            receipt_delay: config.receipt_delay,
+            mo_on_bind: config.mo_on_bind.clone(),
+            echo: config
+                .echo
+                .as_deref()
+                .map(|n| n.strip_prefix('+').unwrap_or(n).as_bytes().to_vec()),
+            reject_rate: config.reject_rate,
+            throttle_rate: config.throttle_rate,
+            epoch: std::time::Instant::now(),
+            next_id: AtomicU64::new(1),
+            next_ref: AtomicU64::new(seed & 0xFF),
+            submissions: AtomicU64::new(0),
+            jobs: jobs_tx,
+            journal,
+            throttle: Mutex::new(HashMap::new()),
+            assemblers: Mutex::new(HashMap::new()),
+            ranges: Mutex::new(HashMap::new()),
+            bound: Mutex::new(HashMap::new()),
+            counters: Counters::default(),
+        });
+
+        let mut session = SessionConfig::smsc();
+        session.window = config.window.max(1);
+        session.peer_window = config.window.max(1);
+        if let Some(d) = config.bind_timeout {
+            session.bind_timeout = d.into();
+        }
+        session.inactivity_timeout = config.inactivity_timeout.map(Into::into);
+        session.supported_commands = Some(&[
+            CommandId::SubmitSm,
+            CommandId::DataSm,
+            CommandId::SubmitMulti,
+        ]);
+        let server_config = ServerConfig {
+            session,
+            system_id: config.system_id.clone(),
+            trace: config.trace.clone(),
+            ..ServerConfig::default()
+        };
+
+        let auth = {
+            let shared = shared.clone();
+            move |req: &BindRequest| shared.authenticate(req)
+        };
+        let handler = {
+            let shared = shared.clone();
+            move |ctx: &RequestContext, frame: &Frame| shared.handle(ctx, frame)
+        };
+        let server = match Server::bind(config.listen.as_str(), server_config, auth, handler).await
+        {
+            Ok(s) => Arc::new(s),
+            Err(e) => {
+                if let Some(j) = &shared.journal {
+                    j.close();
+                }
+                if let Some(t) = journal_thread {
+                    let _ = t.join();
+                }
+                return Err(SimError::Server(e));
+            }
+        };
+
+        let events = server.events();
+        let events_task = {
+            let shared = shared.clone();
+            let server = server.clone();
+            let events = events.clone();
+            smol::spawn(async move {
+                while let Ok(ev) = events.recv().await {
+                    shared.on_event(&server, ev);
+                }
+            })
+        };
+        let dispatcher = {
+            let shared = shared.clone();
+            let server = server.clone();
+            smol::spawn(async move { dispatch(shared, server, jobs_rx).await })
+        };
+        Ok(Simulator {
+            server,
+            shared,
+            events,
+            tasks: vec![events_task, dispatcher],
+            journal_thread,
+        })
+    }
+
+    /// The address the simulator listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.server.local_addr()
+    }
+
+    /// The underlying server (sessions, events, deliveries).
+    pub fn server(&self) -> &Server {
+        &self.server
+    }
+
+    /// Counts so far.
+    pub fn stats(&self) -> SimStats {
+        let c = &self.shared.counters;
+        SimStats {
+            accepted: c.accepted.load(Ordering::Relaxed),
+            rejected: c.rejected.load(Ordering::Relaxed),
+            throttled: c.throttled.load(Ordering::Relaxed),
+            receipts: c.receipts.load(Ordering::Relaxed),
+            mo: c.mo.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Stops accepting, unbinds every session (waiting up to `timeout`), stops the
+    /// background tasks and closes the journal.
+    pub async fn shutdown(mut self, timeout: Duration) {
+        self.server.shutdown(timeout).await;
+        for t in self.tasks.drain(..) {
+            t.cancel().await;
+        }
+        // Every connection ended: its events are in the channel.
+        while let Ok(ev) = self.events.try_recv() {
+            self.shared.on_event(&self.server, ev);
+        }
+        if let Some(j) = &self.shared.journal {
+            j.close();
+        }
+        if let Some(t) = self.journal_thread.take() {
+            let _ = smol::unblock(move || t.join()).await;
+        }
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        if let Some(j) = &self.shared.journal {
+            j.close();
+        }
+    }
+}
+
+/// Runs each job on its own task (so a slow receiver never delays the others).
+async fn dispatch(shared: Arc<Shared>, server: Arc<Server>, jobs: Receiver<Job>) {
+    while let Ok(job) = jobs.recv().await {
+        let shared = shared.clone();
+        let server = server.clone();
+        smol::spawn(async move {
+            if let Job::Receipt { .. } = job {
+                if !shared.receipt_delay.is_zero() {
+                    async_io::Timer::after(shared.receipt_delay).await;
+                }
+            }
+            shared.run(&server, job).await;
+        })
+        .detach();
+    }
+}
+
+/// splitmix64: a well-mixed value from a counter.
+fn mix(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// What a submission is, for the journal.
+fn command_name(id: CommandId) -> &'static str {
+    id.name().unwrap_or("request")
+}
+
+fn status_name(s: CommandStatus) -> String {
+    match s.name() {
+        Some(n) => n.to_string(),
+        None => format!("0x{:08X}", s.0),
+    }
+}
+
+impl Shared {
+    fn authenticate(&self, req: &BindRequest) -> Result<(), CommandStatus> {
+        let ok = self.accounts.iter().any(|a| {
+            a.system_id == req.system_id
+                && constant_time_eq(a.password.as_bytes(), req.password.as_str().as_bytes())
+        });
+        if !ok {
+            return Err(CommandStatus::ESME_RBINDFAIL);
+        }
+        lock(&self.ranges).insert(req.peer, req.address_range.clone());
+        Ok(())
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Counts a submission of `bind`; true when over the rate.
+    fn throttled(&self, bind: BindId, limit: u32) -> bool {
+        let sec = self.now_ms() / 1000;
+        let mut map = lock(&self.throttle);
+        let entry = map.entry(bind).or_insert((sec, 0));
+        if entry.0 != sec {
+            *entry = (sec, 0);
+        }
+        entry.1 = entry.1.saturating_add(1);
+        entry.1 > limit
+    }
+
+    fn rejects(&self) -> bool {
+        if self.reject_rate <= 0.0 {
+            return false;
+        }
+        if self.reject_rate >= 1.0 {
+            return true;
+        }
+        let n = self.submissions.fetch_add(1, Ordering::Relaxed);
+        let x = (mix(n) >> 11) as f64 / (1u64 << 53) as f64;
+        x < self.reject_rate
+    }
+
+    fn handle(&self, ctx: &RequestContext, frame: &Frame) -> Reply {
+        let Ok(pdu) = frame.pdu() else {
+            return Reply::error(CommandStatus::ESME_RSYSERR);
+        };
+        let Some(view) = MessageView::from_body(&pdu.body) else {
+            return Reply::error(CommandStatus::ESME_RINVCMDID);
+        };
+        let status = if self
+            .throttle_rate
+            .is_some_and(|limit| self.throttled(ctx.bind_id, limit))
+        {
+            self.counters.throttled.fetch_add(1, Ordering::Relaxed);
+            CommandStatus::ESME_RTHROTTLED
+        } else if self.rejects() {
+            self.counters.rejected.fetch_add(1, Ordering::Relaxed);
+            CommandStatus::ESME_RSUBMITFAIL
+        } else {
+            CommandStatus::ESME_ROK
+        };
+        if !status.is_ok() {
+            if let Some(j) = &self.journal {
+                j.write("submit", self.submit_fields(ctx, &view, None, status));
+            }
+            return Reply::error(status);
+        }
+        self.counters.accepted.fetch_add(1, Ordering::Relaxed);
+        let n = self.next_id.fetch_add(1, Ordering::Relaxed);
+        let mut buf = [0u8; 20];
+        let message_id = format_id(n, &mut buf);
+
+        let wants_receipt = view.registered_delivery.wants_receipt(true);
+        let echo = self
+            .echo
+            .as_deref()
+            .is_some_and(|e| view.destination.addr == e);
+        if self.journal.is_none() && !wants_receipt && !echo {
+            return Reply::ok_message_id(message_id);
+        }
+        if let Some(j) = &self.journal {
+            j.write(
+                "submit",
+                self.submit_fields(ctx, &view, Some(message_id), status),
+            );
+        }
+        if wants_receipt {
+            let text: String = view.text().chars().take(20).collect();
+            let submitted = receipt_date_now();
+            let destinations: Vec<OwnedAddress> = match &pdu.body {
+                Body::SubmitMulti(m) => m
+                    .dest_addresses
+                    .iter()
+                    .filter_map(|d| match d {
+                        DestAddress::Sme(a) => Some(OwnedAddress::from(&a)),
+                        DestAddress::DistributionList(_) => None,
+                    })
+                    .collect(),
+                _ => vec![OwnedAddress::from(&view.destination)],
+            };
+            for destination in destinations {
+                let _ = self.jobs.try_send(Job::Receipt {
+                    account: ctx.account.clone(),
+                    message_id: message_id.to_string(),
+                    source: OwnedAddress::from(&view.source),
+                    destination,
+                    submitted,
+                    text: text.clone(),
+                });
+            }
+        }
+        // Long messages: reassembled for the journal and the echo.
+        let whole = match view.part_input() {
+            Some(part) => {
+                let outcome = {
+                    let mut map = lock(&self.assemblers);
+                    let asm = map.entry(ctx.account.clone()).or_default();
+                    let outcome = asm.push(part);
+                    for ev in asm.events() {
+                        if let (Some(j), ReassemblyEvent::Dropped { key, reason, .. }) =
+                            (&self.journal, &ev)
+                        {
+                            j.write(
+                                "message_dropped",
+                                Object::new()
+                                    .with("account", ctx.account.as_str())
+                                    .with("source", String::from_utf8_lossy(&key.source).as_ref())
+                                    .with("reference", key.reference)
+                                    .with("reason", format!("{reason:?}")),
+                            );
+                        }
+                    }
+                    outcome
+                };
+                match outcome {
+                    PushOutcome::Complete(a) => {
+                        let text = decode_text(view.data_coding, a.data());
+                        if let Some(j) = &self.journal {
+                            let method = match view.part_of() {
+                                Some(p) if p.udh => "udh",
+                                _ => "sar",
+                            };
+                            j.write(
+                                "message",
+                                Object::new()
+                                    .with("account", ctx.account.as_str())
+                                    .with("source", address_text(&view.source))
+                                    .with("destination", address_text(&view.destination))
+                                    .with("parts", a.part_count())
+                                    .with("method", method)
+                                    .with("data_coding", view.data_coding)
+                                    .with("text", text.as_str()),
+                            );
+                        }
+                        Some(text)
+                    }
+                    _ => None,
+                }
+            }
+            None => Some(view.text()),
+        };
+        if echo {
+            if let Some(text) = whole {
+                let _ = self.jobs.try_send(Job::Echo {
+                    account: ctx.account.clone(),
+                    from: OwnedAddress::from(&view.destination),
+                    to: OwnedAddress::from(&view.source),
+                    text,
+                });
+            }
+        }
+        Reply::ok_message_id(message_id)
+    }
+
+    fn submit_fields(
+        &self,
+        ctx: &RequestContext,
+        view: &MessageView<'_>,
+        message_id: Option<&str>,
+        status: CommandStatus,
+    ) -> Object {
+        let mut o = Object::new()
+            .with("command", command_name(view.command))
+            .with("account", ctx.account.as_str())
+            .with("bind_id", ctx.bind_id.0)
+            .with("status", status_name(status))
+            .with("message_id", message_id)
+            .with("source", address_text(&view.source))
+            .with("destination", address_text(&view.destination))
+            .with("esm_class", view.esm_class.0)
+            .with("registered_delivery", view.registered_delivery.0)
+            .with("data_coding", view.data_coding)
+            .with("text", view.text());
+        if let Some(p) = view.part_of().filter(|p| p.total > 1) {
+            o.insert(
+                "part",
+                Object::new()
+                    .with("reference", p.reference)
+                    .with("seq", p.seq)
+                    .with("total", p.total)
+                    .with("method", if p.udh { "udh" } else { "sar" }),
+            );
+        }
+        o
+    }
+
+    fn on_event(self: &Arc<Self>, server: &Arc<Server>, ev: ServerEvent) {
+        match ev {
+            ServerEvent::Bound {
+                bind_id,
+                account,
+                bind_type,
+                peer,
+            } => {
+                let range = lock(&self.ranges).remove(&peer).unwrap_or_default();
+                if let Some(j) = &self.journal {
+                    j.write(
+                        "bind",
+                        Object::new()
+                            .with("bind_id", bind_id.0)
+                            .with("account", account.as_str())
+                            .with("bind_type", bind_type.to_string())
+                            .with("peer", peer.to_string())
+                            .with("address_range", range.as_str()),
+                    );
+                }
+                lock(&self.bound).insert(bind_id, account);
+                if bind_type.can_receive() && !self.mo_on_bind.is_empty() {
+                    let shared = self.clone();
+                    let server = server.clone();
+                    smol::spawn(async move {
+                        shared.send_mo_on_bind(&server, bind_id, range).await;
+                    })
+                    .detach();
+                }
+            }
+            ServerEvent::BindRejected {
+                system_id,
+                peer,
+                status,
+            } => {
+                lock(&self.ranges).remove(&peer);
+                if let Some(j) = &self.journal {
+                    j.write(
+                        "bind_rejected",
+                        Object::new()
+                            .with("system_id", system_id)
+                            .with("peer", peer.to_string())
+                            .with("status", status_name(status)),
+                    );
+                }
+            }
+            ServerEvent::Closed { bind_id, reason } => {
+                lock(&self.throttle).remove(&bind_id);
+                let account = lock(&self.bound).remove(&bind_id);
+                if let Some(j) = &self.journal {
+                    let event = match reason {
+                        CloseReason::Unbound | CloseReason::PeerUnbound => "unbind",
+                        _ => "close",
+                    };
+                    j.write(
+                        event,
+                        Object::new()
+                            .with("bind_id", bind_id.0)
+                            .with("account", account)
+                            .with("reason", reason.to_string()),
+                    );
+                }
+            }
+            ServerEvent::Queued { account } => {
+                if let Some(j) = &self.journal {
+                    j.write("queued", Object::new().with("account", account));
+                }
+            }
+            ServerEvent::Overflow { account } => {
+                if let Some(j) = &self.journal {
+                    j.write("overflow", Object::new().with("account", account));
+                }
+            }
+            other => log::debug!("server event {other:?}"),
+        }
+    }
+
+    fn next_reference(&self) -> u16 {
+        (self.next_ref.fetch_add(1, Ordering::Relaxed) & 0xFF) as u16
+    }
+
+    /// Sends the MO-on-bind texts to one new bind.
+    async fn send_mo_on_bind(&self, server: &Server, bind_id: BindId, range: String) {
+        let Some(session) = server.session(bind_id) else {
+            return;
+        };
+        let to = if range.is_empty() {
+            MO_DEFAULT_DESTINATION.to_string()
+        } else {
+            range
+        };
+        for text in &self.mo_on_bind {
+            let out = match prepare(text, TextEncoding::Auto, Split::Udh, self.next_reference()) {
+                Ok(o) => o,
+                Err(e) => {
+                    log::warn!("MO text {text:?} cannot be sent: {e}");
+                    continue;
+                }
+            };
+            let mut statuses = Vec::new();
+            for i in 0..out.parts.len() {
+                let tlvs = out.tlvs(i);
+                let sm = out.submit_sm(
+                    i,
+                    &tlvs,
+                    address(MO_SOURCE),
+                    address(&to),
+                    RegisteredDelivery::NONE,
+                );
+                let status = match session.send(&Body::DeliverSm(sm)).await {
+                    Ok(r) => {
+                        self.counters.mo.fetch_add(1, Ordering::Relaxed);
+                        status_name(r.status())
+                    }
+                    Err(e) => e.to_string(),
+                };
+                statuses.push(Value::from(status));
+            }
+            if let Some(j) = &self.journal {
+                j.write(
+                    "mo",
+                    Object::new()
+                        .with("reason", "on_bind")
+                        .with("account", session.account())
+                        .with("bind_id", bind_id.0)
+                        .with("source", MO_SOURCE)
+                        .with("destination", to.as_str())
+                        .with("parts", out.parts.len())
+                        .with("text", text.as_str())
+                        .with("responses", statuses),
+                );
+            }
+        }
+    }
+
+    async fn run(&self, server: &Server, job: Job) {
+        match job {
+            Job::Receipt {
+                account,
+                message_id,
+                source,
+                destination,
+                submitted,
+                text,
+            } => {
+                let fields = ReceiptFields {
+                    id: message_id.clone(),
+                    sub: 1,
+                    dlvrd: 1,
+                    submit_date: submitted,
+                    done_date: receipt_date_now(),
+                    stat: MessageState::Delivered,
+                    err: 0,
+                    text,
+                };
+                let receipt = fields.to_string();
+                let (data_coding, octets) = if receipt.is_ascii() {
+                    (DataCoding(1), receipt.clone().into_bytes())
+                } else {
+                    (DataCoding::UCS2, ucs2::encode(&receipt))
+                };
+                let in_payload = octets.len() > 254;
+                let mut tlvs = vec![
+                    Tlv::cstr(TlvTag::RECEIPTED_MESSAGE_ID, message_id.as_bytes()),
+                    Tlv::u8(TlvTag::MESSAGE_STATE, MessageState::Delivered.to_u8()),
+                ];
+                if in_payload {
+                    tlvs.push(Tlv::octets(TlvTag::MESSAGE_PAYLOAD, &octets));
+                }
+                let body = Body::DeliverSm(DeliverSm {
+                    source: destination.as_address(),
+                    destination: source.as_address(),
+                    esm_class: EsmClass::DELIVERY_RECEIPT,
+                    data_coding,
+                    short_message: if in_payload { &[] } else { &octets },
+                    tlvs: Tlvs::from_slice(&tlvs),
+                    ..Default::default()
+                });
+                let outcome = server.deliver(&account, &body).await;
+                let delivery = delivery_name(&outcome);
+                if matches!(outcome, Ok(Delivery::Delivered(_) | Delivery::Queued)) {
+                    self.counters.receipts.fetch_add(1, Ordering::Relaxed);
+                }
+                if let Some(j) = &self.journal {
+                    j.write(
+                        "receipt",
+                        Object::new()
+                            .with("account", account)
+                            .with("message_id", message_id)
+                            .with("source", destination.text())
+                            .with("destination", source.text())
+                            .with("stat", "DELIVRD")
+                            .with("text", receipt)
+                            .with("delivery", delivery),
+                    );
+                }
+            }
+            Job::Echo {
+                account,
+                from,
+                to,
+                text,
+            } => {
+                let out =
+                    match prepare(&text, TextEncoding::Auto, Split::Udh, self.next_reference()) {
+                        Ok(o) => o,
+                        Err(e) => {
+                            log::warn!("echo of {text:?} cannot be sent: {e}");
+                            return;
+                        }
+                    };
+                let mut deliveries = Vec::new();
+                for i in 0..out.parts.len() {
+                    let tlvs = out.tlvs(i);
+                    let sm = out.submit_sm(
+                        i,
+                        &tlvs,
+                        from.as_address(),
+                        to.as_address(),
+                        RegisteredDelivery::NONE,
+                    );
+                    let outcome = server.deliver(&account, &Body::DeliverSm(sm)).await;
+                    if matches!(outcome, Ok(Delivery::Delivered(_) | Delivery::Queued)) {
+                        self.counters.mo.fetch_add(1, Ordering::Relaxed);
+                    }
+                    deliveries.push(Value::from(delivery_name(&outcome)));
+                }
+                if let Some(j) = &self.journal {
+                    j.write(
+                        "mo",
+                        Object::new()
+                            .with("reason", "echo")
+                            .with("account", account)
+                            .with("source", from.text())
+                            .with("destination", to.text())
+                            .with("parts", out.parts.len())
+                            .with("text", text)
+                            .with("delivery", deliveries),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn delivery_name(outcome: &Result<Delivery, smpp_smol::Error>) -> String {
+    match outcome {
+        Ok(Delivery::Delivered(r)) if r.status().is_ok() => "delivered".into(),
+        Ok(Delivery::Delivered(r)) => format!("answered {}", status_name(r.status())),
+        Ok(Delivery::Queued) => "queued".into(),
+        Ok(Delivery::Rejected) => "rejected: store full".into(),
+        Err(e) => format!("failed: {e}"),
+    }
+}
+
+/// Writes `n` as at least 10 lowercase hex digits into `buf`.
+fn format_id(n: u64, buf: &mut [u8; 20]) -> &str {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digits = (16 - n.leading_zeros() as usize / 4).max(10);
+    for (i, slot) in buf.iter_mut().take(digits).enumerate() {
+        let shift = 4 * (digits - 1 - i);
+        *slot = HEX[((n >> shift) & 0xF) as usize];
+    }
+    std::str::from_utf8(&buf[..digits]).unwrap_or("0")
+}
+
+/// Civil date and time (UTC) now: (year, month, day, hour, minute, second, millisecond).
+fn utc_now() -> (i64, u8, u8, u8, u8, u8, u32) {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    let secs = since.as_secs();
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (
+        year,
+        month,
+        day,
+        (rem / 3600) as u8,
+        (rem % 3600 / 60) as u8,
+        (rem % 60) as u8,
+        since.subsec_millis(),
+    )
+}
+
+/// Now (UTC) as a receipt date, `YYMMDDhhmm`.
+pub fn receipt_date_now() -> ReceiptDate {
+    let (y, mo, d, h, mi, _, _) = utc_now();
+    ReceiptDate::new(y.rem_euclid(100) as u8, mo, d, h, mi, None)
+        .expect("the civil calendar gives valid dates")
+}
+
+/// Now (UTC) as `YYYY-MM-DDThh:mm:ss.mmmZ`.
+pub fn utc_timestamp() -> String {
+    let (y, mo, d, h, mi, s, ms) = utc_now();
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_hex_counters() {
+        let mut buf = [0u8; 20];
+        assert_eq!(format_id(1, &mut buf), "0000000001");
+        assert_eq!(format_id(0xabc, &mut buf), "0000000abc");
+        assert_eq!(format_id(u64::MAX, &mut buf), "ffffffffffffffff");
+        assert_eq!(format_id(0x0123_4567_890a, &mut buf), "1234567890a");
+    }
+
+    #[test]
+    fn accounts_parse() {
+        assert_eq!(Account::parse("a:b"), Ok(Account::new("a", "b")));
+        assert_eq!(Account::parse("a:b:c"), Ok(Account::new("a", "b:c")));
+        assert!(Account::parse("nopassword").is_err());
+        assert!(Account::parse(":pw").is_err());
+        assert!(Account::parse("a:123456789").is_err());
+        assert_eq!(
+            format!("{:?}", Account::new("a", "secret")),
+            "Account(a:***)"
+        );
+    }
+
+    #[test]
+    fn reject_rate_is_about_right_and_deterministic() {
+        let hits = |rate: f64| {
+            (0..10_000u64)
+                .filter(|&n| ((mix(n) >> 11) as f64 / (1u64 << 53) as f64) < rate)
+                .count()
+        };
+        let h = hits(0.25);
+        assert!((2_300..2_700).contains(&h), "{h}");
+        assert_eq!(hits(0.25), h);
+    }
+
+    #[test]
+    fn timestamps_look_right() {
+        let t = utc_timestamp();
+        assert_eq!(t.len(), 24, "{t}");
+        assert!(t.ends_with('Z') && t.as_bytes()[10] == b'T');
+        assert_eq!(receipt_date_now().to_string().len(), 10);
+    }
+}
