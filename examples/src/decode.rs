@@ -18,8 +18,9 @@
 use crate::hex;
 use crate::json::{Object, Value};
 use smpp_core::codec::{frame, Framing};
+use smpp_core::message;
 use smpp_core::pdu::{
-    Address, Body, DestAddress, DisplayBytes, ParseOptions, Pdu, Tlvs, HEADER_LEN,
+    Address, Body, DestAddress, DisplayBytes, EsmClass, ParseOptions, Pdu, Tlvs, HEADER_LEN,
 };
 use smpp_core::{CommandStatus, DecodeError};
 
@@ -73,6 +74,87 @@ fn destination(o: &mut Object, a: &Address<'_>) {
 fn short_message(o: &mut Object, sm: &[u8]) {
     o.insert("sm_length", sm.len());
     o.insert("short_message", octets(sm));
+}
+
+/// The message inside a `submit_sm`, `deliver_sm`, `submit_multi` or `data_sm`, decoded:
+/// `udh` (the parsed user data header when `esm_class` has UDHI), `text` (the user data
+/// decoded per `data_coding`, or null when it is binary), and `receipt` (the parsed delivery
+/// receipt when `esm_class` marks one, merged with the `receipted_message_id` and
+/// `message_state` TLVs).
+pub fn message_fields(
+    o: &mut Object,
+    esm_class: EsmClass,
+    data_coding: u8,
+    short_message: &[u8],
+    tlvs: &Tlvs<'_>,
+) {
+    let payload = if short_message.is_empty() {
+        tlvs.message_payload().unwrap_or(&[])
+    } else {
+        short_message
+    };
+    let mut user_data = payload;
+    if esm_class.udhi() {
+        match message::udh::parse(payload) {
+            Ok((header, rest)) => {
+                let mut u = Object::new();
+                u.insert("length", header.len());
+                if let Some(c) = header.concat() {
+                    u.insert("iei", if c.wide_reference { 8u8 } else { 0u8 });
+                    u.insert("ref", c.reference);
+                    u.insert("total", c.total);
+                    u.insert("seq", c.seq);
+                }
+                if let Some((dst, src)) = header.ports() {
+                    u.insert("destination_port", dst);
+                    u.insert("source_port", src);
+                }
+                let ieis: Vec<Value> = header.elements().map(|e| Value::from(e.iei())).collect();
+                u.insert("elements", ieis);
+                o.insert("udh", u);
+                user_data = rest;
+            }
+            Err(e) => {
+                o.insert("udh", Object::new().with("error", e.to_string()));
+            }
+        }
+    }
+    match message::decode_lossy(data_coding, user_data) {
+        message::Decoded::Text(t) => o.insert("text", t),
+        message::Decoded::Binary(_) => o.insert("text", Value::Null),
+    };
+    if esm_class.is_delivery_receipt() {
+        let mut r = Object::new();
+        if let Ok(receipt) = message::parse_receipt(user_data) {
+            for (key, value) in [
+                ("id", receipt.id),
+                ("sub", receipt.sub),
+                ("dlvrd", receipt.dlvrd),
+                ("submit_date", receipt.submit_date),
+                ("done_date", receipt.done_date),
+                ("stat", receipt.stat),
+                ("err", receipt.err),
+                ("text", receipt.text),
+            ] {
+                if let Some(v) = value {
+                    r.insert(key, v);
+                }
+            }
+        }
+        if let Some(id) = tlvs.receipted_message_id() {
+            r.insert(
+                "receipted_message_id",
+                String::from_utf8_lossy(id).into_owned(),
+            );
+        }
+        if let Some(state) = tlvs.message_state() {
+            r.insert(
+                "message_state",
+                message::MessageState::from_u8(state).receipt_stat(),
+            );
+        }
+        o.insert("receipt", r);
+    }
 }
 
 /// The TLVs in wire order as `[{"tag": "0x0424", "name": "message_payload", "value": "<hex>"}]`
@@ -141,6 +223,7 @@ pub fn body_fields(o: &mut Object, body: &Body<'_>) {
             o.insert("sm_default_msg_id", m.sm_default_msg_id);
             short_message(o, m.short_message);
             o.insert("tlvs", tlvs_json(&m.tlvs));
+            message_fields(o, m.esm_class, m.data_coding.0, m.short_message, &m.tlvs);
         }
         Body::SubmitSmResp(r) | Body::DeliverSmResp(r) | Body::DataSmResp(r) => {
             o.insert("message_id", octets(r.message_id));
@@ -154,6 +237,7 @@ pub fn body_fields(o: &mut Object, body: &Body<'_>) {
             o.insert("registered_delivery", m.registered_delivery.0);
             o.insert("data_coding", m.data_coding.0);
             o.insert("tlvs", tlvs_json(&m.tlvs));
+            message_fields(o, m.esm_class, m.data_coding.0, &[], &m.tlvs);
         }
         Body::SubmitMulti(m) => {
             o.insert("service_type", octets(m.service_type));
@@ -186,6 +270,7 @@ pub fn body_fields(o: &mut Object, body: &Body<'_>) {
             o.insert("sm_default_msg_id", m.sm_default_msg_id);
             short_message(o, m.short_message);
             o.insert("tlvs", tlvs_json(&m.tlvs));
+            message_fields(o, m.esm_class, m.data_coding.0, m.short_message, &m.tlvs);
         }
         Body::SubmitMultiResp(r) => {
             o.insert("message_id", octets(r.message_id));
@@ -409,6 +494,7 @@ mod tests {
                 "sm_length",
                 "short_message",
                 "tlvs",
+                "text",
             ]
         );
         assert_eq!(o.get("command"), Some(&Value::from("submit_sm")));
