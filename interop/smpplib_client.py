@@ -29,7 +29,21 @@ ssl_context = None
 if "--tls" in sys.argv:
     import ssl
 
-    ssl_context = ssl.create_default_context(cafile=sys.argv[sys.argv.index("--tls") + 1])
+    class _VerifyingContext:
+        """smpplib calls wrap_socket(sock) without server_hostname, which a verifying
+        context refuses; pass HOST so the certificate's name is checked too."""
+
+        def __init__(self, context, host):
+            self._context = context
+            self._host = host
+
+        def wrap_socket(self, sock, **kwargs):
+            kwargs.setdefault("server_hostname", self._host)
+            return self._context.wrap_socket(sock, **kwargs)
+
+    ssl_context = _VerifyingContext(
+        ssl.create_default_context(cafile=sys.argv[sys.argv.index("--tls") + 1]), HOST
+    )
 
 accepted = []  # message ids from submit_sm_resp
 receipts = []  # receipted ids from deliver_sm receipts

@@ -137,6 +137,17 @@ pub struct SimConfig {
     pub trace: Trace,
     /// Where to write the JSON-lines journal (created or truncated).
     pub jsonl: Option<PathBuf>,
+    /// A TLS listener beside the plain one (same accounts, routing and store).
+    pub tls: Option<TlsListen>,
+}
+
+/// A TLS (SMPPS) listener of the simulator.
+#[derive(Clone, Debug)]
+pub struct TlsListen {
+    /// Address to listen on (`127.0.0.1:0` picks a free port).
+    pub listen: String,
+    /// The certificate chain and key presented.
+    pub config: smpp_smol::TlsServerConfig,
 }
 
 impl Default for SimConfig {
@@ -157,6 +168,7 @@ impl Default for SimConfig {
             window: 512,
             trace: Trace::Off,
             jsonl: None,
+            tls: None,
         }
     }
 }
@@ -338,6 +350,7 @@ pub struct Simulator {
     events: Receiver<ServerEvent>,
     tasks: Vec<Task<()>>,
     journal_thread: Option<std::thread::JoinHandle<()>>,
+    tls_addr: Option<SocketAddr>,
 }
 
 impl fmt::Debug for Simulator {
@@ -424,6 +437,26 @@ impl Simulator {
             }
         };
 
+        let tls_addr = match &config.tls {
+            Some(t) => match server
+                .add_tls_listener(t.listen.as_str(), t.config.clone())
+                .await
+            {
+                Ok(a) => Some(a),
+                Err(e) => {
+                    server.shutdown(Duration::ZERO).await;
+                    if let Some(j) = &shared.journal {
+                        j.close();
+                    }
+                    if let Some(t) = journal_thread {
+                        let _ = t.join();
+                    }
+                    return Err(SimError::Server(e));
+                }
+            },
+            None => None,
+        };
+
         let events = server.events();
         let events_task = {
             let shared = shared.clone();
@@ -446,7 +479,13 @@ impl Simulator {
             events,
             tasks: vec![events_task, dispatcher],
             journal_thread,
+            tls_addr,
         })
+    }
+
+    /// The address of the TLS listener, when there is one.
+    pub fn tls_local_addr(&self) -> Option<SocketAddr> {
+        self.tls_addr
     }
 
     /// The address the simulator listens on.

@@ -109,10 +109,19 @@ impl Drop for Handle {
     }
 }
 
+/// TLS for the client's connections (none without the `tls` feature).
+#[cfg(feature = "tls")]
+type Dialer = crate::tls::TlsDialer;
+#[cfg(not(feature = "tls"))]
+type Dialer = std::convert::Infallible;
+
 struct Shared {
     config: ClientConfig,
     /// Where to reconnect to (empty: no reconnect, e.g. for user streams).
     addrs: Vec<SocketAddr>,
+    /// TLS over each new connection.
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
+    tls: Option<Dialer>,
     current: Mutex<Option<Arc<Conn>>>,
     link: Mutex<LinkState>,
     subscribers: Mutex<Vec<Sender<LinkState>>>,
@@ -170,11 +179,16 @@ fn connect_tcp(addrs: &[SocketAddr], timeout: Duration) -> Result<TcpStream, Err
 }
 
 impl Shared {
-    fn new(config: ClientConfig, addrs: Vec<SocketAddr>) -> (Arc<Shared>, Incoming) {
+    fn new(
+        config: ClientConfig,
+        addrs: Vec<SocketAddr>,
+        tls: Option<Dialer>,
+    ) -> (Arc<Shared>, Incoming) {
         let (tx, rx) = mpsc::channel();
         let shared = Arc::new(Shared {
             config,
             addrs,
+            tls,
             current: Mutex::new(None),
             link: Mutex::new(LinkState::Connecting),
             subscribers: Mutex::new(Vec::new()),
@@ -269,6 +283,13 @@ impl Shared {
         let stream = connect_tcp(&self.addrs, self.config.connect_timeout)?;
         let _ = stream.set_nodelay(true);
         let peer = stream.peer_addr().ok();
+        #[cfg(feature = "tls")]
+        if let Some(tls) = &self.tls {
+            let stream = tls.handshake(stream)?;
+            let conn = self.start_session(stream, peer)?;
+            let bt = self.bind(&conn, self.config.bind_type)?;
+            return Ok((conn, bt));
+        }
         let conn = self.start_session(stream, peer)?;
         let bt = self.bind(&conn, self.config.bind_type)?;
         Ok((conn, bt))
@@ -441,7 +462,36 @@ impl Client {
         config: ClientConfig,
     ) -> Result<(Client, Incoming), Error> {
         let addrs: Vec<SocketAddr> = addr.to_socket_addrs()?.collect();
-        let (shared, incoming) = Shared::new(config, addrs);
+        let (shared, incoming) = Shared::new(config, addrs, None);
+        match shared.establish() {
+            Ok((conn, bt)) => {
+                shared.install(conn, bt);
+                Ok((Client::from_shared(shared), incoming))
+            }
+            Err(e) => {
+                shared.mark_user_closed();
+                shared.finish(None);
+                Err(e)
+            }
+        }
+    }
+
+    /// [`Client::connect`] over TLS (SMPPS): connects, verifies the SMSC's certificate as
+    /// `tls` says (by default against the host part of `addr`, `"host:port"` or a
+    /// `SocketAddr`), then binds. The handshake must complete within the session's
+    /// `bind_timeout`; a failed handshake gives [`Error::Tls`] naming the problem (unknown
+    /// CA, wrong name, a listener that does not speak TLS). Reconnects (with
+    /// `config.reconnect`) use TLS too.
+    #[cfg(feature = "tls")]
+    pub fn connect_tls<A: ToSocketAddrs + fmt::Display>(
+        addr: A,
+        config: ClientConfig,
+        tls: crate::TlsClientConfig,
+    ) -> Result<(Client, Incoming), Error> {
+        let timeout = std_duration(config.session.bind_timeout);
+        let dialer = crate::tls::TlsDialer::new(&tls, &addr.to_string(), timeout)?;
+        let addrs: Vec<SocketAddr> = addr.to_socket_addrs()?.collect();
+        let (shared, incoming) = Shared::new(config, addrs, Some(dialer));
         match shared.establish() {
             Ok((conn, bt)) => {
                 shared.install(conn, bt);
@@ -461,7 +511,7 @@ impl Client {
         stream: S,
         config: ClientConfig,
     ) -> Result<(Client, Incoming), Error> {
-        let (shared, incoming) = Shared::new(config, Vec::new());
+        let (shared, incoming) = Shared::new(config, Vec::new(), None);
         let result = shared.start_session(stream, None).and_then(|conn| {
             shared
                 .bind(&conn, shared.config.bind_type)
@@ -497,7 +547,7 @@ impl Client {
         config: ClientConfig,
     ) -> Result<(Client, Incoming), Error> {
         let deadline = std::time::Instant::now() + config.connect_timeout;
-        let (shared, incoming) = Shared::new(config, Vec::new());
+        let (shared, incoming) = Shared::new(config, Vec::new(), None);
         let fail = |shared: &Arc<Shared>, e: Error| {
             shared.mark_user_closed();
             shared.finish(None);

@@ -699,13 +699,14 @@ impl Conn {
                 }
                 None if closed => {
                     let _ = w.flush();
-                    (self.shutdown)();
                     break;
                 }
                 None => {}
             }
         }
+        // Dropped before the shutdown: a TLS writer sends its close_notify.
         drop(w);
+        (self.shutdown)();
         {
             let mut st = self.lock();
             st.writer_done = true;

@@ -17,7 +17,7 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
 use std::thread::JoinHandle;
@@ -483,7 +483,17 @@ struct Shared {
     subscribers: Mutex<Vec<SyncSender<ServerEvent>>>,
     failed_binds: Mutex<FailedBinds>,
     stopping: AtomicBool,
+    /// Every listener's address (to wake its accept loop when stopping).
+    listeners: Mutex<Vec<SocketAddr>>,
+    /// Connections in their TLS handshake (they count against `max_connections`).
+    handshaking: AtomicUsize,
 }
+
+/// What a TLS listener wraps its connections with.
+#[cfg(feature = "tls")]
+type Acceptor = Arc<crate::TlsServerConfig>;
+#[cfg(not(feature = "tls"))]
+type Acceptor = std::convert::Infallible;
 
 struct ServerHooks {
     server: Weak<Shared>,
@@ -574,7 +584,9 @@ impl Shared {
         self.config.session.response_timeout.into()
     }
 
-    fn accept_loop(self: Arc<Self>, listener: TcpListener) {
+    fn accept_loop(self: Arc<Self>, listener: TcpListener, tls: Option<Acceptor>) {
+        #[cfg(not(feature = "tls"))]
+        let _ = &tls;
         let mut refusals = RefusalLog::default();
         for stream in listener.incoming() {
             if self.stopping.load(Ordering::SeqCst) {
@@ -582,7 +594,7 @@ impl Shared {
             }
             match stream {
                 Ok(s) => {
-                    let open = lock(&self.conns).len();
+                    let open = lock(&self.conns).len() + self.handshaking.load(Ordering::SeqCst);
                     if open >= self.config.max_connections {
                         // Accepted, and closed at once: no thread, no session, no PDU.
                         refusals.refused(s.peer_addr().ok(), open);
@@ -590,7 +602,14 @@ impl Shared {
                         drop(s);
                         continue;
                     }
-                    self.start_conn(s);
+                    let _ = s.set_nodelay(true);
+                    let peer = s.peer_addr().ok();
+                    #[cfg(feature = "tls")]
+                    if let Some(tls) = &tls {
+                        self.start_tls_conn(tls.clone(), s, peer);
+                        continue;
+                    }
+                    self.start_conn(s, peer);
                 }
                 Err(e) => {
                     log::warn!("smpp: accept failed: {e}");
@@ -600,9 +619,31 @@ impl Shared {
         }
     }
 
-    fn start_conn(self: &Arc<Self>, s: TcpStream) {
-        let _ = s.set_nodelay(true);
-        let peer = s.peer_addr().ok();
+    /// Runs the TLS handshake on a thread of its own (within the bind timeout; counted
+    /// against `max_connections`), then starts the connection.
+    #[cfg(feature = "tls")]
+    fn start_tls_conn(self: &Arc<Self>, tls: Acceptor, s: TcpStream, peer: Option<SocketAddr>) {
+        self.handshaking.fetch_add(1, Ordering::SeqCst);
+        let me = self.clone();
+        let timeout: Duration = self.config.session.bind_timeout.into();
+        let spawned = std::thread::Builder::new()
+            .name("smpp-tls-accept".into())
+            .spawn(move || {
+                let r = crate::tls::accept(&tls, s, timeout);
+                me.handshaking.fetch_sub(1, Ordering::SeqCst);
+                match r {
+                    Ok(t) if !me.stopping.load(Ordering::SeqCst) => me.start_conn(t, peer),
+                    Ok(_) => {}
+                    Err(e) => log::debug!("smpp: {e}"),
+                }
+            });
+        if let Err(e) = spawned {
+            self.handshaking.fetch_sub(1, Ordering::SeqCst);
+            log::warn!("smpp: could not start a TLS handshake for {peer:?}: {e}");
+        }
+    }
+
+    fn start_conn<T: crate::Transport>(self: &Arc<Self>, s: T, peer: Option<SocketAddr>) {
         let hooks = Box::new(ServerHooks {
             server: Arc::downgrade(self),
             ctx: OnceLock::new(),
@@ -915,19 +956,43 @@ impl Shared {
 
     /// Stops the accept loop (idempotent); true the first time.
     fn stop_accepting(&self) -> bool {
-        if self.stopping.swap(true, Ordering::SeqCst) {
-            return false;
+        let addrs = {
+            let listeners = lock(&self.listeners);
+            if self.stopping.swap(true, Ordering::SeqCst) {
+                return false;
+            }
+            listeners.clone()
+        };
+        // Wake each blocking accept with a connection of our own.
+        for mut addr in addrs {
+            if addr.ip().is_unspecified() {
+                addr.set_ip(match addr {
+                    SocketAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
+                    SocketAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
+                });
+            }
+            let _ = TcpStream::connect_timeout(&addr, Duration::from_secs(1));
         }
-        // Wake the blocking accept with a connection of our own.
-        let mut addr = self.local_addr;
-        if addr.ip().is_unspecified() {
-            addr.set_ip(match addr {
-                SocketAddr::V4(_) => IpAddr::V4(Ipv4Addr::LOCALHOST),
-                SocketAddr::V6(_) => IpAddr::V6(Ipv6Addr::LOCALHOST),
-            });
-        }
-        let _ = TcpStream::connect_timeout(&addr, Duration::from_secs(1));
         true
+    }
+
+    /// Starts accepting on one more listener; `Err(Closed)` once stopping.
+    fn listen(
+        self: &Arc<Self>,
+        listener: TcpListener,
+        tls: Option<Acceptor>,
+    ) -> Result<(SocketAddr, JoinHandle<()>), Error> {
+        let addr = listener.local_addr()?;
+        let mut listeners = lock(&self.listeners);
+        if self.stopping.load(Ordering::SeqCst) {
+            return Err(Error::Closed);
+        }
+        let s = self.clone();
+        let handle = std::thread::Builder::new()
+            .name("smpp-accept".into())
+            .spawn(move || s.accept_loop(listener, tls))?;
+        listeners.push(addr);
+        Ok((addr, handle))
     }
 
     fn conns(&self) -> Vec<Arc<Conn>> {
@@ -958,7 +1023,8 @@ impl Shared {
 /// messages to bound receivers (or stores them until one binds).
 pub struct Server {
     shared: Arc<Shared>,
-    accept: Mutex<Option<JoinHandle<()>>>,
+    /// One accept thread per listener.
+    accept: Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl Server {
@@ -966,6 +1032,60 @@ impl Server {
     pub fn bind<A: ToSocketAddrs>(
         addr: A,
         config: ServerConfig,
+        authenticator: impl Authenticator,
+        handler: impl Handler,
+    ) -> Result<Server, Error> {
+        Server::bind_with(addr, config, None, authenticator, handler)
+    }
+
+    /// [`Server::bind`] with TLS (SMPPS) on `addr`: each connection's TLS handshake runs
+    /// on a thread of its own and must complete within the session's `bind_timeout` (a
+    /// peer that does not speak TLS is closed at once); then the connection is served as
+    /// any other. Add a plain listener to the same server with [`Server::add_listener`].
+    #[cfg(feature = "tls")]
+    pub fn bind_tls<A: ToSocketAddrs>(
+        addr: A,
+        config: ServerConfig,
+        tls: crate::TlsServerConfig,
+        authenticator: impl Authenticator,
+        handler: impl Handler,
+    ) -> Result<Server, Error> {
+        Server::bind_with(addr, config, Some(Arc::new(tls)), authenticator, handler)
+    }
+
+    /// Listens on one more address, plain TCP, for the same server: same accounts,
+    /// routing, store, limits and events (for example plain and TLS side by side). Returns
+    /// the address bound (useful with port 0); [`Server::local_addr`] stays the first
+    /// listener's.
+    pub fn add_listener<A: ToSocketAddrs>(&self, addr: A) -> Result<SocketAddr, Error> {
+        self.listen(addr, None)
+    }
+
+    /// Like [`Server::add_listener`], with TLS on the new listener (as [`Server::bind_tls`]).
+    #[cfg(feature = "tls")]
+    pub fn add_tls_listener<A: ToSocketAddrs>(
+        &self,
+        addr: A,
+        tls: crate::TlsServerConfig,
+    ) -> Result<SocketAddr, Error> {
+        self.listen(addr, Some(Arc::new(tls)))
+    }
+
+    fn listen<A: ToSocketAddrs>(
+        &self,
+        addr: A,
+        tls: Option<Acceptor>,
+    ) -> Result<SocketAddr, Error> {
+        let listener = TcpListener::bind(addr)?;
+        let (local, handle) = self.shared.listen(listener, tls)?;
+        lock(&self.accept).push(handle);
+        Ok(local)
+    }
+
+    fn bind_with<A: ToSocketAddrs>(
+        addr: A,
+        config: ServerConfig,
+        tls: Option<Acceptor>,
         authenticator: impl Authenticator,
         handler: impl Handler,
     ) -> Result<Server, Error> {
@@ -989,14 +1109,13 @@ impl Server {
             subscribers: Mutex::new(Vec::new()),
             failed_binds: Mutex::new(FailedBinds::new(config_failed_binds)),
             stopping: AtomicBool::new(false),
+            listeners: Mutex::new(Vec::new()),
+            handshaking: AtomicUsize::new(0),
         });
-        let s = shared.clone();
-        let accept = std::thread::Builder::new()
-            .name("smpp-accept".into())
-            .spawn(move || s.accept_loop(listener))?;
+        let (_, accept) = shared.listen(listener, tls)?;
         Ok(Server {
             shared,
-            accept: Mutex::new(Some(accept)),
+            accept: Mutex::new(vec![accept]),
         })
     }
 
@@ -1075,7 +1194,8 @@ impl Server {
     pub fn shutdown(&self, timeout: Duration) {
         let deadline = std::time::Instant::now() + timeout;
         self.shared.stop_accepting();
-        if let Some(h) = lock(&self.accept).take() {
+        let accepts = std::mem::take(&mut *lock(&self.accept));
+        for h in accepts {
             let _ = h.join();
         }
         for c in self.shared.conns() {
@@ -1095,7 +1215,8 @@ impl Drop for Server {
     /// Stops accepting and unbinds every session in the background.
     fn drop(&mut self) {
         if self.shared.stop_accepting() {
-            if let Some(h) = lock(&self.accept).take() {
+            let accepts = std::mem::take(&mut *lock(&self.accept));
+            for h in accepts {
                 let _ = h.join();
             }
             for c in self.shared.conns() {

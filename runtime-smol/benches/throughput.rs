@@ -4,11 +4,14 @@
 //! ```text
 //! cargo bench -p smpp-smol --bench throughput [-- MESSAGES]
 //! SMOL_THREADS=2 cargo bench -p smpp-smol --bench throughput
+//! cargo bench -p smpp-smol --features tls --bench throughput   # adds the TLS variant
 //! ```
 //!
 //! Client and server run in this one process: one bind with a window of 256
 //! (`send_pipelined`), then 4 binds of the same account sharing the messages, then 200 idle
-//! binds for the resident-memory delta (both ends of each link are in the process).
+//! binds for the resident-memory delta (both ends of each link are in the process). With
+//! the `tls` feature, the one-bind run is repeated over TLS (a listener of the same server,
+//! certificate generated at start, TLS 1.3 with the ring provider).
 
 use smpp_smol::core::pdu::{Address, Body, SubmitSm};
 use smpp_smol::core::session::SessionConfig;
@@ -94,6 +97,29 @@ async fn run_binds(addr: SocketAddr, binds: usize, total: usize) -> f64 {
     (per * binds) as f64 / secs
 }
 
+/// One bind over TLS to `addr`, `total` messages with the same window; msgs/s.
+#[cfg(feature = "tls")]
+async fn run_tls(addr: SocketAddr, ca_pem: &str, total: usize) -> f64 {
+    let ca = smpp_smol::TlsClientConfig::ca_pem(ca_pem.as_bytes()).expect("CA");
+    let (client, _incoming) = Client::connect_tls(addr, client_config(), ca)
+        .await
+        .expect("TLS bind");
+    pump(&client, 2_000).await;
+    let start = Instant::now();
+    let ok = pump(&client, total).await;
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(ok, total, "every message answered ESME_ROK");
+    client.unbind().await.expect("unbind");
+    total as f64 / secs
+}
+
+/// A self-signed certificate for 127.0.0.1: (certificate PEM, key PEM).
+#[cfg(feature = "tls")]
+fn self_signed() -> (String, String) {
+    let ck = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).expect("cert");
+    (ck.cert.pem(), ck.signing_key.serialize_pem())
+}
+
 fn rss_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
@@ -126,6 +152,23 @@ fn main() {
             "1 bind,  window {WINDOW}: {total} submit_sm in {:.2} s = {rate:.0} msgs/s",
             total as f64 / rate
         );
+        #[cfg(feature = "tls")]
+        {
+            let (cert, key) = self_signed();
+            let tls = smpp_smol::TlsServerConfig::from_pem(cert.as_bytes(), key.as_bytes())
+                .expect("TLS server config");
+            let tls_addr = server
+                .add_tls_listener("127.0.0.1:0", tls)
+                .await
+                .expect("TLS listener");
+            let tls_rate = run_tls(tls_addr, &cert, total).await;
+            println!(
+                "1 bind,  window {WINDOW}, TLS: {total} submit_sm in {:.2} s = {tls_rate:.0} msgs/s \
+                 ({:.0}% of plain)",
+                total as f64 / tls_rate,
+                100.0 * tls_rate / rate
+            );
+        }
         let rate = run_binds(addr, 4, total).await;
         println!(
             "4 binds, window {WINDOW}: {total} submit_sm in {:.2} s = {rate:.0} msgs/s",

@@ -111,6 +111,13 @@ enum Mode {
     Outbind,
 }
 
+/// Where and how a reconnect opens the link again.
+struct Dial {
+    addrs: Vec<SocketAddr>,
+    #[cfg(feature = "tls")]
+    tls: Option<crate::tls::TlsDialer>,
+}
+
 struct ClientShared {
     link: Arc<Link>,
     config: ClientConfig,
@@ -227,7 +234,7 @@ impl ClientShared {
     async fn reconnect_loop(
         self: &Arc<Self>,
         policy: ReconnectPolicy,
-        addrs: Vec<SocketAddr>,
+        dial: Dial,
         mut reason: CloseReason,
     ) -> CloseReason {
         let mut attempt = 0u32;
@@ -249,7 +256,7 @@ impl ClientShared {
                 return reason;
             }
             self.set_state(LinkState::Connecting);
-            let connect = connect_tcp(&addrs, self.config.connect_timeout);
+            let connect = connect_tcp(&dial.addrs, self.config.connect_timeout);
             let stopped = async {
                 let _ = self.stop.1.recv().await;
                 Err(Error::Closed)
@@ -262,6 +269,21 @@ impl ClientShared {
                 }
             };
             let peer = stream.peer_addr().ok();
+            #[cfg(feature = "tls")]
+            if let Some(tls) = &dial.tls {
+                let stream = match tls.handshake(stream).await {
+                    Ok(s) => s,
+                    Err(e) => {
+                        log::debug!("reconnect attempt {attempt} failed: {e}");
+                        continue;
+                    }
+                };
+                match self.start_session(stream, peer, Mode::Bind) {
+                    Ok(driver) => reason = driver.run().await,
+                    Err(_) => return reason,
+                }
+                continue;
+            }
             match self.start_session(stream, peer, Mode::Bind) {
                 Ok(driver) => reason = driver.run().await,
                 Err(_) => return reason,
@@ -476,7 +498,48 @@ impl Client {
         let (client, incoming) = Client::create(config);
         let stream = connect_tcp(&addrs, timeout).await?;
         let peer = stream.peer_addr().ok();
-        let reconnect = client.shared.config.reconnect.map(|p| (p, addrs));
+        let reconnect = client.shared.config.reconnect.map(|p| {
+            let dial = Dial {
+                addrs,
+                #[cfg(feature = "tls")]
+                tls: None,
+            };
+            (p, dial)
+        });
+        client.launch(stream, peer, Mode::Bind, reconnect).await?;
+        Ok((client, incoming))
+    }
+
+    /// [`Client::connect`] over TLS (SMPPS): connects, verifies the SMSC's certificate as
+    /// `tls` says (by default against the host part of `addr`, `"host:port"` or a
+    /// `SocketAddr`), then binds. The handshake must complete within the session's
+    /// `bind_timeout`; a failed handshake gives [`Error::Tls`] naming the problem (unknown
+    /// CA, wrong name, a listener that does not speak TLS). Reconnects (with
+    /// `config.reconnect`) use TLS too.
+    #[cfg(feature = "tls")]
+    pub async fn connect_tls<A: AsyncToSocketAddrs + fmt::Display>(
+        addr: A,
+        config: ClientConfig,
+        tls: crate::TlsClientConfig,
+    ) -> Result<(Client, Incoming), Error> {
+        let dialer = crate::tls::TlsDialer::new(
+            &tls,
+            &addr.to_string(),
+            config.session.bind_timeout.into(),
+        )?;
+        let addrs = smol::net::resolve(addr).await?;
+        let timeout = config.connect_timeout;
+        let (client, incoming) = Client::create(config);
+        let stream = connect_tcp(&addrs, timeout).await?;
+        let peer = stream.peer_addr().ok();
+        let stream = dialer.handshake(stream).await?;
+        let reconnect = client.shared.config.reconnect.map(|p| {
+            let dial = Dial {
+                addrs,
+                tls: Some(dialer),
+            };
+            (p, dial)
+        });
         client.launch(stream, peer, Mode::Bind, reconnect).await?;
         Ok((client, incoming))
     }
@@ -554,7 +617,7 @@ impl Client {
         stream: S,
         peer: Option<SocketAddr>,
         mode: Mode,
-        reconnect: Option<(ReconnectPolicy, Vec<SocketAddr>)>,
+        reconnect: Option<(ReconnectPolicy, Dial)>,
     ) -> Result<(), Error>
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -575,9 +638,9 @@ impl Client {
         let sup = shared.clone();
         smol::spawn(async move {
             let mut reason = driver.run().await;
-            if let Some((policy, addrs)) = reconnect {
+            if let Some((policy, dial)) = reconnect {
                 if sup.ever_bound.load(Ordering::Relaxed) {
-                    reason = sup.reconnect_loop(policy, addrs, reason).await;
+                    reason = sup.reconnect_loop(policy, dial, reason).await;
                 }
             }
             sup.finish(Some(reason));

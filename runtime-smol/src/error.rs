@@ -25,6 +25,10 @@ pub enum Error {
     Closed,
     /// A limit refused the operation (server).
     Limit(LimitError),
+    /// TLS failed: a handshake (unknown CA, wrong server name, a peer that does not speak
+    /// TLS, no handshake within the bind timeout) or the TLS configuration (unreadable
+    /// certificate or key). The text names the problem.
+    Tls(String),
 }
 
 impl fmt::Display for Error {
@@ -39,6 +43,7 @@ impl fmt::Display for Error {
             Error::Session(e) => write!(f, "refused by the session: {e}"),
             Error::Closed => f.write_str("shut down"),
             Error::Limit(e) => write!(f, "limit reached: {e}"),
+            Error::Tls(e) => write!(f, "TLS: {e}"),
         }
     }
 }

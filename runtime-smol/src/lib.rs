@@ -101,6 +101,16 @@
 //! `max_connections`, the store capacities ([`ServerConfig::store_total`]), the failed-bind
 //! table cap and [`ServerConfig::event_capacity`] per event subscriber. `docs/runtime-api.md`
 //! ("Hostile peers", "Resource bounds") has the details.
+//!
+//! ## TLS (SMPPS)
+//!
+//! With the `tls` feature (rustls, ring provider): `TlsClientConfig` (system roots, a CA
+//! PEM, a server-name override, or `dangerous_accept_any_certificate` for test rigs) for
+//! `Client::connect_tls`, and `TlsServerConfig` (PEM certificate chain and key) for
+//! `Server::bind_tls` and `Server::add_tls_listener`; `Server::add_listener` adds a plain
+//! listener, so one server can serve plain and TLS side by side. Handshake failures are
+//! `Error::Tls`, bounded by the session's `bind_timeout`. See "TLS" in
+//! `docs/runtime-api.md`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -112,16 +122,24 @@ mod guard;
 mod link;
 mod oneshot;
 mod server;
+#[cfg(feature = "tls")]
+mod tls;
 mod trace;
 
 pub use client::{Client, ClientConfig, Incoming};
 pub use error::Error;
 pub use guard::FailedBindPolicy;
 pub use link::ResponseFuture;
+/// The rustls crate this adapter's TLS is built on (for [`TlsClientConfig::from_rustls`]
+/// and [`TlsServerConfig::from_rustls`]).
+#[cfg(feature = "tls")]
+pub use rustls;
 pub use server::{
     AsyncHandler, Authenticator, BindRequest, Delivery, Handler, Password, Reply, RequestContext,
     Server, ServerConfig, ServerEvent, SessionHandle, SessionInfo,
 };
+#[cfg(feature = "tls")]
+pub use tls::{TlsClientConfig, TlsServerConfig};
 pub use trace::{Trace, TraceEvent, TraceFn};
 
 use link::Link;

@@ -5,8 +5,9 @@ use crate::guard::{FailedBindPolicy, FailedBinds, RefusalLog};
 use crate::link::{Driver, Hooks, Link, ResponseFuture, Waiter};
 use crate::trace::Trace;
 use crate::{default_response, Response};
+use futures_lite::{AsyncRead, AsyncWrite};
 use smol::channel::{Receiver, Sender};
-use smol::net::{AsyncToSocketAddrs, TcpListener, TcpStream};
+use smol::net::{AsyncToSocketAddrs, TcpListener};
 use smol::Task;
 use smpp_core::codec::Frame;
 use smpp_core::pdu::{constant_time_eq, Body, MessageIdResp, Pdu, QuerySmResp, SubmitMultiResp};
@@ -444,6 +445,12 @@ pub enum ServerEvent {
     },
 }
 
+/// What a TLS listener wraps its connections with.
+#[cfg(feature = "tls")]
+type Acceptor = crate::tls::TlsAcceptor;
+#[cfg(not(feature = "tls"))]
+type Acceptor = std::convert::Infallible;
+
 type HandlerFuture = Pin<Box<dyn Future<Output = Reply> + Send>>;
 type DynHandler = Arc<dyn Fn(Arc<RequestContext>, Frame) -> HandlerFuture + Send + Sync>;
 type Store = Arc<Mutex<Box<dyn MessageStore + Send>>>;
@@ -468,6 +475,8 @@ struct ServerShared {
     /// Holds at most one token: "a connection ended since you last looked".
     conn_closed: (Sender<()>, Receiver<()>),
     local_addr: SocketAddr,
+    /// Connections in their TLS handshake (they count against `max_connections`).
+    handshaking: std::sync::atomic::AtomicUsize,
 }
 
 impl ServerShared {
@@ -491,8 +500,76 @@ impl ServerShared {
             .map(|c| (c.link.clone(), c.hooks.clone()))
     }
 
-    fn start_conn(self: &Arc<Self>, stream: TcpStream, peer: SocketAddr) {
-        let _ = stream.set_nodelay(true);
+    /// Serves the connections of one listener (TLS ones when `tls` is given).
+    fn spawn_accept(self: Arc<Self>, listener: TcpListener, tls: Option<Acceptor>) -> Task<()> {
+        let s = self;
+        #[cfg(not(feature = "tls"))]
+        let _ = &tls;
+        smol::spawn(async move {
+            let mut refusals = RefusalLog::default();
+            loop {
+                match listener.accept().await {
+                    Ok((stream, peer)) => {
+                        let open = lock(&s.conns).len() + s.handshaking.load(Ordering::SeqCst);
+                        if open >= s.config.max_connections {
+                            // Accepted, and closed at once: no task, no session, no PDU.
+                            refusals.refused(Some(peer), open);
+                            let _ = stream.shutdown(std::net::Shutdown::Both);
+                            drop(stream);
+                            continue;
+                        }
+                        let _ = stream.set_nodelay(true);
+                        #[cfg(feature = "tls")]
+                        if let Some(tls) = &tls {
+                            s.start_tls_conn(tls.clone(), stream, peer);
+                            continue;
+                        }
+                        s.start_conn(stream, peer);
+                    }
+                    Err(e) => {
+                        log::warn!("accept failed: {e}");
+                        async_io::Timer::after(Duration::from_millis(20)).await;
+                    }
+                }
+            }
+        })
+    }
+
+    /// Runs the TLS handshake on a task of its own (within the bind timeout; counted
+    /// against `max_connections`), then serves the connection.
+    #[cfg(feature = "tls")]
+    fn start_tls_conn(
+        self: &Arc<Self>,
+        tls: crate::tls::TlsAcceptor,
+        stream: smol::net::TcpStream,
+        peer: SocketAddr,
+    ) {
+        struct Handshaking(Arc<ServerShared>);
+        impl Drop for Handshaking {
+            fn drop(&mut self) {
+                self.0.handshaking.fetch_sub(1, Ordering::SeqCst);
+            }
+        }
+        self.handshaking.fetch_add(1, Ordering::SeqCst);
+        let guard = Handshaking(self.clone());
+        let timeout: Duration = self.config.session.bind_timeout.into();
+        smol::spawn(async move {
+            let stream = tls.handshake(stream, peer, timeout).await;
+            let s = guard.0.clone();
+            drop(guard);
+            if let Some(stream) = stream {
+                if !s.shutting_down.load(Ordering::SeqCst) {
+                    s.start_conn(stream, peer);
+                }
+            }
+        })
+        .detach();
+    }
+
+    fn start_conn<S>(self: &Arc<Self>, stream: S, peer: SocketAddr)
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
         let bind_id = BindId(self.next_id.fetch_add(1, Ordering::Relaxed));
         let config = self.config.session.clone().with_role(Role::Smsc);
         let link = Link::new(
@@ -854,7 +931,8 @@ impl Hooks for ServerConn {
 /// [`Server::shutdown`] to wait for that.
 pub struct Server {
     shared: Arc<ServerShared>,
-    accept: Mutex<Option<Task<()>>>,
+    /// One accept loop per listener.
+    accept: Mutex<Vec<Task<()>>>,
 }
 
 impl fmt::Debug for Server {
@@ -872,6 +950,21 @@ impl Server {
     pub async fn bind<A, Au, H>(
         addr: A,
         config: ServerConfig,
+        authenticator: Au,
+        handler: H,
+    ) -> Result<Server, Error>
+    where
+        A: AsyncToSocketAddrs,
+        Au: Authenticator,
+        H: Handler,
+    {
+        Server::bind_with(addr, config, None, authenticator, handler).await
+    }
+
+    async fn bind_with<A, Au, H>(
+        addr: A,
+        config: ServerConfig,
+        tls: Option<Acceptor>,
         authenticator: Au,
         handler: H,
     ) -> Result<Server, Error>
@@ -903,35 +996,69 @@ impl Server {
             failed_binds: Mutex::new(FailedBinds::new(config.failed_binds)),
             conn_closed: smol::channel::bounded(1),
             local_addr,
+            handshaking: std::sync::atomic::AtomicUsize::new(0),
             config,
         });
-        let s = shared.clone();
-        let accept = smol::spawn(async move {
-            let mut refusals = RefusalLog::default();
-            loop {
-                match listener.accept().await {
-                    Ok((stream, peer)) => {
-                        let open = lock(&s.conns).len();
-                        if open >= s.config.max_connections {
-                            // Accepted, and closed at once: no task, no session, no PDU.
-                            refusals.refused(Some(peer), open);
-                            let _ = stream.shutdown(std::net::Shutdown::Both);
-                            drop(stream);
-                            continue;
-                        }
-                        s.start_conn(stream, peer);
-                    }
-                    Err(e) => {
-                        log::warn!("accept failed: {e}");
-                        async_io::Timer::after(Duration::from_millis(20)).await;
-                    }
-                }
-            }
-        });
+        let accept = shared.clone().spawn_accept(listener, tls);
         Ok(Server {
             shared,
-            accept: Mutex::new(Some(accept)),
+            accept: Mutex::new(vec![accept]),
         })
+    }
+
+    /// [`Server::bind`] with TLS (SMPPS) on `addr`: each connection's TLS handshake must
+    /// complete within the session's `bind_timeout` (a peer that does not speak TLS is
+    /// closed at once), then the connection is served as any other. Add a plain listener
+    /// to the same server with [`Server::add_listener`].
+    #[cfg(feature = "tls")]
+    pub async fn bind_tls<A, Au, H>(
+        addr: A,
+        config: ServerConfig,
+        tls: crate::TlsServerConfig,
+        authenticator: Au,
+        handler: H,
+    ) -> Result<Server, Error>
+    where
+        A: AsyncToSocketAddrs,
+        Au: Authenticator,
+        H: Handler,
+    {
+        let acceptor = crate::tls::TlsAcceptor::new(&tls);
+        Server::bind_with(addr, config, Some(acceptor), authenticator, handler).await
+    }
+
+    /// Listens on one more address, plain TCP, for the same server: same accounts,
+    /// routing, store, limits and events (for example plain and TLS side by side). Returns
+    /// the address bound (useful with port 0); [`Server::local_addr`] stays the first
+    /// listener's.
+    pub async fn add_listener<A: AsyncToSocketAddrs>(&self, addr: A) -> Result<SocketAddr, Error> {
+        self.listen(addr, None).await
+    }
+
+    /// Like [`Server::add_listener`], with TLS on the new listener (as [`Server::bind_tls`]).
+    #[cfg(feature = "tls")]
+    pub async fn add_tls_listener<A: AsyncToSocketAddrs>(
+        &self,
+        addr: A,
+        tls: crate::TlsServerConfig,
+    ) -> Result<SocketAddr, Error> {
+        let acceptor = crate::tls::TlsAcceptor::new(&tls);
+        self.listen(addr, Some(acceptor)).await
+    }
+
+    async fn listen<A: AsyncToSocketAddrs>(
+        &self,
+        addr: A,
+        tls: Option<Acceptor>,
+    ) -> Result<SocketAddr, Error> {
+        let listener = TcpListener::bind(addr).await?;
+        let local = listener.local_addr()?;
+        let mut tasks = lock(&self.accept);
+        if self.shared.shutting_down.load(Ordering::SeqCst) {
+            return Err(Error::Closed);
+        }
+        tasks.push(self.shared.clone().spawn_accept(listener, tls));
+        Ok(local)
     }
 
     /// Replaces the in-memory message store (call before any message is stored: the old
@@ -1047,7 +1174,7 @@ impl Server {
         lock(&self.shared.store).len(account)
     }
 
-    fn begin_shutdown(&self) -> Option<Task<()>> {
+    fn begin_shutdown(&self) -> Vec<Task<()>> {
         self.shared.shutting_down.store(true, Ordering::SeqCst);
         let links: Vec<Arc<Link>> = lock(&self.shared.conns)
             .values()
@@ -1066,14 +1193,14 @@ impl Server {
             }
             Link::wake(g);
         }
-        lock(&self.accept).take()
+        std::mem::take(&mut *lock(&self.accept))
     }
 
     /// Stops accepting, unbinds every session (their outstanding requests drain first) and
     /// waits until every connection ended or `timeout` passed; connections still open then
     /// are aborted.
     pub async fn shutdown(&self, timeout: Duration) {
-        if let Some(task) = self.begin_shutdown() {
+        for task in self.begin_shutdown() {
             task.cancel().await;
         }
         let deadline = std::time::Instant::now() + timeout;

@@ -155,7 +155,9 @@ async fn bench(o: &Options) -> Result<BenchReport, String> {
         let mut config = o.conn.client_config();
         config.bind_type = o.bind;
         config.session.window = o.window;
-        let (client, _incoming) = Client::connect(o.conn.connect.as_str(), config)
+        let (client, _incoming) = o
+            .conn
+            .connect(config)
             .await
             .map_err(|e| format!("bind {} of {}: {e} ({})", i + 1, o.binds, o.conn.connect))?;
         // Requests from the SMSC (receipts we did not ask for, MO) are answered

@@ -7,7 +7,7 @@ use smpp_core::message::{PushOutcome, ReassemblyEvent};
 use smpp_core::session::BindType;
 use smpp_examples::duration::format_duration;
 use smpp_examples::message::{address_text, coding_name, decode_text, Assembler, MessageView};
-use smpp_smol::{Client, IncomingRequest};
+use smpp_smol::IncomingRequest;
 use std::ffi::OsString;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -123,7 +123,7 @@ async fn listen(o: &Options) -> Result<(), String> {
     if let Some(t) = o.timeout {
         config.connect_timeout = config.connect_timeout.min(t);
     }
-    let connect = Client::connect(o.conn.connect.as_str(), config);
+    let connect = o.conn.connect(config);
     let timer = async {
         match deadline {
             Some(d) => async_io::Timer::at(d).await,

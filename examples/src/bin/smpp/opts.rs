@@ -3,7 +3,7 @@
 //! every client subcommand takes.
 
 use smpp_examples::duration::parse_duration;
-use smpp_smol::{ClientConfig, Trace};
+use smpp_smol::{Client, ClientConfig, TlsClientConfig, Trace};
 use std::ffi::OsString;
 use std::fmt::Display;
 use std::str::FromStr;
@@ -119,6 +119,14 @@ pub struct Connection {
     pub password: String,
     /// `--trace`.
     pub trace: bool,
+    /// `--tls`.
+    pub tls: bool,
+    /// `--ca FILE`.
+    pub ca: Option<String>,
+    /// `--insecure`.
+    pub insecure: bool,
+    /// `--server-name NAME`.
+    pub server_name: Option<String>,
 }
 
 impl Default for Connection {
@@ -128,6 +136,10 @@ impl Default for Connection {
             system_id: "smppclient1".into(),
             password: "password".into(),
             trace: false,
+            tls: false,
+            ca: None,
+            insecure: false,
+            server_name: None,
         }
     }
 }
@@ -139,6 +151,14 @@ pub const CONNECTION_HELP: &str = concat!(
     "  --password PW         password (default password)\n",
     "  --trace               print every PDU (decoded summary and hex, password\n",
     "                        redacted) to standard error\n",
+    "  --tls                 connect over TLS (SMPPS), verifying the SMSC's\n",
+    "                        certificate against the system's roots\n",
+    "  --ca FILE             verify against the CA certificate(s) of this PEM\n",
+    "                        file instead (implies --tls)\n",
+    "  --server-name NAME    the name the certificate must carry (default: the\n",
+    "                        host of --connect; implies --tls)\n",
+    "  --insecure            accept any certificate (test rigs only: no\n",
+    "                        protection against impersonation; implies --tls)\n",
 );
 
 impl Connection {
@@ -149,6 +169,19 @@ impl Connection {
             "--system-id" => self.system_id = p.value()?,
             "--password" => self.password = p.value()?,
             "--trace" => self.trace = true,
+            "--tls" => self.tls = true,
+            "--ca" => {
+                self.ca = Some(p.value()?);
+                self.tls = true;
+            }
+            "--insecure" => {
+                self.insecure = true;
+                self.tls = true;
+            }
+            "--server-name" => {
+                self.server_name = Some(p.value()?);
+                self.tls = true;
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -161,6 +194,37 @@ impl Connection {
             c.trace = stderr_trace();
         }
         c
+    }
+}
+
+impl Connection {
+    /// The TLS settings, when `--tls` (or an option implying it) was given.
+    pub fn tls_config(&self) -> Result<Option<TlsClientConfig>, smpp_smol::Error> {
+        if !self.tls {
+            return Ok(None);
+        }
+        let mut tls = if self.insecure {
+            TlsClientConfig::dangerous_accept_any_certificate()
+        } else if let Some(ca) = &self.ca {
+            TlsClientConfig::ca_file(ca)?
+        } else {
+            TlsClientConfig::system_roots()?
+        };
+        if let Some(name) = &self.server_name {
+            tls = tls.with_server_name(name);
+        }
+        Ok(Some(tls))
+    }
+
+    /// Connects and binds, over TLS when asked.
+    pub async fn connect(
+        &self,
+        config: ClientConfig,
+    ) -> Result<(Client, smpp_smol::Incoming), smpp_smol::Error> {
+        match self.tls_config()? {
+            Some(tls) => Client::connect_tls(self.connect.as_str(), config, tls).await,
+            None => Client::connect(self.connect.as_str(), config).await,
+        }
     }
 }
 

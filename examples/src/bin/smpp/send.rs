@@ -182,7 +182,9 @@ async fn send(o: &Options, out: &Outgoing, phase: &RefCell<String>) -> Result<()
     config.session.bind_timeout = o.timeout.into();
     config.session.response_timeout = o.timeout.into();
     config.session.window = config.session.window.max(out.parts.len().min(64));
-    let (client, incoming) = Client::connect(o.conn.connect.as_str(), config)
+    let (client, incoming) = o
+        .conn
+        .connect(config)
         .await
         .map_err(|e| format!("{e} ({})", o.conn.connect))?;
     let result = submit_and_wait(o, out, phase, &client, &incoming).await;

@@ -3,7 +3,8 @@
 use crate::cli;
 use crate::opts::{self, Item, Parser, UsageError};
 use smpp_examples::duration::format_duration;
-use smpp_examples::sim::{Account, SimConfig, Simulator};
+use smpp_examples::sim::{Account, SimConfig, Simulator, TlsListen};
+use smpp_smol::TlsServerConfig;
 use std::ffi::OsString;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -26,6 +27,13 @@ Ctrl-C (SIGINT) or SIGTERM unbinds every session and exits.
 Options:
   --listen ADDR            address to listen on (default 127.0.0.1:2775; port
                            0 picks a free port)
+  --tls-cert FILE          PEM certificate chain (leaf first) for a TLS
+                           (SMPPS) listener beside the plain one; needs
+                           --tls-key
+  --tls-key FILE           PEM private key of --tls-cert
+  --tls-listen ADDR        address of the TLS listener (default
+                           127.0.0.1:3550); the same accounts, routing and
+                           receipt store serve both listeners
   --account ID:PASSWORD    an accepted account; repeatable; giving any
                            replaces the default smppclient1:password
   --system-id ID           system_id in bind responses (default smpp-sim)
@@ -54,7 +62,8 @@ Options:
 
 Durations: 3 (seconds), 500ms, 3s, 2m.
 
-Prints \"listening on ADDR\" to standard error once ready.
+Prints \"listening on ADDR\" to standard error once ready (and \"listening
+(TLS) on ADDR\" with --tls-cert).
 
 Exit status: 0 after a clean shutdown, 1 when it cannot start, 2 on a usage
 error.
@@ -68,6 +77,7 @@ const NAME: &str = "smpp smsc";
 fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<SimConfig>, UsageError> {
     let mut config = SimConfig::default();
     let mut accounts = Vec::new();
+    let (mut tls_cert, mut tls_key, mut tls_listen) = (None, None, None);
     let mut p = Parser::new(args);
     while let Some(item) = p.next_item()? {
         let name = match item {
@@ -77,6 +87,9 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<SimConfig>, Usag
         match name.as_str() {
             "-h" | "--help" => return Ok(None),
             "--listen" => config.listen = p.value()?,
+            "--tls-cert" => tls_cert = Some(p.value()?),
+            "--tls-key" => tls_key = Some(p.value()?),
+            "--tls-listen" => tls_listen = Some(p.value()?),
             "--account" => {
                 accounts.push(Account::parse(&p.value()?).map_err(UsageError)?);
             }
@@ -116,6 +129,23 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<SimConfig>, Usag
     if !accounts.is_empty() {
         config.accounts = accounts;
     }
+    match (tls_cert, tls_key) {
+        (Some(cert), Some(key)) => {
+            let tls = TlsServerConfig::from_pem_files(&cert, &key)
+                .map_err(|e| UsageError(format!("--tls-cert {cert} / --tls-key {key}: {e}")))?;
+            config.tls = Some(TlsListen {
+                listen: tls_listen.unwrap_or_else(|| "127.0.0.1:3550".into()),
+                config: tls,
+            });
+        }
+        (None, None) if tls_listen.is_some() => {
+            return Err(UsageError(
+                "--tls-listen needs --tls-cert and --tls-key".into(),
+            ));
+        }
+        (None, None) => {}
+        _ => return Err(UsageError("--tls-cert and --tls-key go together".into())),
+    }
     Ok(Some(config))
 }
 
@@ -137,6 +167,9 @@ pub fn run(args: impl Iterator<Item = OsString>) -> ExitCode {
             }
         };
         eprintln!("listening on {}", sim.local_addr());
+        if let Some(a) = sim.tls_local_addr() {
+            eprintln!("listening (TLS) on {a}");
+        }
         let signal = interrupts.wait().await;
         let grace = Duration::from_secs(5);
         eprintln!(
