@@ -1,5 +1,6 @@
 //! PDU trace helpers: a one-line decoded summary and a hex dump of any PDU, with passwords
-//! redacted in both. Runtimes use them for their trace option; nothing here prints.
+//! redacted in both, and the runtime adapters' trace setting ([`Trace`], [`TraceEvent`]).
+//! Nothing here prints: the adapters log or call back.
 //!
 //! ```
 //! use smpp_core::trace::{redacted_hex, summary};
@@ -169,6 +170,80 @@ impl fmt::Display for Summary<'_> {
             ),
             _ => Ok(()),
         }
+    }
+}
+
+/// A trace callback (see [`Trace::Callback`]).
+#[cfg(feature = "alloc")]
+pub type TraceFn = dyn Fn(&TraceEvent<'_>) + Send + Sync;
+
+/// What a runtime adapter does with PDU traces (its `trace` setting).
+#[cfg(feature = "alloc")]
+#[derive(Clone, Default)]
+pub enum Trace {
+    /// No tracing (the default).
+    #[default]
+    Off,
+    /// Through the `log` facade: target `"smpp::trace"`, level `Debug`, one line per PDU:
+    /// `"{peer} {dir} {summary} | {redacted_hex}"` (the [`TraceEvent`]'s `Display`).
+    Log,
+    /// A user callback, called for every PDU in both directions: by the smol adapter from
+    /// the connection's task, by the blocking adapter on the connection's reader thread
+    /// (received PDUs) and writer thread (sent PDUs). Keep it short.
+    Callback(alloc::sync::Arc<TraceFn>),
+}
+
+#[cfg(feature = "alloc")]
+impl Trace {
+    /// A callback trace.
+    pub fn callback(f: impl Fn(&TraceEvent<'_>) + Send + Sync + 'static) -> Trace {
+        Trace::Callback(alloc::sync::Arc::new(f))
+    }
+}
+
+#[cfg(feature = "alloc")]
+impl fmt::Debug for Trace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Trace::Off => "Off",
+            Trace::Log => "Log",
+            Trace::Callback(_) => "Callback(..)",
+        })
+    }
+}
+
+/// One traced PDU. Its [`Display`](fmt::Display) is the [`Trace::Log`] line:
+/// `"{peer} {dir} {summary} | {redacted_hex}"` (`-` for an unknown peer).
+pub struct TraceEvent<'a> {
+    /// Which way the PDU travelled.
+    pub direction: Direction,
+    /// The remote address, when the transport has one.
+    pub peer: Option<core::net::SocketAddr>,
+    /// The whole PDU's octets (header included), as on the wire: the password is still
+    /// inside; use [`TraceEvent::summary`] and [`TraceEvent::hex`] to print it.
+    pub pdu: &'a [u8],
+}
+
+impl TraceEvent<'_> {
+    /// A one-line decoded summary (command, sequence number, status, key fields; never the
+    /// password).
+    pub fn summary(&self) -> impl fmt::Display + '_ {
+        summary(self.pdu)
+    }
+
+    /// The PDU in lowercase hex with the password octets shown as `**`.
+    pub fn hex(&self) -> impl fmt::Display + '_ {
+        redacted_hex(self.pdu)
+    }
+}
+
+impl fmt::Display for TraceEvent<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.peer {
+            Some(p) => write!(f, "{p}")?,
+            None => f.write_str("-")?,
+        }
+        write!(f, " {} {} | {}", self.direction, self.summary(), self.hex())
     }
 }
 

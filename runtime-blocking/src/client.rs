@@ -1,10 +1,10 @@
 //! The client (ESME): connect, bind, send, receive, reconnect.
 
-use crate::common::{Incoming, IncomingRequest, LinkState, Trace, Transport};
+use crate::common::{Incoming, IncomingRequest, LinkState, Transport};
 use crate::conn::{lock, Callback, Conn, Hooks, Slot, Waiter};
 use crate::{Error, Response};
-use smpp_core::pdu::{Bind, Body, Npi, Ton};
-use smpp_core::reconnect::ReconnectPolicy;
+pub use smpp_core::adapter::ClientConfig;
+use smpp_core::pdu::Body;
 use smpp_core::session::{BindType, CloseReason, Counters, Event, Role, SessionConfig};
 use smpp_core::session::{SessionError, State};
 use std::fmt;
@@ -14,82 +14,6 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::Duration;
-
-/// How a [`Client`] connects and binds.
-#[derive(Clone)]
-pub struct ClientConfig {
-    /// The session's settings (window, timers, ...); its role is forced to ESME.
-    pub session: SessionConfig,
-    /// The kind of bind (default: transceiver).
-    pub bind_type: BindType,
-    /// The account name.
-    pub system_id: String,
-    /// The password (at most 8 characters).
-    pub password: String,
-    /// `system_type` of the bind, often empty.
-    pub system_type: String,
-    /// `addr_ton` of the bind's address range.
-    pub addr_ton: u8,
-    /// `addr_npi` of the bind's address range.
-    pub addr_npi: u8,
-    /// `address_range` of the bind, often empty.
-    pub address_range: String,
-    /// Time allowed to open the connection (default 10 s).
-    pub connect_timeout: Duration,
-    /// Reconnect (and rebind) after losing the link (default: no).
-    pub reconnect: Option<ReconnectPolicy>,
-    /// PDU traces.
-    pub trace: Trace,
-}
-
-impl ClientConfig {
-    /// A transceiver bind with these credentials and defaults elsewhere.
-    pub fn new(system_id: &str, password: &str) -> ClientConfig {
-        ClientConfig {
-            session: SessionConfig::esme(),
-            bind_type: BindType::Transceiver,
-            system_id: system_id.to_string(),
-            password: password.to_string(),
-            system_type: String::new(),
-            addr_ton: 0,
-            addr_npi: 0,
-            address_range: String::new(),
-            connect_timeout: Duration::from_secs(10),
-            reconnect: None,
-            trace: Trace::Off,
-        }
-    }
-
-    fn bind_body(&self) -> Bind<'_> {
-        Bind {
-            system_id: self.system_id.as_bytes(),
-            password: self.password.as_bytes(),
-            system_type: self.system_type.as_bytes(),
-            interface_version: 0x34,
-            addr_ton: Ton(self.addr_ton),
-            addr_npi: Npi(self.addr_npi),
-            address_range: self.address_range.as_bytes(),
-        }
-    }
-}
-
-impl fmt::Debug for ClientConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientConfig")
-            .field("session", &self.session)
-            .field("bind_type", &self.bind_type)
-            .field("system_id", &self.system_id)
-            .field("password", &"***")
-            .field("system_type", &self.system_type)
-            .field("addr_ton", &self.addr_ton)
-            .field("addr_npi", &self.addr_npi)
-            .field("address_range", &self.address_range)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("reconnect", &self.reconnect)
-            .field("trace", &self.trace)
-            .finish()
-    }
-}
 
 /// A bound SMPP client. Cheap to clone; every clone drives the same link. Dropping the last
 /// clone unbinds in the background.

@@ -2,41 +2,32 @@
 //! link states and the transport abstraction.
 
 use crate::conn::Conn;
+pub use smpp_core::adapter::{LinkState, Response};
 use smpp_core::codec::{DecodeError, Frame};
 use smpp_core::pdu::{Body, CommandId, CommandStatus, MessageIdResp, Pdu};
 use smpp_core::routing::LimitError;
-use smpp_core::session::{BindType, CloseReason, SessionError};
+use smpp_core::session::{CloseReason, SessionError};
 use smpp_core::trace::Direction;
+pub use smpp_core::trace::{Trace, TraceEvent, TraceFn};
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
 use std::sync::Arc;
 
-/// A user callback receiving PDU traces.
-pub type TraceFn = dyn Fn(&TraceEvent<'_>) + Send + Sync;
-
-/// What to do with PDU traces.
-#[derive(Clone, Default)]
-pub enum Trace {
-    /// No traces.
-    #[default]
-    Off,
-    /// Through the `log` facade: target `"smpp::trace"`, level Debug, one line per PDU:
-    /// `"{peer} {dir} {summary} | {redacted_hex}"`.
-    Log,
-    /// A user callback, called on the connection's reader thread (received PDUs) and writer
-    /// thread (sent PDUs). Keep it short.
-    Callback(Arc<TraceFn>),
+/// How this adapter emits the PDUs of a [`Trace`] setting (the `log` facade or the
+/// callback, whose panics are caught and logged).
+pub(crate) trait TraceExt {
+    /// True when PDUs must be reported at all.
+    fn is_on(&self) -> bool;
+    /// Emits one event per whole PDU in `bytes` (which must hold whole PDUs).
+    fn emit_all(&self, direction: Direction, peer: Option<SocketAddr>, bytes: &[u8]);
+    /// Emits one event.
+    fn emit(&self, direction: Direction, peer: Option<SocketAddr>, pdu: &[u8]);
 }
 
-impl Trace {
-    /// A callback trace.
-    pub fn callback(f: impl Fn(&TraceEvent<'_>) + Send + Sync + 'static) -> Trace {
-        Trace::Callback(Arc::new(f))
-    }
-
-    pub(crate) fn is_on(&self) -> bool {
+impl TraceExt for Trace {
+    fn is_on(&self) -> bool {
         match self {
             Trace::Off => false,
             Trace::Log => log::log_enabled!(target: "smpp::trace", log::Level::Debug),
@@ -44,8 +35,7 @@ impl Trace {
         }
     }
 
-    /// Emits one event per whole PDU in `bytes` (which must hold whole PDUs).
-    pub(crate) fn emit_all(&self, direction: Direction, peer: Option<SocketAddr>, bytes: &[u8]) {
+    fn emit_all(&self, direction: Direction, peer: Option<SocketAddr>, bytes: &[u8]) {
         let mut rest = bytes;
         while rest.len() >= 4 {
             let len = u32::from_be_bytes([rest[0], rest[1], rest[2], rest[3]]) as usize;
@@ -62,7 +52,7 @@ impl Trace {
         }
     }
 
-    pub(crate) fn emit(&self, direction: Direction, peer: Option<SocketAddr>, pdu: &[u8]) {
+    fn emit(&self, direction: Direction, peer: Option<SocketAddr>, pdu: &[u8]) {
         let ev = TraceEvent {
             direction,
             peer,
@@ -78,16 +68,6 @@ impl Trace {
                 }
             }
         }
-    }
-}
-
-impl fmt::Debug for Trace {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Trace::Off => "Off",
-            Trace::Log => "Log",
-            Trace::Callback(_) => "Callback(..)",
-        })
     }
 }
 
@@ -117,40 +97,6 @@ impl TraceFramer {
             start += len;
         }
         self.buf.drain(..start);
-    }
-}
-
-/// One traced PDU.
-pub struct TraceEvent<'a> {
-    /// Which way it travelled.
-    pub direction: Direction,
-    /// The peer's address, when the transport has one.
-    pub peer: Option<SocketAddr>,
-    /// The whole PDU's octets (passwords included: use [`TraceEvent::summary`] and
-    /// [`TraceEvent::hex`] to show it).
-    pub pdu: &'a [u8],
-}
-
-impl TraceEvent<'_> {
-    /// A one-line decoded summary (never the password).
-    pub fn summary(&self) -> impl fmt::Display + '_ {
-        smpp_core::trace::summary(self.pdu)
-    }
-
-    /// The PDU in hex with the password redacted.
-    pub fn hex(&self) -> impl fmt::Display + '_ {
-        smpp_core::trace::redacted_hex(self.pdu)
-    }
-}
-
-impl fmt::Display for TraceEvent<'_> {
-    /// `"{peer} {dir} {summary} | {redacted_hex}"`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.peer {
-            Some(p) => write!(f, "{p} ")?,
-            None => f.write_str("- ")?,
-        }
-        write!(f, "{} {} | {}", self.direction, self.summary(), self.hex())
     }
 }
 
@@ -223,38 +169,6 @@ impl From<SessionError> for Error {
 impl From<LimitError> for Error {
     fn from(e: LimitError) -> Self {
         Error::Limit(e)
-    }
-}
-
-/// The response to one of our requests.
-#[derive(Clone, Debug)]
-pub struct Response {
-    /// The response PDU (a `generic_nack` carrying the request's sequence number counts).
-    pub frame: Frame,
-    /// Time from sending the request to receiving this response.
-    pub rtt: std::time::Duration,
-}
-
-impl Response {
-    /// The response's `command_status`.
-    pub fn status(&self) -> CommandStatus {
-        self.frame.command_status()
-    }
-
-    /// Parses the response.
-    pub fn pdu(&self) -> Result<Pdu<'_>, DecodeError> {
-        self.frame.pdu()
-    }
-
-    /// The `message_id` of a `submit_sm_resp`, `data_sm_resp` or `submit_multi_resp`.
-    pub fn message_id(&self) -> Option<String> {
-        let pdu = self.frame.pdu().ok()?;
-        let id = match pdu.body {
-            Body::SubmitSmResp(r) | Body::DataSmResp(r) => r.message_id,
-            Body::SubmitMultiResp(r) => r.message_id,
-            _ => return None,
-        };
-        Some(String::from_utf8_lossy(id).into_owned())
     }
 }
 
@@ -410,28 +324,6 @@ impl fmt::Debug for Incoming {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Incoming")
     }
-}
-
-/// Connection state visible to the application.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LinkState {
-    /// Opening the connection.
-    Connecting,
-    /// Connected, bind sent.
-    Binding,
-    /// Bound with this bind type.
-    Bound(BindType),
-    /// The link was lost; attempt `attempt` follows after `delay`.
-    Reconnecting {
-        /// The attempt number (1 for the first).
-        attempt: u32,
-        /// The back-off before it.
-        delay: std::time::Duration,
-    },
-    /// A local unbind is in progress.
-    Unbinding,
-    /// Closed for good (`None` when it never opened).
-    Closed(Option<CloseReason>),
 }
 
 /// A closure that shuts a connection down (both directions) from any thread.

@@ -12,7 +12,7 @@
 //! authenticator and handler, close notifications) runs right after the lock is released,
 //! on the same thread.
 
-use crate::common::{IncomingRequest, ShutdownHandle, Trace, TraceFramer, Transport};
+use crate::common::{IncomingRequest, ShutdownHandle, Trace, TraceExt, TraceFramer, Transport};
 use crate::{error_body, Error, Response};
 use smpp_core::pdu::{Body, CommandId, CommandStatus};
 use smpp_core::session::{BindType, CloseReason, Event, Role, Session, SessionConfig};

@@ -3,7 +3,9 @@
 //! Drives one sans-IO [`smpp_core::session::Session`] per connection with plain threads and
 //! blocking sockets. No protocol logic lives here: the adapter moves octets and time, and
 //! uses [`smpp_core::routing`] (accounts, round robin, message store),
-//! [`smpp_core::trace`] (PDU traces) and [`smpp_core::reconnect`] (back-off).
+//! [`smpp_core::trace`] (PDU traces) and [`smpp_core::reconnect`] (back-off). The types it
+//! shares with the smol adapter are defined once in [`smpp_core::adapter`],
+//! [`smpp_core::auth`], [`smpp_core::guard`] and [`smpp_core::trace`], and re-exported here.
 //!
 //! - [`Client`] (ESME): [`Client::connect`] binds and returns the client and its
 //!   [`Incoming`] requests; [`Client::send`] waits for the response, [`Client::submit`]
@@ -90,7 +92,6 @@
 mod client;
 mod common;
 mod conn;
-mod guard;
 mod server;
 #[cfg(feature = "tls")]
 mod tls;
@@ -102,11 +103,11 @@ pub use common::{
     Error, Incoming, IncomingRequest, LinkState, Response, ShutdownHandle, Trace, TraceEvent,
     TraceFn, Transport,
 };
-pub use guard::FailedBindPolicy;
 pub use server::{
     Authenticator, BindRequest, Delivery, Handler, Password, Reply, RequestContext, Server,
     ServerConfig, ServerEvent, SessionHandle, SessionInfo,
 };
+pub use smpp_core::guard::FailedBindPolicy;
 
 /// The rustls crate this adapter's TLS is built on (for [`TlsClientConfig::from_rustls`]
 /// and [`TlsServerConfig::from_rustls`]).

@@ -1,17 +1,17 @@
 //! The server (SMSC): accepts binds, answers requests, routes deliveries.
 
 use crate::client::Ticket;
-use crate::common::{error_body, ok_body, Trace};
+use crate::common::{error_body, ok_body};
 use crate::conn::{lock, Callback, Conn, Hooks, Slot, Waiter};
-use crate::guard::{FailedBindPolicy, FailedBinds, RefusalLog};
 use crate::{Error, Response};
+pub use smpp_core::adapter::{Delivery, RequestContext, ServerConfig, ServerEvent, SessionInfo};
+pub use smpp_core::auth::{Authenticator, BindRequest, Password};
 use smpp_core::codec::{EncodeError, Frame};
-use smpp_core::pdu::{
-    constant_time_eq, Body, CommandId, CommandStatus, MessageIdResp, Pdu, SubmitMultiResp,
-};
-use smpp_core::routing::{BindId, MemoryStore, MessageStore, Registry, RegistryLimits};
+use smpp_core::guard::{FailedBinds, RefusalLog};
+use smpp_core::pdu::{Body, CommandId, CommandStatus, MessageIdResp, Pdu, SubmitMultiResp};
+use smpp_core::routing::{BindId, MemoryStore, MessageStore, Registry};
+use smpp_core::session::SessionError;
 use smpp_core::session::{BindType, CloseReason, Counters, Event, Role, Session};
-use smpp_core::session::{SessionConfig, SessionError};
 use smpp_core::Instant;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -22,175 +22,6 @@ use std::sync::mpsc::{self, Receiver, SyncSender, TrySendError};
 use std::sync::{Arc, Condvar, Mutex, OnceLock, Weak};
 use std::thread::JoinHandle;
 use std::time::Duration;
-
-/// How a [`Server`] runs.
-///
-/// The defaults are meant for a server facing the Internet: every resource a peer can make
-/// the server hold is bounded by one of these settings (see "Resource bounds" in
-/// `docs/runtime-api.md`).
-#[derive(Clone, Debug)]
-pub struct ServerConfig {
-    /// Every session's settings; the role is forced to SMSC. The server's defaults differ
-    /// from [`SessionConfig::smsc`] in two places (see [`ServerConfig::default_session`]):
-    /// `max_pdu_len` is 4 096 octets (a `submit_sm` with a 254-octet `short_message` and
-    /// its usual TLVs needs well under 1 KiB; raise it, for example to
-    /// [`DEFAULT_MAX_COMMAND_LENGTH`](smpp_core::pdu::DEFAULT_MAX_COMMAND_LENGTH), to accept
-    /// `message_payload` TLVs of up to 64 KiB), and `bind_timeout` is 10 s (a connection
-    /// that has not bound by then is closed). `inactivity_timeout` is 120 s (a bound peer
-    /// that sends nothing is unbound and closed) and `peer_window` 64 (requests beyond it
-    /// that wait for the handler are answered `ESME_RTHROTTLED`).
-    pub session: SessionConfig,
-    /// Sent in `bind_*_resp` (default `"smpp"`).
-    pub system_id: String,
-    /// The `sc_interface_version` TLV of `bind_*_resp` (default `Some(0x34)`).
-    pub sc_interface_version: Option<u8>,
-    /// Bind limits, server-wide and per account (a bind refused by them is answered
-    /// `ESME_RBINDFAIL` and its connection closed). Default: none beyond
-    /// `max_connections`.
-    pub limits: RegistryLimits,
-    /// Most connections open at once, bound or not, counted from `accept` (default 1 000).
-    /// A connection beyond it is accepted and closed at once, without a PDU; refusals are
-    /// logged (at most one line a second).
-    pub max_connections: usize,
-    /// How failed binds from one IP address hold back further failed-bind answers to it
-    /// (default: after 3 failures within 60 s, 1 s doubling up to 8 s; at most 10 000
-    /// addresses remembered).
-    pub failed_binds: FailedBindPolicy,
-    /// Events kept for each [`Server::events`] subscriber that does not keep up (default
-    /// 10 000); further events are dropped for that subscriber.
-    pub event_capacity: usize,
-    /// Capacity of the in-memory store per account (default 10 000).
-    pub store_per_account: usize,
-    /// Capacity of the in-memory store in total (default 100 000).
-    pub store_total: usize,
-    /// PDU traces.
-    pub trace: Trace,
-}
-
-impl ServerConfig {
-    /// The server's default session settings: [`SessionConfig::smsc`] with `max_pdu_len`
-    /// 4 096 and `bind_timeout` 10 s.
-    pub fn default_session() -> SessionConfig {
-        SessionConfig {
-            max_pdu_len: 4096,
-            bind_timeout: smpp_core::Duration::from_secs(10),
-            inactivity_timeout: Some(smpp_core::Duration::from_secs(120)),
-            ..SessionConfig::smsc()
-        }
-    }
-}
-
-impl Default for ServerConfig {
-    fn default() -> Self {
-        ServerConfig {
-            session: ServerConfig::default_session(),
-            system_id: "smpp".to_string(),
-            sc_interface_version: Some(0x34),
-            limits: RegistryLimits::default(),
-            max_connections: 1_000,
-            failed_binds: FailedBindPolicy::default(),
-            event_capacity: 10_000,
-            store_per_account: 10_000,
-            store_total: 100_000,
-            trace: Trace::Off,
-        }
-    }
-}
-
-/// A password whose `Debug` shows `***`. Its comparisons (`==` with another `Password`, a
-/// `str` or a `&str`, and [`Password::matches`]) take a time that does not depend on where
-/// the texts differ ([`constant_time_eq`]).
-#[derive(Clone)]
-pub struct Password(String);
-
-impl Password {
-    /// A password.
-    pub fn new(p: impl Into<String>) -> Password {
-        Password(p.into())
-    }
-
-    /// The password's text.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// True when the password is `expected`, compared in constant time.
-    pub fn matches(&self, expected: &str) -> bool {
-        constant_time_eq(self.0.as_bytes(), expected.as_bytes())
-    }
-}
-
-impl fmt::Debug for Password {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl PartialEq for Password {
-    fn eq(&self, other: &Password) -> bool {
-        self.matches(&other.0)
-    }
-}
-
-impl Eq for Password {}
-
-impl PartialEq<str> for Password {
-    fn eq(&self, other: &str) -> bool {
-        self.matches(other)
-    }
-}
-
-impl PartialEq<&str> for Password {
-    fn eq(&self, other: &&str) -> bool {
-        self.matches(other)
-    }
-}
-
-/// A bind request, as the [`Authenticator`] sees it.
-#[derive(Clone, Debug)]
-pub struct BindRequest {
-    /// The account name.
-    pub system_id: String,
-    /// The password.
-    pub password: Password,
-    /// `system_type`.
-    pub system_type: String,
-    /// The requested bind type.
-    pub bind_type: BindType,
-    /// `interface_version` (0x34 for SMPP 3.4).
-    pub interface_version: u8,
-    /// `addr_ton` of the address range.
-    pub addr_ton: u8,
-    /// `addr_npi` of the address range.
-    pub addr_npi: u8,
-    /// `address_range`.
-    pub address_range: String,
-    /// The client's address.
-    pub peer: SocketAddr,
-}
-
-/// Decides on bind requests: `Ok(())` accepts, `Err(status)` refuses with that status
-/// (for example `ESME_RINVPASWD`). Closures `Fn(&BindRequest) -> Result<(), CommandStatus>`
-/// are authenticators.
-///
-/// Called on the connection's reader thread: keep it quick. Implementations should compare
-/// secrets in constant time: `req.password == expected` and [`Password::matches`] do, as
-/// does [`smpp_core::pdu::constant_time_eq`] for stored octets; never `as_str() == ..`. Do
-/// not log the password ([`BindRequest`]'s `Debug` shows it as `***`). A refusal counts as
-/// a failed bind of the peer's address ([`ServerConfig::failed_binds`]).
-pub trait Authenticator: Send + Sync + 'static {
-    /// Accepts or refuses a bind.
-    fn authenticate(&self, req: &BindRequest) -> Result<(), CommandStatus>;
-}
-
-impl<F> Authenticator for F
-where
-    F: Fn(&BindRequest) -> Result<(), CommandStatus> + Send + Sync + 'static,
-{
-    fn authenticate(&self, req: &BindRequest) -> Result<(), CommandStatus> {
-        self(req)
-    }
-}
 
 /// Answers requests from bound ESMEs (`submit_sm`, `data_sm`, `query_sm`, ...). Called on
 /// the connection's reader thread, in order; while it runs, that connection reads nothing
@@ -209,19 +40,6 @@ where
     fn handle(&self, ctx: &RequestContext, request: &Frame) -> Reply {
         self(ctx, request)
     }
-}
-
-/// Who sent a request.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct RequestContext {
-    /// The bind.
-    pub bind_id: BindId,
-    /// Its account (`system_id`).
-    pub account: String,
-    /// Its bind type.
-    pub bind_type: BindType,
-    /// The client's address.
-    pub peer: SocketAddr,
 }
 
 /// A [`Handler`]'s answer.
@@ -295,76 +113,6 @@ fn respond_reply(s: &mut Session, now: Instant, seq: u32, req: CommandId, reply:
             let _ = s.respond(now, seq, CommandStatus::ESME_RSYSERR, &error_body(req));
         }
     }
-}
-
-/// A bound session, as [`Server::sessions`] lists it.
-#[derive(Clone, Debug)]
-pub struct SessionInfo {
-    /// The bind.
-    pub bind_id: BindId,
-    /// Its account.
-    pub account: String,
-    /// The client's address.
-    pub peer: SocketAddr,
-    /// Its bind type.
-    pub bind_type: BindType,
-    /// Its counters now.
-    pub counters: Counters,
-}
-
-/// The outcome of [`Server::deliver`].
-#[derive(Debug)]
-pub enum Delivery {
-    /// Sent to a bound receiver, which answered.
-    Delivered(Response),
-    /// No receiver is bound (or older messages wait): stored, to be sent in order to the
-    /// next receiver-capable bind of the account.
-    Queued,
-    /// The store is full: not stored (the caller still holds the message).
-    Rejected,
-}
-
-/// What happens on a server, for the application.
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum ServerEvent {
-    /// A bind was accepted.
-    Bound {
-        /// The bind.
-        bind_id: BindId,
-        /// Its account.
-        account: String,
-        /// Its bind type.
-        bind_type: BindType,
-        /// The client's address.
-        peer: SocketAddr,
-    },
-    /// A bind was refused.
-    BindRejected {
-        /// The account asked for.
-        system_id: String,
-        /// The client's address.
-        peer: SocketAddr,
-        /// The status answered.
-        status: CommandStatus,
-    },
-    /// A bound session closed.
-    Closed {
-        /// The bind.
-        bind_id: BindId,
-        /// Why.
-        reason: CloseReason,
-    },
-    /// A message was stored for an account.
-    Queued {
-        /// The account.
-        account: String,
-    },
-    /// A message could not be stored: the store is full.
-    Overflow {
-        /// The account.
-        account: String,
-    },
 }
 
 /// One bound session, for sending requests to it (`deliver_sm`, ...).
@@ -482,6 +230,8 @@ struct Shared {
     conns_cv: Condvar,
     subscribers: Mutex<Vec<SyncSender<ServerEvent>>>,
     failed_binds: Mutex<FailedBinds>,
+    /// The start of the server's clock (for the failed-bind table and the refusal log).
+    epoch: std::time::Instant,
     stopping: AtomicBool,
     /// Every listener's address (to wake its accept loop when stopping).
     listeners: Mutex<Vec<SocketAddr>>,
@@ -584,6 +334,11 @@ impl Shared {
         self.config.session.response_timeout.into()
     }
 
+    /// The server's clock: milliseconds since its start.
+    fn now(&self) -> Instant {
+        Instant::from_millis(u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX))
+    }
+
     fn accept_loop(self: Arc<Self>, listener: TcpListener, tls: Option<Acceptor>) {
         #[cfg(not(feature = "tls"))]
         let _ = &tls;
@@ -597,7 +352,9 @@ impl Shared {
                     let open = lock(&self.conns).len() + self.handshaking.load(Ordering::SeqCst);
                     if open >= self.config.max_connections {
                         // Accepted, and closed at once: no thread, no session, no PDU.
-                        refusals.refused(s.peer_addr().ok(), open);
+                        if let Some(line) = refusals.refused(s.peer_addr().ok(), open, self.now()) {
+                            log::warn!("{line}");
+                        }
                         let _ = s.shutdown(std::net::Shutdown::Both);
                         drop(s);
                         continue;
@@ -671,7 +428,7 @@ impl Shared {
         let peer = conn.peer.unwrap_or(NO_PEER);
         let req = BindRequest {
             system_id: lossy(b.system_id),
-            password: Password(lossy(b.password)),
+            password: Password::new(lossy(b.password)),
             system_type: lossy(b.system_type),
             bind_type,
             interface_version: b.interface_version,
@@ -694,7 +451,7 @@ impl Shared {
                 };
                 // A refusal by the authenticator is a failed bind of the peer's address.
                 let delay = match conn.peer {
-                    Some(p) => lock(&self.failed_binds).record(p.ip(), std::time::Instant::now()),
+                    Some(p) => lock(&self.failed_binds).record(p.ip(), self.now()).into(),
                     None => Duration::ZERO,
                 };
                 (status, delay)
@@ -1108,6 +865,7 @@ impl Server {
             conns_cv: Condvar::new(),
             subscribers: Mutex::new(Vec::new()),
             failed_binds: Mutex::new(FailedBinds::new(config_failed_binds)),
+            epoch: std::time::Instant::now(),
             stopping: AtomicBool::new(false),
             listeners: Mutex::new(Vec::new()),
             handshaking: AtomicUsize::new(0),

@@ -3,16 +3,14 @@
 use crate::error::Error;
 use crate::link::{Driver, Hooks, Link, ResponseFuture};
 use crate::oneshot;
-use crate::trace::Trace;
 use crate::{IncomingRequest, LinkState, Response};
 use futures_lite::{AsyncRead, AsyncWrite};
 use smol::channel::{Receiver, Sender};
 use smol::net::{AsyncToSocketAddrs, TcpListener, TcpStream};
-use smpp_core::pdu::{Bind, Body, Npi, Ton};
+pub use smpp_core::adapter::ClientConfig;
+use smpp_core::pdu::Body;
 use smpp_core::reconnect::ReconnectPolicy;
-use smpp_core::session::{
-    BindType, CloseReason, Counters, Event, Role, Session, SessionConfig, State,
-};
+use smpp_core::session::{BindType, CloseReason, Counters, Event, Role, Session, State};
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -24,83 +22,6 @@ use std::time::Duration;
 /// order, over every connection of the client. The stream ends when the client closed for
 /// good.
 pub type Incoming = Receiver<IncomingRequest>;
-
-/// How a [`Client`] connects and binds.
-#[derive(Clone)]
-pub struct ClientConfig {
-    /// Window, timers, throttling, ... (the role is forced to ESME).
-    pub session: SessionConfig,
-    /// The bind to request (default transceiver; an outbind always binds as receiver).
-    pub bind_type: BindType,
-    /// The account (`system_id`, at most 15 octets).
-    pub system_id: String,
-    /// The password (at most 8 octets). Never traced or printed.
-    pub password: String,
-    /// `system_type` (often empty).
-    pub system_type: String,
-    /// `addr_ton` of the address range.
-    pub addr_ton: u8,
-    /// `addr_npi` of the address range.
-    pub addr_npi: u8,
-    /// `address_range` (often empty).
-    pub address_range: String,
-    /// Time allowed to open the TCP connection (default 10 s).
-    pub connect_timeout: Duration,
-    /// Reconnect and rebind after a lost link (default `None`: the client closes).
-    pub reconnect: Option<ReconnectPolicy>,
-    /// PDU tracing.
-    pub trace: Trace,
-}
-
-impl ClientConfig {
-    /// A transceiver bind with `system_id` and `password`, default session settings, no
-    /// reconnect and no tracing.
-    pub fn new(system_id: &str, password: &str) -> ClientConfig {
-        ClientConfig {
-            session: SessionConfig::esme(),
-            bind_type: BindType::Transceiver,
-            system_id: system_id.to_string(),
-            password: password.to_string(),
-            system_type: String::new(),
-            addr_ton: 0,
-            addr_npi: 0,
-            address_range: String::new(),
-            connect_timeout: Duration::from_secs(10),
-            reconnect: None,
-            trace: Trace::Off,
-        }
-    }
-
-    fn bind_body(&self) -> Bind<'_> {
-        Bind {
-            system_id: self.system_id.as_bytes(),
-            password: self.password.as_bytes(),
-            system_type: self.system_type.as_bytes(),
-            interface_version: 0x34,
-            addr_ton: Ton(self.addr_ton),
-            addr_npi: Npi(self.addr_npi),
-            address_range: self.address_range.as_bytes(),
-        }
-    }
-}
-
-impl fmt::Debug for ClientConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientConfig")
-            .field("session", &self.session)
-            .field("bind_type", &self.bind_type)
-            .field("system_id", &self.system_id)
-            .field("password", &"***")
-            .field("system_type", &self.system_type)
-            .field("addr_ton", &self.addr_ton)
-            .field("addr_npi", &self.addr_npi)
-            .field("address_range", &self.address_range)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("reconnect", &self.reconnect)
-            .field("trace", &self.trace)
-            .finish()
-    }
-}
 
 /// How a new connection starts.
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -15,7 +15,9 @@
 //!   gracefully ([`Server::shutdown`]).
 //!
 //! The same API exists in the blocking adapter (`smpp_blocking`), with `fn` and threads
-//! where this crate has `async fn` and tasks.
+//! where this crate has `async fn` and tasks. The types both share are defined once in
+//! [`smpp_core::adapter`], [`smpp_core::auth`], [`smpp_core::guard`] and
+//! [`smpp_core::trace`], and re-exported here.
 //!
 //! ## How it works
 //!
@@ -118,7 +120,6 @@ pub use smpp_core as core;
 
 mod client;
 mod error;
-mod guard;
 mod link;
 mod oneshot;
 mod server;
@@ -128,7 +129,6 @@ mod trace;
 
 pub use client::{Client, ClientConfig, Incoming};
 pub use error::Error;
-pub use guard::FailedBindPolicy;
 pub use link::ResponseFuture;
 /// The rustls crate this adapter's TLS is built on (for [`TlsClientConfig::from_rustls`]
 /// and [`TlsServerConfig::from_rustls`]).
@@ -138,6 +138,8 @@ pub use server::{
     AsyncHandler, Authenticator, BindRequest, Delivery, Handler, Password, Reply, RequestContext,
     Server, ServerConfig, ServerEvent, SessionHandle, SessionInfo,
 };
+pub use smpp_core::adapter::{LinkState, Response};
+pub use smpp_core::guard::FailedBindPolicy;
 #[cfg(feature = "tls")]
 pub use tls::{TlsClientConfig, TlsServerConfig};
 pub use trace::{Trace, TraceEvent, TraceFn};
@@ -145,42 +147,9 @@ pub use trace::{Trace, TraceEvent, TraceFn};
 use link::Link;
 use smpp_core::codec::Frame;
 use smpp_core::pdu::{Body, Pdu};
-use smpp_core::session::{BindType, CloseReason};
+
 use smpp_core::{CommandId, CommandStatus, DecodeError};
 use std::sync::Arc;
-
-/// The response to one of our requests.
-#[derive(Clone, Debug)]
-pub struct Response {
-    /// The response PDU (a `generic_nack` with the request's sequence number counts).
-    pub frame: Frame,
-    /// Time from writing the request to receiving this response.
-    pub rtt: std::time::Duration,
-}
-
-impl Response {
-    /// The response's `command_status`.
-    pub fn status(&self) -> CommandStatus {
-        self.frame.command_status()
-    }
-
-    /// Parses the response.
-    pub fn pdu(&self) -> Result<Pdu<'_>, DecodeError> {
-        self.frame.pdu()
-    }
-
-    /// The `message_id` of a `submit_sm_resp`, `data_sm_resp` or `submit_multi_resp`
-    /// (`None` for other responses, or when it does not parse).
-    pub fn message_id(&self) -> Option<String> {
-        match self.pdu().ok()?.body {
-            Body::SubmitSmResp(r) | Body::DataSmResp(r) => {
-                Some(String::from_utf8_lossy(r.message_id).into_owned())
-            }
-            Body::SubmitMultiResp(r) => Some(String::from_utf8_lossy(r.message_id).into_owned()),
-            _ => None,
-        }
-    }
-}
 
 /// Answers one incoming request on the connection it arrived on.
 struct Responder {
@@ -275,27 +244,4 @@ impl std::fmt::Debug for IncomingRequest {
             .field("needs_response", &self.needs_response())
             .finish()
     }
-}
-
-/// Connection state visible to the application.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum LinkState {
-    /// Opening the TCP connection (or waiting for the SMSC's `outbind`).
-    Connecting,
-    /// The bind request is on its way.
-    Binding,
-    /// Bound with this bind type.
-    Bound(BindType),
-    /// The link was lost; the next attempt starts after `delay`.
-    Reconnecting {
-        /// 1 for the first attempt after a loss.
-        attempt: u32,
-        /// The back-off before this attempt.
-        delay: std::time::Duration,
-    },
-    /// A local unbind is in progress (outstanding requests drain first).
-    Unbinding,
-    /// Over for good, with the reason of the last session's close (`None`: no session was
-    /// ever established).
-    Closed(Option<CloseReason>),
 }

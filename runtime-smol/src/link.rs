@@ -9,7 +9,7 @@
 
 use crate::error::Error;
 use crate::oneshot;
-use crate::trace::{Trace, TraceRx};
+use crate::trace::{Trace, TraceExt, TraceRx};
 use crate::Response;
 use bytes::{Buf, Bytes};
 use futures_lite::{AsyncRead, AsyncWrite};

@@ -1,19 +1,20 @@
 //! The SMSC side: accept, authenticate, register, answer, deliver, shut down.
 
 use crate::error::Error;
-use crate::guard::{FailedBindPolicy, FailedBinds, RefusalLog};
 use crate::link::{Driver, Hooks, Link, ResponseFuture, Waiter};
-use crate::trace::Trace;
 use crate::{default_response, Response};
 use futures_lite::{AsyncRead, AsyncWrite};
 use smol::channel::{Receiver, Sender};
 use smol::net::{AsyncToSocketAddrs, TcpListener};
 use smol::Task;
+pub use smpp_core::adapter::{Delivery, RequestContext, ServerConfig, ServerEvent, SessionInfo};
+pub use smpp_core::auth::{Authenticator, BindRequest, Password};
 use smpp_core::codec::Frame;
-use smpp_core::pdu::{constant_time_eq, Body, MessageIdResp, Pdu, QuerySmResp, SubmitMultiResp};
-use smpp_core::routing::{BindId, MemoryStore, MessageStore, Registry, RegistryLimits};
+use smpp_core::guard::{FailedBinds, RefusalLog};
+use smpp_core::pdu::{Body, MessageIdResp, Pdu, QuerySmResp, SubmitMultiResp};
+use smpp_core::routing::{BindId, MemoryStore, MessageStore, Registry};
 use smpp_core::session::{
-    BindType, CloseReason, Counters, Event, Role, Session, SessionConfig, SessionError, State,
+    BindType, CloseReason, Counters, Event, Role, Session, SessionError, State,
 };
 use smpp_core::{CommandId, CommandStatus, EncodeError, Instant};
 use std::collections::HashMap;
@@ -28,191 +29,6 @@ use std::time::Duration;
 
 fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-/// How a [`Server`] runs.
-///
-/// The defaults are meant for a server facing the Internet: every resource a peer can make
-/// the server hold is bounded by one of these settings (see "Resource bounds" in
-/// `docs/runtime-api.md`).
-#[derive(Clone, Debug)]
-pub struct ServerConfig {
-    /// Window, timers, supported commands, ... (the role is forced to SMSC). Its
-    /// `peer_window` (64 by default) bounds the requests of one connection waiting for the
-    /// handler: requests beyond it are answered `ESME_RTHROTTLED`, so keep it at least as
-    /// large as the clients' windows.
-    ///
-    /// The server's defaults differ from [`SessionConfig::smsc`] in two places (see
-    /// [`ServerConfig::default_session`]): `max_pdu_len` is 4 096 octets (a `submit_sm`
-    /// with a 254-octet `short_message` and its usual TLVs needs well under 1 KiB; raise
-    /// it, for example to
-    /// [`DEFAULT_MAX_COMMAND_LENGTH`](smpp_core::pdu::DEFAULT_MAX_COMMAND_LENGTH), to accept
-    /// `message_payload` TLVs of up to 64 KiB), and `bind_timeout` is 10 s (a connection
-    /// that has not bound by then is closed). `inactivity_timeout` is 120 s (a bound peer
-    /// that sends nothing is unbound and closed).
-    pub session: SessionConfig,
-    /// Sent in every `bind_*_resp` (default `"smpp"`).
-    pub system_id: String,
-    /// The `sc_interface_version` TLV of `bind_*_resp` (default `Some(0x34)`).
-    pub sc_interface_version: Option<u8>,
-    /// Bind limits, server-wide and per account (a refused bind gets `ESME_RBINDFAIL` and
-    /// its connection is closed). Default: none beyond `max_connections`.
-    pub limits: RegistryLimits,
-    /// Most connections open at once, bound or not, counted from `accept` (default 1 000).
-    /// A connection beyond it is accepted and closed at once, without a PDU; refusals are
-    /// logged (at most one line a second).
-    pub max_connections: usize,
-    /// How failed binds from one IP address hold back further failed-bind answers to it
-    /// (default: after 3 failures within 60 s, 1 s doubling up to 8 s; at most 10 000
-    /// addresses remembered).
-    pub failed_binds: FailedBindPolicy,
-    /// Events kept for each [`Server::events`] subscriber that does not keep up (default
-    /// 10 000); further events are dropped for that subscriber.
-    pub event_capacity: usize,
-    /// Capacity of the in-memory message store per account (default 10 000).
-    pub store_per_account: usize,
-    /// Capacity of the in-memory message store overall (default 100 000).
-    pub store_total: usize,
-    /// PDU tracing.
-    pub trace: Trace,
-}
-
-impl ServerConfig {
-    /// The server's default session settings: [`SessionConfig::smsc`] with `max_pdu_len`
-    /// 4 096 and `bind_timeout` 10 s.
-    pub fn default_session() -> SessionConfig {
-        SessionConfig {
-            max_pdu_len: 4096,
-            bind_timeout: smpp_core::Duration::from_secs(10),
-            inactivity_timeout: Some(smpp_core::Duration::from_secs(120)),
-            ..SessionConfig::smsc()
-        }
-    }
-}
-
-impl Default for ServerConfig {
-    fn default() -> Self {
-        ServerConfig {
-            session: ServerConfig::default_session(),
-            system_id: "smpp".to_string(),
-            sc_interface_version: Some(0x34),
-            limits: RegistryLimits::default(),
-            max_connections: 1_000,
-            failed_binds: FailedBindPolicy::default(),
-            event_capacity: 10_000,
-            store_per_account: 10_000,
-            store_total: 100_000,
-            trace: Trace::Off,
-        }
-    }
-}
-
-/// A bind password. Its `Debug` prints `***`. Its comparisons (`==` with another
-/// `Password`, a `str` or a `&str`, and [`Password::matches`]) take a time that does not
-/// depend on where the texts differ ([`constant_time_eq`]).
-#[derive(Clone)]
-pub struct Password(String);
-
-impl Password {
-    /// A password.
-    pub fn new(p: impl Into<String>) -> Password {
-        Password(p.into())
-    }
-
-    /// The password's text, for checking it (prefer [`Password::matches`] or `==`, which
-    /// compare in constant time).
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
-    /// True when the password is `expected`, compared in constant time.
-    pub fn matches(&self, expected: &str) -> bool {
-        constant_time_eq(self.0.as_bytes(), expected.as_bytes())
-    }
-}
-
-impl fmt::Debug for Password {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("***")
-    }
-}
-
-impl PartialEq for Password {
-    fn eq(&self, other: &Password) -> bool {
-        self.matches(&other.0)
-    }
-}
-
-impl Eq for Password {}
-
-impl PartialEq<str> for Password {
-    fn eq(&self, other: &str) -> bool {
-        self.matches(other)
-    }
-}
-
-impl PartialEq<&str> for Password {
-    fn eq(&self, other: &&str) -> bool {
-        self.matches(other)
-    }
-}
-
-/// A bind request, for the [`Authenticator`].
-#[derive(Clone, Debug)]
-pub struct BindRequest {
-    /// The account.
-    pub system_id: String,
-    /// The password.
-    pub password: Password,
-    /// `system_type`.
-    pub system_type: String,
-    /// The requested bind.
-    pub bind_type: BindType,
-    /// `interface_version`.
-    pub interface_version: u8,
-    /// `addr_ton`.
-    pub addr_ton: u8,
-    /// `addr_npi`.
-    pub addr_npi: u8,
-    /// `address_range`.
-    pub address_range: String,
-    /// The ESME's address.
-    pub peer: SocketAddr,
-}
-
-/// Decides whether a bind is accepted: `Err(status)` rejects it with that status (for
-/// example `ESME_RINVPASWD`). Called from the connection's task: keep it quick.
-///
-/// Implementations should compare secrets in constant time: `req.password == expected`
-/// and [`Password::matches`] do, as does [`smpp_core::pdu::constant_time_eq`] for stored
-/// octets; never `as_str() == ..`. Do not log the password ([`BindRequest`]'s `Debug`
-/// shows it as `***`). A refusal counts as a failed bind of the peer's address
-/// ([`ServerConfig::failed_binds`]).
-pub trait Authenticator: Send + Sync + 'static {
-    /// Accepts or rejects `req`.
-    fn authenticate(&self, req: &BindRequest) -> Result<(), CommandStatus>;
-}
-
-impl<F> Authenticator for F
-where
-    F: Fn(&BindRequest) -> Result<(), CommandStatus> + Send + Sync + 'static,
-{
-    fn authenticate(&self, req: &BindRequest) -> Result<(), CommandStatus> {
-        self(req)
-    }
-}
-
-/// Who sent a request, for the [`Handler`].
-#[derive(Clone, Debug)]
-pub struct RequestContext {
-    /// The connection.
-    pub bind_id: BindId,
-    /// The account (`system_id` of the bind).
-    pub account: String,
-    /// The bind.
-    pub bind_type: BindType,
-    /// The ESME's address.
-    pub peer: SocketAddr,
 }
 
 /// Answers requests from bound ESMEs (`submit_sm`, `data_sm`, `query_sm`, ...).
@@ -376,75 +192,6 @@ fn message_id_body(request: CommandId, id: &[u8]) -> Option<Body<'_>> {
     })
 }
 
-/// A bound connection, as listed by [`Server::sessions`].
-#[derive(Clone, Debug)]
-pub struct SessionInfo {
-    /// The connection.
-    pub bind_id: BindId,
-    /// The account.
-    pub account: String,
-    /// The ESME's address.
-    pub peer: SocketAddr,
-    /// The bind.
-    pub bind_type: BindType,
-    /// The session's counters now.
-    pub counters: Counters,
-}
-
-/// The outcome of [`Server::deliver`].
-#[derive(Debug)]
-pub enum Delivery {
-    /// Sent to a bound receiver, which answered.
-    Delivered(Response),
-    /// No receiver is bound: stored, to be sent in order to the next one.
-    Queued,
-    /// No receiver is bound and the store is full: the message was not accepted.
-    Rejected,
-}
-
-/// What happens on the server, for the application ([`Server::events`]).
-#[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum ServerEvent {
-    /// A bind was accepted.
-    Bound {
-        /// The connection.
-        bind_id: BindId,
-        /// The account.
-        account: String,
-        /// The bind.
-        bind_type: BindType,
-        /// The ESME's address.
-        peer: SocketAddr,
-    },
-    /// A bind was rejected (authenticator, limits, or shutdown).
-    BindRejected {
-        /// The account asked for.
-        system_id: String,
-        /// The ESME's address.
-        peer: SocketAddr,
-        /// The status answered.
-        status: CommandStatus,
-    },
-    /// A bound connection ended.
-    Closed {
-        /// The connection.
-        bind_id: BindId,
-        /// Why.
-        reason: CloseReason,
-    },
-    /// A message for an account without a receiver was stored.
-    Queued {
-        /// The account.
-        account: String,
-    },
-    /// A message could not be stored: the store is full.
-    Overflow {
-        /// The account.
-        account: String,
-    },
-}
-
 /// What a TLS listener wraps its connections with.
 #[cfg(feature = "tls")]
 type Acceptor = crate::tls::TlsAcceptor;
@@ -472,6 +219,8 @@ struct ServerShared {
     subscribers: Mutex<Vec<Sender<ServerEvent>>>,
     /// Failed binds per peer address.
     failed_binds: Mutex<FailedBinds>,
+    /// The start of the server's clock (for the failed-bind table and the refusal log).
+    epoch: std::time::Instant,
     /// Holds at most one token: "a connection ended since you last looked".
     conn_closed: (Sender<()>, Receiver<()>),
     local_addr: SocketAddr,
@@ -480,6 +229,11 @@ struct ServerShared {
 }
 
 impl ServerShared {
+    /// The server's clock: milliseconds since its start.
+    fn now(&self) -> Instant {
+        Instant::from_millis(u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX))
+    }
+
     fn emit(&self, ev: ServerEvent) {
         let mut subs = lock(&self.subscribers);
         if subs.is_empty() {
@@ -513,7 +267,9 @@ impl ServerShared {
                         let open = lock(&s.conns).len() + s.handshaking.load(Ordering::SeqCst);
                         if open >= s.config.max_connections {
                             // Accepted, and closed at once: no task, no session, no PDU.
-                            refusals.refused(Some(peer), open);
+                            if let Some(line) = refusals.refused(Some(peer), open, s.now()) {
+                                log::warn!("{line}");
+                            }
                             let _ = stream.shutdown(std::net::Shutdown::Both);
                             drop(stream);
                             continue;
@@ -670,7 +426,7 @@ impl ServerConn {
         let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
         let req = BindRequest {
             system_id: text(bind.system_id),
-            password: Password(text(bind.password)),
+            password: Password::new(text(bind.password)),
             system_type: text(bind.system_type),
             bind_type,
             interface_version: bind.interface_version,
@@ -686,8 +442,9 @@ impl ServerConn {
             let v = shared.auth.authenticate(&req);
             if v.is_err() {
                 // A refusal by the authenticator is a failed bind of the peer's address.
-                delay =
-                    lock(&shared.failed_binds).record(self.peer.ip(), std::time::Instant::now());
+                delay = lock(&shared.failed_binds)
+                    .record(self.peer.ip(), shared.now())
+                    .into();
             }
             v
         };
@@ -994,6 +751,7 @@ impl Server {
             shutting_down: AtomicBool::new(false),
             subscribers: Mutex::new(Vec::new()),
             failed_binds: Mutex::new(FailedBinds::new(config.failed_binds)),
+            epoch: std::time::Instant::now(),
             conn_closed: smol::channel::bounded(1),
             local_addr,
             handshaking: std::sync::atomic::AtomicUsize::new(0),

@@ -1,78 +1,23 @@
-//! PDU traces: through the `log` facade or a user callback, passwords redacted.
+//! PDU traces: through the `log` facade or a user callback, passwords redacted. The
+//! setting and the event ([`Trace`], [`TraceEvent`]) live in [`smpp_core::trace`].
 
-use smpp_core::trace::{redacted_hex, summary, Direction};
-use std::fmt;
+use smpp_core::trace::Direction;
+pub use smpp_core::trace::{Trace, TraceEvent, TraceFn};
 use std::net::SocketAddr;
-use std::sync::Arc;
 
-/// A trace callback.
-pub type TraceFn = dyn Fn(&TraceEvent<'_>) + Send + Sync;
-
-/// What to do with PDU traces.
-#[derive(Clone, Default)]
-pub enum Trace {
-    /// No tracing (the default).
-    #[default]
-    Off,
-    /// Through the `log` facade: target `"smpp::trace"`, level `Debug`, one line per PDU:
-    /// `"{peer} {dir} {summary} | {redacted_hex}"`.
-    Log,
-    /// A user callback, called from the connection's task for every PDU in both directions.
-    Callback(Arc<TraceFn>),
-}
-
-impl fmt::Debug for Trace {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Trace::Off => f.write_str("Off"),
-            Trace::Log => f.write_str("Log"),
-            Trace::Callback(_) => f.write_str("Callback(..)"),
-        }
-    }
-}
-
-/// One traced PDU. Its [`Display`](fmt::Display) is the `Trace::Log` line.
-pub struct TraceEvent<'a> {
-    /// Which way the PDU travelled.
-    pub direction: Direction,
-    /// The remote address, when the transport has one.
-    pub peer: Option<SocketAddr>,
-    /// The whole PDU's octets (header included), as on the wire: the password is still
-    /// inside; use [`TraceEvent::summary`] and [`TraceEvent::hex`] to print it.
-    pub pdu: &'a [u8],
-}
-
-impl TraceEvent<'_> {
-    /// A one-line decoded summary (command, sequence number, status, key fields; never the
-    /// password).
-    pub fn summary(&self) -> impl fmt::Display + '_ {
-        summary(self.pdu)
-    }
-
-    /// The PDU in lowercase hex with the password octets shown as `**`.
-    pub fn hex(&self) -> impl fmt::Display + '_ {
-        redacted_hex(self.pdu)
-    }
-}
-
-impl fmt::Display for TraceEvent<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.peer {
-            Some(p) => write!(f, "{p}")?,
-            None => f.write_str("-")?,
-        }
-        write!(f, " {} {} | {}", self.direction, self.summary(), self.hex())
-    }
-}
-
-impl Trace {
-    /// A callback trace.
-    pub fn callback(f: impl Fn(&TraceEvent<'_>) + Send + Sync + 'static) -> Trace {
-        Trace::Callback(Arc::new(f))
-    }
-
+/// How this adapter emits the PDUs of a [`Trace`] setting (the `log` facade or the
+/// callback).
+pub(crate) trait TraceExt {
     /// True when PDUs must be reported at all.
-    pub(crate) fn enabled(&self) -> bool {
+    fn enabled(&self) -> bool;
+    /// Reports one PDU.
+    fn emit(&self, direction: Direction, peer: Option<SocketAddr>, pdu: &[u8]);
+    /// Reports every whole PDU in `bytes` (output of the session: whole PDUs only).
+    fn emit_all(&self, direction: Direction, peer: Option<SocketAddr>, bytes: &[u8]);
+}
+
+impl TraceExt for Trace {
+    fn enabled(&self) -> bool {
         match self {
             Trace::Off => false,
             Trace::Log => log::log_enabled!(target: "smpp::trace", log::Level::Debug),
@@ -93,8 +38,7 @@ impl Trace {
         }
     }
 
-    /// Reports every whole PDU in `bytes` (output of the session: whole PDUs only).
-    pub(crate) fn emit_all(&self, direction: Direction, peer: Option<SocketAddr>, bytes: &[u8]) {
+    fn emit_all(&self, direction: Direction, peer: Option<SocketAddr>, bytes: &[u8]) {
         let mut rest = bytes;
         while !rest.is_empty() {
             let n = pdu_len(rest).unwrap_or(rest.len()).min(rest.len());

@@ -194,8 +194,8 @@ fn the_defaults_are_safe() {
     assert_eq!(d.max_connections, 1000);
     assert_eq!(d.failed_binds, FailedBindPolicy::default());
     assert_eq!(d.failed_binds.threshold, 3);
-    assert_eq!(d.failed_binds.window, Duration::from_secs(60));
-    assert_eq!(d.failed_binds.delay, Duration::from_secs(1));
+    assert_eq!(d.failed_binds.window, CoreDuration::from_secs(60));
+    assert_eq!(d.failed_binds.delay, CoreDuration::from_secs(1));
     assert_eq!(d.failed_binds.max_addresses, 10_000);
 }
 
@@ -580,9 +580,9 @@ fn repeated_failed_binds_from_one_address_get_delayed_answers() {
     cfg.session.bind_timeout = CoreDuration::from_secs(5);
     cfg.failed_binds = FailedBindPolicy {
         threshold: 3,
-        window: Duration::from_secs(60),
-        delay,
-        max_delay: Duration::from_secs(2),
+        window: CoreDuration::from_secs(60),
+        delay: delay.into(),
+        max_delay: CoreDuration::from_secs(2),
         max_addresses: 100,
     };
     let server = start_server(cfg);
@@ -768,9 +768,9 @@ fn a_thousand_hostile_connections_leave_the_server_as_it_was() {
     cfg.max_connections = 64;
     cfg.failed_binds = FailedBindPolicy {
         threshold: 3,
-        window: Duration::from_secs(60),
-        delay: Duration::from_millis(2),
-        max_delay: Duration::from_millis(10),
+        window: CoreDuration::from_secs(60),
+        delay: CoreDuration::from_millis(2),
+        max_delay: CoreDuration::from_millis(10),
         max_addresses: 100,
     };
     let server = start_server(cfg);

@@ -1,21 +1,23 @@
-//! Defences of the server against hostile peers that need memory of their own: the table of
-//! failed binds per peer address (which holds back further failed-bind answers), and a
-//! rate-limited log line for refused connections.
+//! Defences of a server against hostile peers that need memory of their own: the table of
+//! failed binds per peer address (which holds back further failed-bind answers), and the
+//! rate limit of the log line for refused connections.
 //!
-//! (The `smpp_smol` crate has an identical copy of this module.)
+//! Time is an input ([`Instant`]): the runtime adapters feed the milliseconds since their
+//! server's start, and sleep and log themselves.
 
-use std::collections::HashMap;
-use std::net::IpAddr;
-use std::time::{Duration, Instant};
+use crate::time::{Duration, Instant};
+use alloc::collections::BTreeMap;
+use core::fmt;
+use core::net::{IpAddr, Ipv6Addr, SocketAddr};
 
-/// How failed binds from one peer address slow that address down (see
-/// [`ServerConfig::failed_binds`](crate::ServerConfig::failed_binds)).
+/// How failed binds from one peer address slow that address down (the `failed_binds`
+/// setting of the runtime adapters' `ServerConfig`).
 ///
-/// A bind refused by the [`Authenticator`](crate::Authenticator) counts as a failure of the
+/// A bind refused by the server's authenticator counts as a failure of the
 /// peer's IP address (IPv6 addresses count per /64 network). Once an address has more than
 /// `threshold` failures, each further failed-bind answer to it is held back before it is
 /// sent and the connection closed: `delay` for the first, doubling with each further failure
-/// up to `max_delay`. Only that connection waits (a sleep on its own reader thread); other
+/// up to `max_delay`. Only that connection waits (a timer of its own); other
 /// connections, including successful binds from the same address, are not slowed down.
 /// An address's count is forgotten after `window` without a failure from it.
 ///
@@ -51,18 +53,19 @@ impl FailedBindPolicy {
         max_addresses: 0,
     };
 
-    fn enabled(&self) -> bool {
-        !self.delay.is_zero() && self.max_addresses > 0 && self.threshold < u32::MAX
+    /// False when the policy holds nothing back (see [`FailedBindPolicy::DISABLED`]).
+    pub fn enabled(&self) -> bool {
+        self.delay != Duration::ZERO && self.max_addresses > 0 && self.threshold < u32::MAX
     }
 
     /// The hold-back for the `count`-th failure within the window.
-    pub(crate) fn delay_for(&self, count: u32) -> Duration {
+    pub fn delay_for(&self, count: u32) -> Duration {
         if count <= self.threshold {
             return Duration::ZERO;
         }
         let doublings = (count - self.threshold - 1).min(20);
         self.delay
-            .saturating_mul(1u32 << doublings)
+            .saturating_mul(1u64 << doublings)
             .min(self.max_delay.max(self.delay))
     }
 }
@@ -88,7 +91,7 @@ fn key(ip: IpAddr) -> IpAddr {
             Some(v4) => IpAddr::V4(v4),
             None => {
                 let s = v6.segments();
-                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+                IpAddr::V6(Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
             }
         },
     }
@@ -102,21 +105,22 @@ struct Entry {
 
 /// Failed binds per peer address, bounded in size.
 #[derive(Debug)]
-pub(crate) struct FailedBinds {
+pub struct FailedBinds {
     policy: FailedBindPolicy,
-    table: HashMap<IpAddr, Entry>,
+    table: BTreeMap<IpAddr, Entry>,
 }
 
 impl FailedBinds {
-    pub(crate) fn new(policy: FailedBindPolicy) -> FailedBinds {
+    /// An empty table for `policy`.
+    pub fn new(policy: FailedBindPolicy) -> FailedBinds {
         FailedBinds {
             policy,
-            table: HashMap::new(),
+            table: BTreeMap::new(),
         }
     }
 
     /// Records a failed bind from `ip` at `now`; returns how long its answer is held back.
-    pub(crate) fn record(&mut self, ip: IpAddr, now: Instant) -> Duration {
+    pub fn record(&mut self, ip: IpAddr, now: Instant) -> Duration {
         if !self.policy.enabled() {
             return Duration::ZERO;
         }
@@ -158,50 +162,90 @@ impl FailedBinds {
     }
 
     /// Addresses currently remembered.
-    #[cfg(test)]
-    pub(crate) fn len(&self) -> usize {
+    pub fn len(&self) -> usize {
         self.table.len()
+    }
+
+    /// True when no address is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
     }
 }
 
-/// Logs refused connections at most once a second (a flood must not flood the log too).
+/// Rate-limits the log line for refused connections to at most one a second (a flood must
+/// not flood the log too). The runtime adapters log what [`RefusalLog::refused`] returns.
 #[derive(Debug, Default)]
-pub(crate) struct RefusalLog {
+pub struct RefusalLog {
     last: Option<Instant>,
     suppressed: u64,
 }
 
 impl RefusalLog {
-    pub(crate) fn refused(&mut self, peer: Option<std::net::SocketAddr>, limit: usize) {
-        let now = Instant::now();
+    /// Records a connection from `peer` refused at `now` because `limit` connections are
+    /// open; returns the line to log, or `None` when one was logged less than a second ago.
+    pub fn refused(
+        &mut self,
+        peer: Option<SocketAddr>,
+        limit: usize,
+        now: Instant,
+    ) -> Option<Refusal> {
         if self
             .last
             .is_some_and(|t| now.saturating_duration_since(t) < Duration::from_secs(1))
         {
             self.suppressed += 1;
-            return;
+            return None;
         }
-        let peer = peer.map_or_else(|| "?".to_string(), |p| p.to_string());
-        if self.suppressed > 0 {
-            log::warn!(
-                "smpp: connection from {peer} refused: {limit} connections open (max_connections); \
-                 {} more refused since the last report",
-                self.suppressed
-            );
-        } else {
-            log::warn!(
-                "smpp: connection from {peer} refused: {limit} connections open (max_connections)"
-            );
-        }
+        let line = Refusal {
+            peer,
+            limit,
+            suppressed: self.suppressed,
+        };
         self.last = Some(now);
         self.suppressed = 0;
+        Some(line)
+    }
+}
+
+/// The log line for a refused connection (its [`Display`](fmt::Display)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// The refused peer, when known.
+    pub peer: Option<SocketAddr>,
+    /// The connections open (`max_connections`).
+    pub limit: usize,
+    /// Refusals not logged since the previous line.
+    pub suppressed: u64,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("smpp: connection from ")?;
+        match self.peer {
+            Some(p) => write!(f, "{p}")?,
+            None => f.write_str("?")?,
+        }
+        write!(
+            f,
+            " refused: {} connections open (max_connections)",
+            self.limit
+        )?;
+        if self.suppressed > 0 {
+            write!(
+                f,
+                "; {} more refused since the last report",
+                self.suppressed
+            )?;
+        }
+        Ok(())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::net::Ipv4Addr;
+    use alloc::vec::Vec;
+    use core::net::Ipv4Addr;
 
     fn policy() -> FailedBindPolicy {
         FailedBindPolicy {
@@ -220,8 +264,10 @@ mod tests {
     #[test]
     fn delays_start_after_the_threshold_and_double_up_to_the_max() {
         let mut t = FailedBinds::new(policy());
-        let now = Instant::now();
-        let delays: Vec<u64> = (0..9).map(|_| t.record(v4(1), now).as_secs()).collect();
+        let now = Instant::from_millis(5_000);
+        let delays: Vec<u64> = (0..9)
+            .map(|_| t.record(v4(1), now).as_millis() / 1000)
+            .collect();
         assert_eq!(delays, [0, 0, 0, 1, 2, 4, 8, 8, 8]);
         // Another address is not affected.
         assert_eq!(t.record(v4(2), now), Duration::ZERO);
@@ -230,7 +276,7 @@ mod tests {
     #[test]
     fn counts_expire_after_the_window() {
         let mut t = FailedBinds::new(policy());
-        let now = Instant::now();
+        let now = Instant::from_millis(5_000);
         for _ in 0..5 {
             t.record(v4(1), now);
         }
@@ -241,7 +287,7 @@ mod tests {
     #[test]
     fn the_table_is_capped_expired_then_oldest_first() {
         let mut t = FailedBinds::new(policy());
-        let now = Instant::now();
+        let now = Instant::from_millis(5_000);
         for i in 0..4 {
             t.record(v4(i), now + Duration::from_secs(u64::from(i)));
         }
@@ -263,7 +309,7 @@ mod tests {
     #[test]
     fn ipv6_counts_per_64_and_mapped_v4_as_v4() {
         let mut t = FailedBinds::new(policy());
-        let now = Instant::now();
+        let now = Instant::from_millis(5_000);
         let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
         let b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
         for _ in 0..3 {
@@ -279,8 +325,28 @@ mod tests {
     fn disabled_records_nothing() {
         let mut t = FailedBinds::new(FailedBindPolicy::DISABLED);
         for _ in 0..10 {
-            assert_eq!(t.record(v4(1), Instant::now()), Duration::ZERO);
+            assert_eq!(t.record(v4(1), Instant::from_millis(5_000)), Duration::ZERO);
         }
         assert_eq!(t.len(), 0);
+    }
+
+    #[test]
+    fn refusals_are_logged_at_most_once_a_second() {
+        let mut log = RefusalLog::default();
+        let peer: SocketAddr = "10.0.0.1:4000".parse().unwrap();
+        let t0 = Instant::from_millis(1_000);
+        let first = log.refused(Some(peer), 5, t0).unwrap();
+        assert_eq!(
+            alloc::format!("{first}"),
+            "smpp: connection from 10.0.0.1:4000 refused: 5 connections open (max_connections)"
+        );
+        assert_eq!(log.refused(None, 5, t0 + Duration::from_millis(500)), None);
+        assert_eq!(log.refused(None, 5, t0 + Duration::from_millis(999)), None);
+        let next = log.refused(None, 5, t0 + Duration::from_secs(1)).unwrap();
+        assert_eq!(
+            alloc::format!("{next}"),
+            "smpp: connection from ? refused: 5 connections open (max_connections); \
+             2 more refused since the last report"
+        );
     }
 }
