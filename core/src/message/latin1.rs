@@ -8,6 +8,7 @@ use alloc::{string::String, vec::Vec};
 
 use super::coding::Encoding;
 use super::error::TextError;
+use super::single_byte::Charset;
 
 /// The Latin-1 octet for `c`, if it has one.
 pub fn encode_char(c: char) -> Option<u8> {
@@ -19,59 +20,27 @@ pub fn decode_byte(b: u8) -> char {
     char::from(b)
 }
 
-fn for_each_byte(
-    text: &str,
-    lossy: bool,
-    mut f: impl FnMut(u8) -> Result<(), TextError>,
-) -> Result<(), TextError> {
-    for (char_index, (byte_offset, c)) in text.char_indices().enumerate() {
-        match encode_char(c) {
-            Some(b) => f(b)?,
-            None if lossy => f(b'?')?,
-            None => {
-                return Err(TextError::Unrepresentable {
-                    character: c,
-                    char_index,
-                    byte_offset,
-                    encoding: Encoding::Latin1,
-                })
-            }
-        }
-    }
-    Ok(())
-}
+const CHARSET: Charset = Charset {
+    encoding: Encoding::Latin1,
+    encode_char,
+};
 
 /// Encodes `text` into `out`, returning the number of octets written. Works without `alloc`.
 pub fn encode_into(text: &str, out: &mut [u8]) -> Result<usize, TextError> {
-    let mut n = 0usize;
-    for_each_byte(text, false, |b| {
-        *out.get_mut(n).ok_or(TextError::BufferTooSmall)? = b;
-        n += 1;
-        Ok(())
-    })?;
-    Ok(n)
+    CHARSET.encode_into(text, out)
 }
 
 /// Encodes `text` as Latin-1.
 #[cfg(feature = "alloc")]
 pub fn encode(text: &str) -> Result<Vec<u8>, TextError> {
-    let mut out = Vec::with_capacity(text.len());
-    for_each_byte(text, false, |b| {
-        out.push(b);
-        Ok(())
-    })?;
-    Ok(out)
+    CHARSET.encode(text, false)
 }
 
 /// Encodes `text` as Latin-1 with `?` for characters above U+00FF.
 #[cfg(feature = "alloc")]
 pub fn encode_lossy(text: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len());
-    let _ = for_each_byte(text, true, |b| {
-        out.push(b);
-        Ok(())
-    });
-    out
+    // Lossy encoding replaces instead of failing.
+    CHARSET.encode(text, true).unwrap_or_default()
 }
 
 /// Iterates the characters of Latin-1 octets (infallible). Works without `alloc`.

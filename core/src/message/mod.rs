@@ -33,6 +33,7 @@ pub mod latin1;
 #[cfg(feature = "alloc")]
 pub mod reassembly;
 pub mod receipt;
+mod single_byte;
 pub mod state;
 pub mod ucs2;
 pub mod udh;
