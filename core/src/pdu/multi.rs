@@ -1,13 +1,13 @@
 //! `submit_multi` and `submit_multi_resp` (SMPP 3.4 4.5).
 
 use super::list::{List, ListItem};
-use super::sm::read_short_message;
+use super::sm::Tail;
 use super::{
     Address, CommandStatus, Ctx, DataCoding, EsmClass, Npi, RegisteredDelivery, Tlvs, Ton,
 };
 use crate::codec::error::{DecodeError, EncodeError, Field};
 use crate::codec::reader::Reader;
-use crate::codec::writer::{cstr, short_message, time, Sink};
+use crate::codec::writer::{cstr, Sink};
 
 /// One destination of `submit_multi`: an SME address (`dest_flag` 1) or a distribution list
 /// name (`dest_flag` 2).
@@ -130,33 +130,22 @@ impl<'a> SubmitMulti<'a> {
             addr: r.cstr(Field::SourceAddr, 21)?,
         };
         let dest_addresses = List::decode(r)?;
-        let esm_class = EsmClass(r.u8(Field::EsmClass)?);
-        let protocol_id = r.u8(Field::ProtocolId)?;
-        let priority_flag = r.u8(Field::PriorityFlag)?;
-        let schedule_delivery_time = r.time(Field::ScheduleDeliveryTime)?;
-        let validity_period = r.time(Field::ValidityPeriod)?;
-        let registered_delivery = RegisteredDelivery(r.u8(Field::RegisteredDelivery)?);
-        let replace_if_present_flag = r.u8(Field::ReplaceIfPresentFlag)?;
-        let data_coding = DataCoding(r.u8(Field::DataCoding)?);
-        let sm_default_msg_id = r.u8(Field::SmDefaultMsgId)?;
-        let short_message = read_short_message(r)?;
-        let tlvs = Tlvs::parse(r.rest(), ctx.opts.strict_tlv_lengths)?;
-        ctx.check_payloads(short_message, &tlvs)?;
+        let tail = Tail::decode(r, ctx)?;
         Ok(SubmitMulti {
             service_type,
             source,
             dest_addresses,
-            esm_class,
-            protocol_id,
-            priority_flag,
-            schedule_delivery_time,
-            validity_period,
-            registered_delivery,
-            replace_if_present_flag,
-            data_coding,
-            sm_default_msg_id,
-            short_message,
-            tlvs,
+            esm_class: tail.esm_class,
+            protocol_id: tail.protocol_id,
+            priority_flag: tail.priority_flag,
+            schedule_delivery_time: tail.schedule_delivery_time,
+            validity_period: tail.validity_period,
+            registered_delivery: tail.registered_delivery,
+            replace_if_present_flag: tail.replace_if_present_flag,
+            data_coding: tail.data_coding,
+            sm_default_msg_id: tail.sm_default_msg_id,
+            short_message: tail.short_message,
+            tlvs: tail.tlvs,
         })
     }
 
@@ -166,17 +155,20 @@ impl<'a> SubmitMulti<'a> {
         s.put_u8(self.source.npi.0);
         cstr(s, Field::SourceAddr, self.source.addr, 21)?;
         self.dest_addresses.write(s)?;
-        s.put_u8(self.esm_class.0);
-        s.put_u8(self.protocol_id);
-        s.put_u8(self.priority_flag);
-        time(s, Field::ScheduleDeliveryTime, self.schedule_delivery_time)?;
-        time(s, Field::ValidityPeriod, self.validity_period)?;
-        s.put_u8(self.registered_delivery.0);
-        s.put_u8(self.replace_if_present_flag);
-        s.put_u8(self.data_coding.0);
-        s.put_u8(self.sm_default_msg_id);
-        short_message(s, self.short_message)?;
-        self.tlvs.write(s)
+        Tail {
+            esm_class: self.esm_class,
+            protocol_id: self.protocol_id,
+            priority_flag: self.priority_flag,
+            schedule_delivery_time: self.schedule_delivery_time,
+            validity_period: self.validity_period,
+            registered_delivery: self.registered_delivery,
+            replace_if_present_flag: self.replace_if_present_flag,
+            data_coding: self.data_coding,
+            sm_default_msg_id: self.sm_default_msg_id,
+            short_message: self.short_message,
+            tlvs: self.tlvs,
+        }
+        .write(s)
     }
 }
 

@@ -65,6 +65,68 @@ impl<'a> SubmitSm<'a> {
             npi: Npi(r.u8(Field::DestAddrNpi)?),
             addr: r.cstr(Field::DestinationAddr, 21)?,
         };
+        let tail = Tail::decode(r, ctx)?;
+        Ok(SubmitSm {
+            service_type,
+            source,
+            destination,
+            esm_class: tail.esm_class,
+            protocol_id: tail.protocol_id,
+            priority_flag: tail.priority_flag,
+            schedule_delivery_time: tail.schedule_delivery_time,
+            validity_period: tail.validity_period,
+            registered_delivery: tail.registered_delivery,
+            replace_if_present_flag: tail.replace_if_present_flag,
+            data_coding: tail.data_coding,
+            sm_default_msg_id: tail.sm_default_msg_id,
+            short_message: tail.short_message,
+            tlvs: tail.tlvs,
+        })
+    }
+
+    pub(crate) fn write<S: Sink>(&self, s: &mut S) -> Result<(), EncodeError> {
+        cstr(s, Field::ServiceType, self.service_type, 6)?;
+        s.put_u8(self.source.ton.0);
+        s.put_u8(self.source.npi.0);
+        cstr(s, Field::SourceAddr, self.source.addr, 21)?;
+        s.put_u8(self.destination.ton.0);
+        s.put_u8(self.destination.npi.0);
+        cstr(s, Field::DestinationAddr, self.destination.addr, 21)?;
+        Tail {
+            esm_class: self.esm_class,
+            protocol_id: self.protocol_id,
+            priority_flag: self.priority_flag,
+            schedule_delivery_time: self.schedule_delivery_time,
+            validity_period: self.validity_period,
+            registered_delivery: self.registered_delivery,
+            replace_if_present_flag: self.replace_if_present_flag,
+            data_coding: self.data_coding,
+            sm_default_msg_id: self.sm_default_msg_id,
+            short_message: self.short_message,
+            tlvs: self.tlvs,
+        }
+        .write(s)
+    }
+}
+
+/// The fields `submit_sm`, `deliver_sm` and `submit_multi` share after their addresses,
+/// from `esm_class` to the optional parameters.
+pub(crate) struct Tail<'a> {
+    pub(crate) esm_class: EsmClass,
+    pub(crate) protocol_id: u8,
+    pub(crate) priority_flag: u8,
+    pub(crate) schedule_delivery_time: &'a [u8],
+    pub(crate) validity_period: &'a [u8],
+    pub(crate) registered_delivery: RegisteredDelivery,
+    pub(crate) replace_if_present_flag: u8,
+    pub(crate) data_coding: DataCoding,
+    pub(crate) sm_default_msg_id: u8,
+    pub(crate) short_message: &'a [u8],
+    pub(crate) tlvs: Tlvs<'a>,
+}
+
+impl<'a> Tail<'a> {
+    pub(crate) fn decode(r: &mut Reader<'a>, ctx: &Ctx<'_>) -> Result<Self, DecodeError> {
         let esm_class = EsmClass(r.u8(Field::EsmClass)?);
         let protocol_id = r.u8(Field::ProtocolId)?;
         let priority_flag = r.u8(Field::PriorityFlag)?;
@@ -77,10 +139,7 @@ impl<'a> SubmitSm<'a> {
         let short_message = read_short_message(r)?;
         let tlvs = Tlvs::parse(r.rest(), ctx.opts.strict_tlv_lengths)?;
         ctx.check_payloads(short_message, &tlvs)?;
-        Ok(SubmitSm {
-            service_type,
-            source,
-            destination,
+        Ok(Tail {
             esm_class,
             protocol_id,
             priority_flag,
@@ -96,13 +155,6 @@ impl<'a> SubmitSm<'a> {
     }
 
     pub(crate) fn write<S: Sink>(&self, s: &mut S) -> Result<(), EncodeError> {
-        cstr(s, Field::ServiceType, self.service_type, 6)?;
-        s.put_u8(self.source.ton.0);
-        s.put_u8(self.source.npi.0);
-        cstr(s, Field::SourceAddr, self.source.addr, 21)?;
-        s.put_u8(self.destination.ton.0);
-        s.put_u8(self.destination.npi.0);
-        cstr(s, Field::DestinationAddr, self.destination.addr, 21)?;
         s.put_u8(self.esm_class.0);
         s.put_u8(self.protocol_id);
         s.put_u8(self.priority_flag);
