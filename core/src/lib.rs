@@ -9,12 +9,11 @@
 //! - [`pdu`]: the header, every body, TLVs, zero-copy parse and exact encode.
 //! - [`session`]: the sans-IO session state machine for both roles (needs `alloc`).
 //! - [`message`]: text encodings, long-message split and reassembly, delivery receipts.
-//! - [`adapter`]: plain data types of the runtime adapters' API (responses, link states,
-//!   server events, ...), re-exported by both adapters.
-//! - [`auth`]: the bind request and password a server's authenticator decides on.
-//! - [`guard`]: server defences with memory: failed binds per address, refusal-log rate limit.
+//! - [`client`]: the sans-IO ESME endpoint: request tickets, link state, reconnect and
+//!   outbind decisions (needs `alloc`).
+//! - [`server`]: the sans-IO SMSC endpoint: every connection, accounts, bind policy,
+//!   routing, the at-least-once delivery queue, outbind (needs `alloc`).
 //! - [`reconnect`]: exponential back-off with jitter for client reconnects.
-//! - [`routing`]: server-side account registry, round-robin routing, bounded message store.
 //! - [`trace`]: one-line PDU summaries and hex dumps with passwords redacted.
 //! - [`time`]: the core's own [`Instant`] and [`Duration`]; time is an input.
 #![cfg_attr(not(test), no_std)]
@@ -25,19 +24,15 @@
 extern crate alloc;
 
 #[cfg(feature = "alloc")]
-pub mod adapter;
-#[cfg(feature = "alloc")]
-pub mod auth;
+pub mod client;
 pub mod codec;
 #[cfg(all(feature = "alloc", any(fuzzing, test)))]
 pub mod fuzzing;
-#[cfg(feature = "alloc")]
-pub mod guard;
 pub mod message;
 pub mod pdu;
 pub mod reconnect;
 #[cfg(feature = "alloc")]
-pub mod routing;
+pub mod server;
 #[cfg(feature = "alloc")]
 pub mod session;
 pub mod time;

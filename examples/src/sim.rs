@@ -53,7 +53,7 @@ use smpp_core::routing::BindId;
 use smpp_core::session::{CloseReason, SessionConfig};
 use smpp_core::{CommandId, CommandStatus, Frame};
 use smpp_smol::{
-    BindRequest, Delivery, Reply, RequestContext, Server, ServerConfig, ServerEvent, Trace,
+    BindRequest, DeliveryOutcome, Reply, RequestContext, Server, ServerConfig, ServerEvent, Trace,
 };
 use std::collections::HashMap;
 use std::fmt;
@@ -133,6 +133,12 @@ pub struct SimConfig {
     /// The session window (deliveries outstanding per bind) and peer window (requests of a
     /// bind waiting for an answer): keep it at least the clients' windows.
     pub window: usize,
+    /// How long the simulator waits for a response to its own requests (receipts, MO)
+    /// before the delivery is retried (`None`: the library's 60 s).
+    pub response_timeout: Option<Duration>,
+    /// ESMEs to connect out to with `outbind` (address, account), retried with back-off
+    /// while they are not listening.
+    pub outbinds: Vec<(SocketAddr, String)>,
     /// PDU tracing.
     pub trace: Trace,
     /// Where to write the JSON-lines journal (created or truncated).
@@ -166,6 +172,8 @@ impl Default for SimConfig {
             bind_timeout: None,
             inactivity_timeout: Some(Duration::from_secs(120)),
             window: 512,
+            response_timeout: None,
+            outbinds: Vec::new(),
             trace: Trace::Off,
             jsonl: None,
             tls: None,
@@ -403,6 +411,9 @@ impl Simulator {
             session.bind_timeout = d.into();
         }
         session.inactivity_timeout = config.inactivity_timeout.map(Into::into);
+        if let Some(d) = config.response_timeout {
+            session.response_timeout = d.into();
+        }
         session.supported_commands = Some(&[
             CommandId::SubmitSm,
             CommandId::DataSm,
@@ -458,6 +469,16 @@ impl Simulator {
         };
 
         let events = server.events();
+        for (addr, account) in &config.outbinds {
+            // The outbind PDU names this SMSC and carries the account's password, so the
+            // ESME can check who is calling before it binds.
+            let password = config
+                .accounts
+                .iter()
+                .find(|a| &a.system_id == account)
+                .map_or("", |a| a.password.as_str());
+            server.outbind(*addr, &config.system_id, password);
+        }
         let events_task = {
             let shared = shared.clone();
             let server = server.clone();
@@ -843,15 +864,63 @@ impl Shared {
                     );
                 }
             }
-            ServerEvent::Queued { account } => {
+            ServerEvent::Queued { id, account } => {
                 if let Some(j) = &self.journal {
-                    j.write("queued", Object::new().with("account", account));
+                    j.write(
+                        "queued",
+                        Object::new()
+                            .with("account", account)
+                            .with("delivery_id", id.0),
+                    );
+                }
+            }
+            ServerEvent::Retrying {
+                id,
+                account,
+                bind_id,
+                failure,
+                attempts,
+            } => {
+                if let Some(j) = &self.journal {
+                    j.write(
+                        "retry",
+                        Object::new()
+                            .with("account", account)
+                            .with("delivery_id", id.0)
+                            .with("bind_id", bind_id.0)
+                            .with("failure", failure.to_string())
+                            .with("attempts", u64::from(attempts)),
+                    );
                 }
             }
             ServerEvent::Overflow { account } => {
                 if let Some(j) = &self.journal {
                     j.write("overflow", Object::new().with("account", account));
                 }
+            }
+            ServerEvent::Outbound { id, bind_id } => {
+                if let Some(j) = &self.journal {
+                    j.write(
+                        "outbind",
+                        Object::new()
+                            .with("outbind_id", id.0)
+                            .with("bind_id", bind_id.0),
+                    );
+                }
+            }
+            ServerEvent::OutbindFailed {
+                addr,
+                attempt,
+                retry_in,
+                ..
+            } => {
+                log::info!(
+                    "outbind to {addr} failed (attempt {attempt}); {}",
+                    match retry_in {
+                        Some(d) => format!("retrying in {d}"),
+                        None => "giving up".into(),
+                    }
+                );
             }
             other => log::debug!("server event {other:?}"),
         }
@@ -958,11 +1027,14 @@ impl Shared {
                     tlvs: Tlvs::from_slice(&tlvs),
                     ..Default::default()
                 });
-                let outcome = server.deliver(&account, &body).await;
+                let outcome = match server.deliver(&account, &body) {
+                    Ok(d) => {
+                        self.counters.receipts.fetch_add(1, Ordering::Relaxed);
+                        d.await
+                    }
+                    Err(e) => Err(e),
+                };
                 let delivery = delivery_name(&outcome);
-                if matches!(outcome, Ok(Delivery::Delivered(_) | Delivery::Queued)) {
-                    self.counters.receipts.fetch_add(1, Ordering::Relaxed);
-                }
                 if let Some(j) = &self.journal {
                     j.write(
                         "receipt",
@@ -1001,10 +1073,13 @@ impl Shared {
                         to.as_address(),
                         RegisteredDelivery::NONE,
                     );
-                    let outcome = server.deliver(&account, &Body::DeliverSm(sm)).await;
-                    if matches!(outcome, Ok(Delivery::Delivered(_) | Delivery::Queued)) {
-                        self.counters.mo.fetch_add(1, Ordering::Relaxed);
-                    }
+                    let outcome = match server.deliver(&account, &Body::DeliverSm(sm)) {
+                        Ok(d) => {
+                            self.counters.mo.fetch_add(1, Ordering::Relaxed);
+                            d.await
+                        }
+                        Err(e) => Err(e),
+                    };
                     deliveries.push(Value::from(delivery_name(&outcome)));
                 }
                 if let Some(j) = &self.journal {
@@ -1025,13 +1100,16 @@ impl Shared {
     }
 }
 
-fn delivery_name(outcome: &Result<Delivery, smpp_smol::Error>) -> String {
+/// How a delivery ended, for the journal.
+fn delivery_name(outcome: &Result<DeliveryOutcome, smpp_smol::Error>) -> String {
     match outcome {
-        Ok(Delivery::Delivered(r)) if r.status().is_ok() => "delivered".into(),
-        Ok(Delivery::Delivered(r)) => format!("answered {}", status_name(r.status())),
-        Ok(Delivery::Queued) => "queued".into(),
-        Ok(Delivery::Rejected) => "rejected: store full".into(),
-        Err(e) => format!("failed: {e}"),
+        Ok(DeliveryOutcome::Delivered { .. }) => "delivered".into(),
+        Ok(DeliveryOutcome::Refused { status, .. }) => {
+            format!("refused {}", status_name(*status))
+        }
+        Ok(DeliveryOutcome::GaveUp { reason, .. }) => format!("gave up: {reason}"),
+        Ok(other) => format!("{other:?}"),
+        Err(e) => format!("not accepted: {e}"),
     }
 }
 

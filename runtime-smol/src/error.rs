@@ -1,6 +1,6 @@
 //! The adapter's error type.
 
-use smpp_core::routing::LimitError;
+use smpp_core::server::{DeliverError, LimitError};
 use smpp_core::session::{CloseReason, SessionError};
 use smpp_core::CommandStatus;
 use std::fmt;
@@ -25,6 +25,9 @@ pub enum Error {
     Closed,
     /// A limit refused the operation (server).
     Limit(LimitError),
+    /// The server's delivery queue refused a message (full, shutting down, or not a
+    /// `deliver_sm` / `data_sm`); nothing was queued.
+    Deliver(DeliverError),
     /// TLS failed: a handshake (unknown CA, wrong server name, a peer that does not speak
     /// TLS, no handshake within the bind timeout) or the TLS configuration (unreadable
     /// certificate or key). The text names the problem.
@@ -43,6 +46,7 @@ impl fmt::Display for Error {
             Error::Session(e) => write!(f, "refused by the session: {e}"),
             Error::Closed => f.write_str("shut down"),
             Error::Limit(e) => write!(f, "limit reached: {e}"),
+            Error::Deliver(e) => write!(f, "delivery refused: {e}"),
             Error::Tls(e) => write!(f, "TLS: {e}"),
         }
     }
@@ -54,6 +58,7 @@ impl std::error::Error for Error {
             Error::Io(e) => Some(e),
             Error::Session(e) => Some(e),
             Error::Limit(e) => Some(e),
+            Error::Deliver(e) => Some(e),
             _ => None,
         }
     }

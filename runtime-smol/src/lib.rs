@@ -120,42 +120,36 @@ pub use smpp_core as core;
 
 mod client;
 mod error;
-mod link;
 mod oneshot;
+mod io;
 mod server;
 #[cfg(feature = "tls")]
 mod tls;
 mod trace;
 
-pub use client::{Client, ClientConfig, Incoming};
+pub use client::{Client, ClientConfig, Incoming, ResponseFuture};
 pub use error::Error;
-pub use link::ResponseFuture;
 /// The rustls crate this adapter's TLS is built on (for [`TlsClientConfig::from_rustls`]
 /// and [`TlsServerConfig::from_rustls`]).
 #[cfg(feature = "tls")]
 pub use rustls;
-pub use server::{
-    AsyncHandler, Authenticator, BindRequest, Delivery, Handler, Password, Reply, RequestContext,
-    Server, ServerConfig, ServerEvent, SessionHandle, SessionInfo,
+pub use server::{AsyncHandler, Delivery, Handler, Server, SessionHandle};
+pub use smpp_core::client::{LinkState, Response};
+pub use smpp_core::server::{
+    Authenticator, BindId, BindRequest, DeliverError, DeliveryId, DeliveryOutcome,
+    DeliveryPolicy, FailedBindPolicy, GiveUpReason, OutbindId, Password, RegistryLimits, Reply,
+    RequestContext, ServerConfig, ServerEvent, SessionInfo,
 };
-pub use smpp_core::adapter::{LinkState, Response};
-pub use smpp_core::guard::FailedBindPolicy;
 #[cfg(feature = "tls")]
 pub use tls::{TlsClientConfig, TlsServerConfig};
 pub use trace::{Trace, TraceEvent, TraceFn};
 
-use link::Link;
+use client::Responder;
 use smpp_core::codec::Frame;
 use smpp_core::pdu::{Body, Pdu};
-
-use smpp_core::{CommandId, CommandStatus, DecodeError};
-use std::sync::Arc;
-
-/// Answers one incoming request on the connection it arrived on.
-struct Responder {
-    link: Arc<Link>,
-    generation: u64,
-}
+use smpp_core::server::default_response;
+use smpp_core::CommandStatus;
+use smpp_core::DecodeError;
 
 /// A request from the peer (`deliver_sm`, `data_sm`, `alert_notification`, ...) that the
 /// application answers.
@@ -169,15 +163,8 @@ pub struct IncomingRequest {
 }
 
 impl IncomingRequest {
-    pub(crate) fn new(frame: Frame, link: Option<(Arc<Link>, u64)>) -> IncomingRequest {
-        // alert_notification has no response.
-        let answerable = frame.command_id().response().is_some();
-        IncomingRequest {
-            frame,
-            responder: link
-                .filter(|_| answerable)
-                .map(|(link, generation)| Responder { link, generation }),
-        }
+    pub(crate) fn new(frame: Frame, responder: Option<Responder>) -> IncomingRequest {
+        IncomingRequest { frame, responder }
     }
 
     /// Parses the request.
@@ -199,13 +186,10 @@ impl IncomingRequest {
         let Some(r) = self.responder.take() else {
             return Ok(());
         };
-        let seq = self.frame.sequence_number();
-        let result = r.link.respond(r.generation, seq, status, body);
+        let result = r.respond(status, body);
         if let Err(Error::Session(_)) = &result {
             let fallback = default_response(self.frame.command_id());
-            let _ = r
-                .link
-                .respond(r.generation, seq, CommandStatus::ESME_RX_T_APPN, &fallback);
+            let _ = r.respond(CommandStatus::ESME_RX_T_APPN, &fallback);
         }
         result
     }
@@ -218,21 +202,11 @@ impl IncomingRequest {
     }
 }
 
-/// The empty-bodied response to a request (or `generic_nack` for an unknown one).
-pub(crate) fn default_response(request: CommandId) -> Body<'static> {
-    Body::error_response_for(request).unwrap_or(Body::GenericNack)
-}
-
 impl Drop for IncomingRequest {
     fn drop(&mut self) {
         if let Some(r) = self.responder.take() {
             let body = default_response(self.frame.command_id());
-            let _ = r.link.respond(
-                r.generation,
-                self.frame.sequence_number(),
-                CommandStatus::ESME_RX_T_APPN,
-                &body,
-            );
+            let _ = r.respond(CommandStatus::ESME_RX_T_APPN, &body);
         }
     }
 }

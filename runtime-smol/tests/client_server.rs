@@ -8,7 +8,7 @@ use smpp_smol::core::pdu::{Body, MessageIdResp};
 use smpp_smol::core::session::{BindType, SessionError};
 use smpp_smol::core::{CommandId, CommandStatus, Duration as CoreDuration, Frame};
 use smpp_smol::{
-    AsyncHandler, Client, Delivery, Error, LinkState, Reply, RequestContext, Server, ServerEvent,
+    AsyncHandler, Client, DeliveryOutcome, Error, LinkState, Reply, RequestContext, Server, ServerEvent,
     Trace, TraceEvent,
 };
 use std::sync::{Arc, Mutex};
@@ -189,17 +189,17 @@ fn server_initiated_deliver_sm() {
 
         match server
             .deliver("acme", &deliver("via deliver"))
+            .unwrap()
             .await
             .unwrap()
         {
-            Delivery::Delivered(r) => assert_eq!(r.status(), CommandStatus::ESME_ROK),
+            DeliveryOutcome::Delivered { response, .. } => {
+                assert_eq!(response.command_status(), CommandStatus::ESME_ROK)
+            }
             other => panic!("{other:?}"),
         }
         // A submit_sm is not something an SMSC sends.
-        assert!(server.deliver("acme", &submit("no")).await.is_err());
-        client.unbind().await.unwrap();
-        let texts = answering.await;
-        assert_eq!(texts, ["via handle", "via deliver"]);
+        assert!(server.deliver("acme", &submit("no")).is_err());
         assert_eq!(
             handle
                 .counters()
@@ -207,6 +207,9 @@ fn server_initiated_deliver_sm() {
                 .get(CommandId::DeliverSmResp),
             2
         );
+        client.unbind().await.unwrap();
+        let texts = answering.await;
+        assert_eq!(texts, ["via handle", "via deliver"]);
     });
 }
 
@@ -324,10 +327,9 @@ fn dropped_incoming_request_answers_rx_t_appn() {
             drop(req);
             incoming
         });
-        let resp = match server.deliver("acme", &deliver("ignored")).await.unwrap() {
-            Delivery::Delivered(r) => r,
-            other => panic!("{other:?}"),
-        };
+        // Sent outside the delivery queue, so the first answer is what comes back.
+        let handle = server.session(server.sessions()[0].bind_id).unwrap();
+        let resp = handle.send(&deliver("ignored")).await.unwrap();
         assert_eq!(resp.status(), CommandStatus::ESME_RX_T_APPN);
         assert_eq!(resp.frame.command_id(), CommandId::DeliverSmResp);
         let _incoming = dropper.await;
@@ -342,11 +344,11 @@ fn auto_respond_answers_and_still_reports() {
         cfg.session.auto_respond = true;
         let (client, incoming) = connect(server.local_addr(), cfg).await;
         // Nobody reads Incoming yet: the answer does not wait for the application.
-        let resp = match server.deliver("acme", &deliver("auto")).await.unwrap() {
-            Delivery::Delivered(r) => r,
+        let resp = match server.deliver("acme", &deliver("auto")).unwrap().await.unwrap() {
+            DeliveryOutcome::Delivered { response, .. } => response,
             other => panic!("{other:?}"),
         };
-        assert_eq!(resp.status(), CommandStatus::ESME_ROK);
+        assert_eq!(resp.command_status(), CommandStatus::ESME_ROK);
         let req = recv_within(&incoming, 5).await;
         assert!(!req.needs_response());
         assert_eq!(text_of(&req.frame), "auto");
@@ -572,10 +574,9 @@ fn refused_answer_falls_back_to_rx_t_appn() {
             );
             incoming
         });
-        match server.deliver("acme", &deliver("refused")).await.unwrap() {
-            Delivery::Delivered(r) => assert_eq!(r.status(), CommandStatus::ESME_RX_T_APPN),
-            other => panic!("{other:?}"),
-        }
+        let handle = server.session(server.sessions()[0].bind_id).unwrap();
+        let resp = handle.send(&deliver("refused")).await.unwrap();
+        assert_eq!(resp.status(), CommandStatus::ESME_RX_T_APPN);
         let _incoming = answering.await;
     });
 }

@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use smpp_smol::core::session::BindType;
 use smpp_smol::core::CommandStatus;
-use smpp_smol::{Client, Delivery, Incoming, ServerEvent};
+use smpp_smol::{Client, DeliveryOutcome, Incoming, ServerEvent};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 
@@ -50,8 +50,10 @@ fn four_binds_share_receipts_round_robin() {
         assert_eq!(server.sessions().len(), 5);
         for i in 0..8 {
             let text = format!("receipt {i}");
-            match server.deliver("acme", &deliver(&text)).await.unwrap() {
-                Delivery::Delivered(r) => assert_eq!(r.status(), CommandStatus::ESME_ROK),
+            match server.deliver("acme", &deliver(&text)).unwrap().await.unwrap() {
+                DeliveryOutcome::Delivered { response, .. } => {
+                    assert_eq!(response.command_status(), CommandStatus::ESME_ROK)
+                }
                 other => panic!("{other:?}"),
             }
         }
@@ -71,17 +73,15 @@ fn queued_receipts_are_delivered_in_order_after_a_rebind() {
         // A first receiver comes and goes: the account has no receiver left.
         let (first, _in) = connect(server.local_addr(), esme("acme")).await;
         first.unbind().await.unwrap();
+        let mut pending = Vec::new();
         for i in 0..5 {
             let text = format!("r{i}");
-            assert!(matches!(
-                server.deliver("acme", &deliver(&text)).await.unwrap(),
-                Delivery::Queued
-            ));
+            pending.push(server.deliver("acme", &deliver(&text)).unwrap());
         }
-        assert_eq!(server.stored("acme"), 5);
+        assert_eq!(server.queued("acme"), 5);
         let mut queued = 0;
         while queued < 5 {
-            if let ServerEvent::Queued { account } = recv_within(&events, 5).await {
+            if let ServerEvent::Queued { account, .. } = recv_within(&events, 5).await {
                 assert_eq!(account, "acme");
                 queued += 1;
             }
@@ -97,12 +97,15 @@ fn queued_receipts_are_delivered_in_order_after_a_rebind() {
             req.respond_ok().unwrap();
         }
         assert_eq!(texts, ["r0", "r1", "r2", "r3", "r4"]);
-        eventually(5, || server.stored("acme") == 0).await;
+        for p in pending {
+            assert!(matches!(p.await.unwrap(), DeliveryOutcome::Delivered { attempts: 1, .. }));
+        }
+        eventually(5, || server.queued("acme") == 0).await;
         // New deliveries now go straight to the bound receiver.
         let (count, task) = answer_all(incoming);
         assert!(matches!(
-            server.deliver("acme", &deliver("live")).await.unwrap(),
-            Delivery::Delivered(_)
+            server.deliver("acme", &deliver("live")).unwrap().await.unwrap(),
+            DeliveryOutcome::Delivered { .. }
         ));
         assert_eq!(count.load(Ordering::SeqCst), 1);
         client.unbind().await.unwrap();
@@ -111,34 +114,25 @@ fn queued_receipts_are_delivered_in_order_after_a_rebind() {
 }
 
 #[test]
-fn store_overflow_is_reported() {
+fn queue_overflow_is_reported() {
     run(async {
         let mut cfg = smsc();
-        cfg.store_per_account = 2;
+        cfg.delivery.per_account = 2;
         let server = server_with(cfg).await;
         let events = server.events();
+        let _one = server.deliver("nobody", &deliver("1")).unwrap();
+        let _two = server.deliver("nobody", &deliver("2")).unwrap();
         assert!(matches!(
-            server.deliver("nobody", &deliver("1")).await.unwrap(),
-            Delivery::Queued
+            server.deliver("nobody", &deliver("3")),
+            Err(smpp_smol::Error::Deliver(smpp_smol::DeliverError::QueueFull(_)))
         ));
-        assert!(matches!(
-            server.deliver("nobody", &deliver("2")).await.unwrap(),
-            Delivery::Queued
-        ));
-        assert!(matches!(
-            server.deliver("nobody", &deliver("3")).await.unwrap(),
-            Delivery::Rejected
-        ));
-        assert_eq!(server.stored("nobody"), 2);
+        assert_eq!(server.queued("nobody"), 2);
         let mut seen = Vec::new();
         for _ in 0..3 {
             seen.push(recv_within(&events, 5).await);
         }
         assert!(matches!(&seen[2], ServerEvent::Overflow { account } if account == "nobody"));
         // Another account still has room.
-        assert!(matches!(
-            server.deliver("other", &deliver("x")).await.unwrap(),
-            Delivery::Queued
-        ));
+        assert!(server.deliver("other", &deliver("x")).is_ok());
     });
 }

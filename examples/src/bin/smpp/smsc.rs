@@ -21,7 +21,9 @@ a delivery receipt (deliver_sm, esm_class 0x04, standard receipt text, TLVs
 receipted_message_id and message_state) for every message whose
 registered_delivery asks for one (source and destination swapped; the text
 is IA5 when it is ASCII, else UCS2). Receipts go round robin to the account's
-receiver and transceiver binds, and wait in a store while none is bound.
+receiver and transceiver binds, and wait in a bounded queue while none is
+bound. Delivery is at least once: a receipt is retried until a bind answers
+ESME_ROK or a permanent error, or its retry budget is spent.
 Ctrl-C (SIGINT) or SIGTERM unbinds every session and exits.
 
 Options:
@@ -51,6 +53,17 @@ Options:
                            with ESME_RTHROTTLED
   --bind-timeout D         time from connect to bind (default 30s)
   --inactivity-timeout D   close sessions idle this long (default 2m; 0: never)
+  --response-timeout D     how long to wait for the answer to a receipt or MO
+                           before it is retried (default 60s); unanswered,
+                           refused-for-now (ESME_RX_T_APPN, ESME_RTHROTTLED,
+                           ESME_RMSGQFUL, generic_nack) and lost deliveries
+                           go back to the queue in order, on another bind at
+                           once or the same one after a back-off
+  --outbind HOST:PORT=ACCOUNT
+                           connect out to an ESME listening at HOST:PORT, send
+                           outbind for ACCOUNT (one of --account) and serve
+                           its bind_receiver; retried with back-off while it
+                           is not listening; repeatable
   --window N               session window and peer window (default 512; keep
                            it at least the clients' windows)
   --trace                  print every PDU to standard error
@@ -121,6 +134,18 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<SimConfig>, Usag
                 }
                 config.window = w;
             }
+            "--response-timeout" => config.response_timeout = Some(p.duration()?),
+            "--outbind" => {
+                let v = p.value()?;
+                let (addr, account) = v.rsplit_once('=').ok_or_else(|| {
+                    UsageError(format!("--outbind takes HOST:PORT=ACCOUNT, not {v:?}"))
+                })?;
+                let addr = std::net::ToSocketAddrs::to_socket_addrs(addr)
+                    .ok()
+                    .and_then(|mut a| a.next())
+                    .ok_or_else(|| UsageError(format!("--outbind: cannot resolve {addr:?}")))?;
+                config.outbinds.push((addr, account.to_string()));
+            }
             "--trace" => config.trace = opts::stderr_trace(),
             "--jsonl" => config.jsonl = Some(p.value()?.into()),
             other => return Err(opts::unknown(other)),
@@ -128,6 +153,13 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<SimConfig>, Usag
     }
     if !accounts.is_empty() {
         config.accounts = accounts;
+    }
+    for (addr, account) in &config.outbinds {
+        if !config.accounts.iter().any(|a| &a.system_id == account) {
+            return Err(UsageError(format!(
+                "--outbind {addr}={account}: {account} is not an --account"
+            )));
+        }
     }
     match (tls_cert, tls_key) {
         (Some(cert), Some(key)) => {

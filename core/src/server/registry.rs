@@ -1,11 +1,9 @@
-//! Server-side routing: which binds belong to which account, round-robin choice of a
-//! receiver-capable bind for messages addressed to an account (MO messages, delivery
-//! receipts), and a bounded store for messages that wait while no such bind exists.
-//!
-//! Pure data structures: runtimes own one behind a lock and call into it.
+//! The account registry: which binds belong to which account, with the bind limits, and
+//! round-robin choice of a receiver-capable bind for messages addressed to an account (MO
+//! messages, delivery receipts).
 //!
 //! ```
-//! use smpp_core::routing::{BindId, MemoryStore, MessageStore, Registry, RegistryLimits};
+//! use smpp_core::server::{BindId, Registry, RegistryLimits};
 //! use smpp_core::session::BindType;
 //!
 //! let mut reg = Registry::new(RegistryLimits::default());
@@ -17,14 +15,13 @@
 //! assert_eq!(reg.next_receiver("acme"), Some(BindId(2)));
 //! ```
 
-use crate::codec::Frame;
 use crate::session::BindType;
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::BTreeMap;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::fmt;
 
-/// Identifies one bound connection within a server.
+/// Identifies one connection within a server (and, once bound, its bind).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct BindId(pub u64);
 
@@ -160,83 +157,9 @@ impl Registry {
     }
 }
 
-/// Where messages for an account wait while it has no receiver-capable bind. Replace the
-/// in-memory [`MemoryStore`] with a persistent or shared one when a gateway spreads over
-/// several machines.
-pub trait MessageStore {
-    /// Stores a request frame (a `deliver_sm` or `data_sm`) for `account`. When full, the
-    /// frame comes back in `Err` so the caller can report it; it is never dropped silently.
-    fn push(&mut self, account: &str, frame: Frame) -> Result<(), Frame>;
-    /// Takes the oldest stored frame for `account`.
-    fn pop(&mut self, account: &str) -> Option<Frame>;
-    /// How many frames wait for `account`.
-    fn len(&self, account: &str) -> usize;
-    /// True when nothing waits for `account`.
-    fn is_empty(&self, account: &str) -> bool {
-        self.len(account) == 0
-    }
-}
-
-/// A bounded in-memory [`MessageStore`].
-#[derive(Debug)]
-pub struct MemoryStore {
-    per_account: usize,
-    total: usize,
-    stored: usize,
-    queues: BTreeMap<String, VecDeque<Frame>>,
-}
-
-impl MemoryStore {
-    /// At most `per_account` frames per account and `total` overall.
-    pub fn new(per_account: usize, total: usize) -> MemoryStore {
-        MemoryStore {
-            per_account,
-            total,
-            stored: 0,
-            queues: BTreeMap::new(),
-        }
-    }
-
-    /// Frames stored over all accounts.
-    pub fn total_len(&self) -> usize {
-        self.stored
-    }
-}
-
-impl MessageStore for MemoryStore {
-    fn push(&mut self, account: &str, frame: Frame) -> Result<(), Frame> {
-        if self.stored >= self.total || self.len(account) >= self.per_account {
-            return Err(frame);
-        }
-        self.queues
-            .entry(account.to_string())
-            .or_default()
-            .push_back(frame);
-        self.stored += 1;
-        Ok(())
-    }
-
-    fn pop(&mut self, account: &str) -> Option<Frame> {
-        let q = self.queues.get_mut(account)?;
-        let f = q.pop_front();
-        if q.is_empty() {
-            self.queues.remove(account);
-        }
-        if f.is_some() {
-            self.stored -= 1;
-        }
-        f
-    }
-
-    fn len(&self, account: &str) -> usize {
-        self.queues.get(account).map_or(0, VecDeque::len)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pdu::{Body, Pdu};
 
     #[test]
     fn limits_and_round_robin() {
@@ -264,20 +187,5 @@ mod tests {
         r.unregister(BindId(2));
         assert_eq!(r.accounts().collect::<Vec<_>>(), ["b"]);
         assert_eq!(r.len(), 1);
-    }
-
-    #[test]
-    fn store_is_bounded_and_fifo() {
-        let mut s = MemoryStore::new(2, 3);
-        let f = |n| Frame::encode(&Pdu::new(n, Body::EnquireLink)).unwrap();
-        s.push("a", f(1)).unwrap();
-        s.push("a", f(2)).unwrap();
-        assert_eq!(s.push("a", f(3)).unwrap_err().sequence_number(), 3);
-        s.push("b", f(4)).unwrap();
-        assert!(s.push("c", f(5)).is_err());
-        assert_eq!(s.pop("a").unwrap().sequence_number(), 1);
-        assert_eq!(s.len("a"), 1);
-        assert_eq!(s.total_len(), 2);
-        assert!(s.pop("z").is_none());
     }
 }

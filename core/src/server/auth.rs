@@ -90,7 +90,7 @@ pub struct BindRequest {
 /// does [`constant_time_eq`] for stored octets; never `as_str() == ..`. Do not log the
 /// password ([`BindRequest`]'s `Debug` shows it as `***`). A refusal counts as a failed
 /// bind of the peer's address (the server's
-/// [`failed_binds`](crate::adapter::ServerConfig::failed_binds)).
+/// [`failed_binds`](crate::server::ServerConfig::failed_binds)).
 pub trait Authenticator: Send + Sync + 'static {
     /// Accepts or refuses `req`.
     fn authenticate(&self, req: &BindRequest) -> Result<(), CommandStatus>;

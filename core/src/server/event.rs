@@ -1,0 +1,183 @@
+//! What the SMSC endpoint tells its driver and the application.
+
+use super::auth::BindRequest;
+use super::outbind::OutbindId;
+use super::queue::{AttemptFailure, DeliveryId, DeliveryOutcome};
+use super::registry::BindId;
+use crate::codec::Frame;
+use crate::session::{BindType, CloseReason, Counters};
+use crate::CommandStatus;
+use alloc::string::String;
+use alloc::sync::Arc;
+use core::net::SocketAddr;
+
+/// Who sent a request, for the application's handler.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestContext {
+    /// The connection.
+    pub bind_id: BindId,
+    /// The account (`system_id` of the bind).
+    pub account: String,
+    /// Its bind type.
+    pub bind_type: BindType,
+    /// The ESME's address.
+    pub peer: SocketAddr,
+}
+
+/// A bound session, as [`Endpoint::sessions`](super::Endpoint::sessions) lists it.
+#[derive(Clone, Debug)]
+pub struct SessionInfo {
+    /// The connection.
+    pub bind_id: BindId,
+    /// The account.
+    pub account: String,
+    /// The ESME's address.
+    pub peer: SocketAddr,
+    /// Its bind type.
+    pub bind_type: BindType,
+    /// The session's counters now.
+    pub counters: Counters,
+}
+
+/// Work for the application from one connection
+/// ([`Endpoint::poll_request`](super::Endpoint::poll_request)).
+#[derive(Clone, Debug)]
+pub enum ConnEvent {
+    /// A bind to decide on: answer with
+    /// [`Endpoint::authenticated`](super::Endpoint::authenticated).
+    Authenticate(BindRequest),
+    /// A request to answer with [`Endpoint::reply`](super::Endpoint::reply).
+    Request {
+        /// Who sent it (shared by all requests of the bind).
+        ctx: Arc<RequestContext>,
+        /// The request.
+        frame: Frame,
+    },
+}
+
+/// How one of the application's own requests to a bound ESME ended
+/// ([`Endpoint::send`](super::Endpoint::send)).
+#[derive(Clone, Debug)]
+pub enum RequestOutcome {
+    /// The response (a `generic_nack` counts).
+    Response {
+        /// The response PDU.
+        frame: Frame,
+        /// From writing the request to reading the response.
+        rtt: crate::Duration,
+    },
+    /// No response within the session's response timeout.
+    Timeout,
+    /// The connection closed first.
+    ConnectionLost(CloseReason),
+}
+
+/// The outcome of an application request, for its waiter
+/// ([`Endpoint::poll_response`](super::Endpoint::poll_response)).
+#[derive(Clone, Debug)]
+pub struct AppResponse {
+    /// The connection the request went to.
+    pub bind_id: BindId,
+    /// Its sequence number, as [`Endpoint::send`](super::Endpoint::send) returned it.
+    pub sequence_number: u32,
+    /// How it ended.
+    pub outcome: RequestOutcome,
+}
+
+/// What happens on the server, for the application
+/// ([`Endpoint::poll_event`](super::Endpoint::poll_event)).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ServerEvent {
+    /// A bind was accepted.
+    Bound {
+        /// The connection.
+        bind_id: BindId,
+        /// The account.
+        account: String,
+        /// Its bind type.
+        bind_type: BindType,
+        /// The ESME's address.
+        peer: SocketAddr,
+    },
+    /// A bind was refused (authenticator, limits, shutdown, a malformed bind).
+    BindRejected {
+        /// The account asked for.
+        system_id: String,
+        /// The ESME's address.
+        peer: SocketAddr,
+        /// The status answered.
+        status: CommandStatus,
+    },
+    /// A bound session ended.
+    Closed {
+        /// The connection.
+        bind_id: BindId,
+        /// Why.
+        reason: CloseReason,
+    },
+    /// A connection was refused at once: `max_connections` are open. Rate-limited to one
+    /// event a second; `suppressed` counts the refusals not reported since the last one.
+    ConnectionRefused {
+        /// The refused peer.
+        peer: SocketAddr,
+        /// The connections open.
+        open: usize,
+        /// Refusals not reported since the previous event.
+        suppressed: u64,
+    },
+    /// A delivery was accepted while no receiver-capable bind can take it: it waits.
+    Queued {
+        /// The delivery.
+        id: DeliveryId,
+        /// The account.
+        account: String,
+    },
+    /// A delivery was refused because the queue is full (it was never accepted).
+    Overflow {
+        /// The account.
+        account: String,
+    },
+    /// A delivery attempt failed temporarily; the message is back at its position and
+    /// will be tried again.
+    Retrying {
+        /// The delivery.
+        id: DeliveryId,
+        /// The account.
+        account: String,
+        /// The bind that failed.
+        bind_id: BindId,
+        /// How.
+        failure: AttemptFailure,
+        /// Attempts made so far.
+        attempts: u32,
+    },
+    /// A delivery ended: delivered, refused for good, or given up.
+    Delivery {
+        /// The delivery.
+        id: DeliveryId,
+        /// The account.
+        account: String,
+        /// How.
+        outcome: DeliveryOutcome,
+    },
+    /// A connection out for outbind failed or ended; the next attempt follows after
+    /// `retry_in` (`None`: given up).
+    OutbindFailed {
+        /// The outbind target.
+        id: OutbindId,
+        /// Its address.
+        addr: SocketAddr,
+        /// Failed attempts in a row.
+        attempt: u32,
+        /// The wait before the next attempt.
+        retry_in: Option<crate::Duration>,
+    },
+    /// An ESME connected for outbind: `outbind` was sent on this connection.
+    Outbound {
+        /// The outbind target.
+        id: OutbindId,
+        /// The new connection.
+        bind_id: BindId,
+    },
+}

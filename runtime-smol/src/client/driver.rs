@@ -1,0 +1,509 @@
+//! The client's driver: the ESME [`Endpoint`] behind a lock shared by the application's
+//! handles and one supervisor task, which pumps each connection (`crate::io`), waits out
+//! the endpoint's reconnect back-off and dials again when it says so. Every decision is
+//! the endpoint's; this file moves octets, time and wake-ups, and routes outcomes to the
+//! futures waiting for them.
+
+use crate::error::Error;
+use crate::io::{Turn, Wire};
+use crate::oneshot;
+use crate::{IncomingRequest, LinkState, Response};
+use futures_lite::{AsyncRead, AsyncWrite, FutureExt};
+use smol::channel::{Receiver, Sender};
+use smol::lock::{Semaphore, SemaphoreGuardArc};
+use smol::net::TcpStream;
+use smpp_core::client::{
+    ClientConfig, ClientEvent, Endpoint, IncomingId, Mode, RequestOutcome, Ticket,
+};
+use smpp_core::pdu::Body;
+use smpp_core::session::{CloseReason, SessionError};
+use smpp_core::{CommandStatus, Instant};
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
+
+pub(crate) type ResponseResult = Result<Response, Error>;
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// What the lock protects.
+pub(crate) struct State {
+    pub(crate) ep: Endpoint,
+    /// The pump's (or, between connections, the supervisor's) waker.
+    waker: Option<Waker>,
+    waiters: HashMap<Ticket, (oneshot::Sender<ResponseResult>, SemaphoreGuardArc)>,
+    bind: Option<oneshot::Sender<Result<(), Error>>>,
+    pub(crate) peer: Option<SocketAddr>,
+    /// The application closed the client (unbind, abort, last handle dropped).
+    pub(crate) shut: bool,
+}
+
+#[derive(Default)]
+struct After {
+    wake: Option<Waker>,
+    done: Vec<(oneshot::Sender<ResponseResult>, ResponseResult)>,
+    incoming: Vec<IncomingRequest>,
+    states: Vec<LinkState>,
+    bind: Option<(oneshot::Sender<Result<(), Error>>, Result<(), Error>)>,
+}
+
+/// Where a reconnect dials.
+pub(crate) struct Dial {
+    pub(crate) addrs: Vec<SocketAddr>,
+    pub(crate) timeout: Duration,
+    #[cfg(feature = "tls")]
+    pub(crate) tls: Option<crate::tls::TlsDialer>,
+}
+
+/// Everything the client's handles and its supervisor share.
+pub(crate) struct Shared {
+    pub(crate) state: Mutex<State>,
+    pub(crate) config: ClientConfig,
+    incoming: Sender<IncomingRequest>,
+    watchers: Mutex<Vec<Sender<LinkState>>>,
+    /// One permit per window slot: `send` waits here when the window is full.
+    pub(crate) permits: Arc<Semaphore>,
+    pub(crate) window: usize,
+    epoch: std::time::Instant,
+    /// Closed when the supervisor ends.
+    finished: (Sender<()>, Receiver<()>),
+}
+
+impl Shared {
+    pub(crate) fn new(config: ClientConfig, redial: bool) -> (Arc<Shared>, Receiver<IncomingRequest>) {
+        let (incoming, incoming_rx) = smol::channel::unbounded();
+        let window = config.session.window.max(1);
+        let ep = Endpoint::new(config.clone(), Instant::ZERO, redial, random());
+        let shared = Arc::new(Shared {
+            state: Mutex::new(State {
+                ep,
+                waker: None,
+                waiters: HashMap::new(),
+                bind: None,
+                peer: None,
+                shut: false,
+            }),
+            config,
+            incoming,
+            watchers: Mutex::new(Vec::new()),
+            permits: Arc::new(Semaphore::new(window)),
+            window,
+            epoch: std::time::Instant::now(),
+            finished: smol::channel::bounded(1),
+        });
+        (shared, incoming_rx)
+    }
+
+    /// The endpoint's clock: milliseconds since the client was created.
+    pub(crate) fn now(&self) -> Instant {
+        Instant::from_millis(u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX))
+    }
+
+    fn std_instant(&self, at: Instant) -> Option<std::time::Instant> {
+        self.epoch
+            .checked_add(std::time::Duration::from_millis(at.as_millis()))
+    }
+
+    /// Runs `f` on the endpoint under the lock, then carries out what it decided.
+    pub(crate) fn with<R>(self: &Arc<Self>, f: impl FnOnce(&mut State, Instant) -> R) -> R {
+        let mut after = After::default();
+        let r = {
+            let mut st = lock(&self.state);
+            let r = f(&mut st, self.now());
+            self.settle(&mut st, &mut after);
+            after.wake = st.waker.take();
+            r
+        };
+        self.run(after);
+        r
+    }
+
+    fn settle(self: &Arc<Self>, st: &mut State, after: &mut After) {
+        while let Some(ev) = st.ep.poll_event() {
+            match ev {
+                ClientEvent::State(s) => {
+                    let bind = match s {
+                        LinkState::Bound(_) => Some(Ok(())),
+                        LinkState::Closed(reason) => Some(Err(bind_error(reason, st.shut))),
+                        _ => None,
+                    };
+                    if let Some(r) = bind {
+                        if let Some(tx) = st.bind.take() {
+                            after.bind = Some((tx, r));
+                        }
+                    }
+                    after.states.push(s);
+                }
+                ClientEvent::Outcome { ticket, outcome } => {
+                    if let Some((tx, permit)) = st.waiters.remove(&ticket) {
+                        drop(permit);
+                        after.done.push((tx, outcome_result(outcome)));
+                    }
+                }
+                ClientEvent::Incoming {
+                    id,
+                    frame,
+                    needs_response,
+                } => {
+                    let responder = needs_response.then(|| Responder {
+                        shared: self.clone(),
+                        id,
+                    });
+                    after.incoming.push(IncomingRequest::new(frame, responder));
+                }
+            }
+        }
+    }
+
+    fn run(&self, after: After) {
+        if let Some(w) = after.wake {
+            w.wake();
+        }
+        for (tx, r) in after.done {
+            tx.send(r);
+        }
+        for req in after.incoming {
+            // A closed receiver drops the request, which answers it ESME_RX_T_APPN.
+            let _ = self.incoming.try_send(req);
+        }
+        if !after.states.is_empty() {
+            let mut w = lock(&self.watchers);
+            for s in after.states {
+                w.retain(|tx| tx.try_send(s).is_ok());
+            }
+        }
+        if let Some((tx, r)) = after.bind {
+            tx.send(r);
+        }
+    }
+
+    /// The error for a request the endpoint refused.
+    pub(crate) fn send_error(st: &State, e: SessionError) -> Error {
+        match e {
+            SessionError::Closed if st.shut => Error::Closed,
+            SessionError::Closed => match st.ep.state() {
+                LinkState::Closed(Some(r)) => Error::ConnectionLost(r),
+                _ => Error::ConnectionLost(CloseReason::Aborted),
+            },
+            e => Error::Session(e),
+        }
+    }
+
+    /// Sends a request holding `permit`; the future resolves with its outcome.
+    pub(crate) fn send_with(
+        self: &Arc<Self>,
+        body: &Body<'_>,
+        permit: SemaphoreGuardArc,
+    ) -> Result<oneshot::Receiver<ResponseResult>, Error> {
+        self.with(|st, now| {
+            let ticket = st.ep.send(now, body).map_err(|e| Shared::send_error(st, e))?;
+            let (tx, rx) = oneshot::channel();
+            st.waiters.insert(ticket, (tx, permit));
+            Ok(rx)
+        })
+    }
+
+    /// The error `send` gives now, if the link is not bound.
+    pub(crate) fn state_error(&self) -> Option<Error> {
+        let st = lock(&self.state);
+        match st.ep.state() {
+            LinkState::Bound(_) => None,
+            LinkState::Closed(_) => Some(Shared::send_error(&st, SessionError::Closed)),
+            _ => Some(Error::Session(SessionError::InvalidState {
+                state: st.ep.session_state(),
+            })),
+        }
+    }
+
+    pub(crate) fn watch(&self) -> Receiver<LinkState> {
+        let (tx, rx) = smol::channel::unbounded();
+        let closed = matches!(lock(&self.state).ep.state(), LinkState::Closed(_));
+        if !closed {
+            lock(&self.watchers).push(tx);
+        }
+        rx
+    }
+
+    /// Waits until the supervisor ended.
+    pub(crate) async fn wait_finished(&self) {
+        let _ = self.finished.1.recv().await;
+    }
+
+    /// Starts the first connection and waits for its bind; the supervisor then keeps the
+    /// link (reconnecting when the endpoint says so).
+    pub(crate) async fn launch<S>(
+        self: &Arc<Self>,
+        stream: S,
+        peer: Option<SocketAddr>,
+        mode: Mode,
+        dial: Option<Dial>,
+    ) -> Result<(), Error>
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        self.with(|st, now| {
+            st.bind = Some(tx);
+            st.peer = peer;
+            st.ep.connected(now, mode);
+        });
+        let shared = self.clone();
+        smol::spawn(async move {
+            shared.pump(stream, peer).await;
+            if let Some(dial) = dial {
+                shared.reconnect_loop(&dial).await;
+            }
+            shared.finish();
+        })
+        .detach();
+        rx.await.unwrap_or(Err(Error::Closed))
+    }
+
+    async fn pump<S: AsyncRead + AsyncWrite + Unpin>(self: &Arc<Self>, mut io: S, peer: Option<SocketAddr>) {
+        let mut wire = ClientWire {
+            shared: self.clone(),
+            timer: async_io::Timer::never(),
+            timer_at: None,
+        };
+        crate::io::pump(&mut io, &mut wire, &self.config.trace, peer).await;
+    }
+
+    /// Between connections: waits for the endpoint's next attempt and dials, until it is
+    /// over.
+    async fn reconnect_loop(self: &Arc<Self>, dial: &Dial) {
+        loop {
+            let (closed, connect, deadline) = self.with(|st, now| {
+                if st.ep.poll_timeout().is_some_and(|t| t <= now) {
+                    st.ep.handle_timeout(now);
+                }
+                (st.ep.is_closed(), st.ep.poll_connect(), st.ep.poll_timeout())
+            });
+            if closed {
+                return;
+            }
+            if !connect {
+                self.sleep_until(deadline).await;
+                continue;
+            }
+            match dial.connect().await {
+                Ok((stream, peer)) => {
+                    #[cfg(feature = "tls")]
+                    if let Some(tls) = &dial.tls {
+                        match tls.handshake(stream).await {
+                            Ok(s) => {
+                                self.with(|st, now| {
+                                    st.peer = peer;
+                                    st.ep.connected(now, Mode::Bind);
+                                });
+                                self.pump(s, peer).await;
+                            }
+                            Err(e) => {
+                                log::debug!("reconnect failed: {e}");
+                                self.with(|st, now| st.ep.connect_failed(now));
+                            }
+                        }
+                        continue;
+                    }
+                    self.with(|st, now| {
+                        st.peer = peer;
+                        st.ep.connected(now, Mode::Bind);
+                    });
+                    self.pump(stream, peer).await;
+                }
+                Err(e) => {
+                    log::debug!("reconnect failed: {e}");
+                    self.with(|st, now| st.ep.connect_failed(now));
+                }
+            }
+        }
+    }
+
+    /// Sleeps until `deadline`, or until the application touches the endpoint.
+    async fn sleep_until(self: &Arc<Self>, deadline: Option<Instant>) {
+        let at = deadline.and_then(|d| self.std_instant(d));
+        let mut timer = match at {
+            Some(t) => async_io::Timer::at(t),
+            None => async_io::Timer::never(),
+        };
+        futures_lite::future::poll_fn(|cx| {
+            if Pin::new(&mut timer).poll(cx).is_ready() {
+                return Poll::Ready(());
+            }
+            let mut st = lock(&self.state);
+            if st.shut || st.ep.is_closed() {
+                return Poll::Ready(());
+            }
+            st.waker = Some(cx.waker().clone());
+            Poll::Pending
+        })
+        .await;
+    }
+
+    /// The client is over: the `Incoming` and state streams end; waiters are released.
+    fn finish(&self) {
+        self.incoming.close();
+        lock(&self.watchers).clear();
+        let waiters: Vec<_> = {
+            let mut st = lock(&self.state);
+            st.bind.take();
+            st.waiters.drain().collect()
+        };
+        for (_, (tx, _)) in waiters {
+            tx.send(Err(Error::Closed));
+        }
+        self.finished.0.close();
+    }
+}
+
+/// The error of a first bind that did not succeed.
+fn bind_error(reason: Option<CloseReason>, shut: bool) -> Error {
+    match reason {
+        Some(CloseReason::BindTimeout) => Error::BindFailed(None),
+        Some(CloseReason::BindFailed(s)) => Error::BindFailed(Some(s)),
+        Some(r) if !shut => Error::ConnectionLost(r),
+        _ => Error::Closed,
+    }
+}
+
+fn outcome_result(outcome: RequestOutcome) -> ResponseResult {
+    match outcome {
+        RequestOutcome::Response { frame, rtt } => Ok(Response {
+            frame,
+            rtt: rtt.into(),
+        }),
+        RequestOutcome::Timeout => Err(Error::Timeout),
+        RequestOutcome::ConnectionLost(r) => Err(Error::ConnectionLost(r)),
+    }
+}
+
+impl Dial {
+    async fn connect(&self) -> Result<(TcpStream, Option<SocketAddr>), Error> {
+        let s = connect_tcp(&self.addrs, self.timeout).await?;
+        let peer = s.peer_addr().ok();
+        Ok((s, peer))
+    }
+}
+
+/// Opens a TCP connection to the first address that answers, within `timeout`.
+pub(crate) async fn connect_tcp(addrs: &[SocketAddr], timeout: Duration) -> Result<TcpStream, Error> {
+    let connect = async {
+        let mut last = None;
+        for a in addrs {
+            match TcpStream::connect(*a).await {
+                Ok(s) => {
+                    let _ = s.set_nodelay(true);
+                    return Ok(s);
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(Error::Io(last.unwrap_or_else(|| {
+            std::io::Error::new(std::io::ErrorKind::NotFound, "no address to connect to")
+        })))
+    };
+    let timer = async {
+        async_io::Timer::after(timeout).await;
+        Err(Error::ConnectTimeout)
+    };
+    connect.or(timer).await
+}
+
+/// A random seed for the endpoint's reconnect jitter.
+fn random() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.finish()
+}
+
+/// Answers one incoming request on the connection it arrived on.
+pub(crate) struct Responder {
+    shared: Arc<Shared>,
+    id: IncomingId,
+}
+
+impl Responder {
+    pub(crate) fn respond(&self, status: CommandStatus, body: &Body<'_>) -> Result<(), Error> {
+        self.shared.with(|st, now| {
+            st.ep
+                .respond(now, self.id, status, body)
+                .map_err(|e| match e {
+                    SessionError::Closed => Error::ConnectionLost(CloseReason::Aborted),
+                    e => Error::Session(e),
+                })
+        })
+    }
+}
+
+/// The current connection, as its pump drives it.
+struct ClientWire {
+    shared: Arc<Shared>,
+    timer: async_io::Timer,
+    timer_at: Option<Instant>,
+}
+
+impl Wire for ClientWire {
+    fn turn(&mut self, cx: &mut Context<'_>, take: bool, discard: bool) -> Turn {
+        let shared = self.shared.clone();
+        let mut after = After::default();
+        let (turn, deadline) = {
+            let mut st = lock(&shared.state);
+            let now = shared.now();
+            if st.ep.poll_timeout().is_some_and(|t| t <= now) {
+                st.ep.handle_timeout(now);
+            }
+            match &st.waker {
+                Some(w) if w.will_wake(cx.waker()) => {}
+                _ => st.waker = Some(cx.waker().clone()),
+            }
+            let output = if take { st.ep.take_transmit() } else { None };
+            let turn = Turn {
+                output: output.filter(|_| !discard),
+                more: st.ep.poll_transmit().is_some(),
+                closed: !st.ep.is_connected(),
+                wants_input: st.ep.wants_input(),
+                worked: false,
+            };
+            shared.settle(&mut st, &mut after);
+            (turn, st.ep.poll_timeout())
+        };
+        let worked = !after.done.is_empty() || !after.incoming.is_empty();
+        shared.run(after);
+        // Only an earlier deadline re-arms the timer; a later one waits for the armed timer
+        // (an early call is harmless).
+        if let Some(t) = deadline {
+            if !matches!(self.timer_at, Some(cur) if cur <= t) {
+                if let Some(at) = shared.std_instant(t) {
+                    self.timer.set_at(at);
+                    self.timer_at = Some(t);
+                }
+            }
+        }
+        let fired = self.timer_at.is_some() && Pin::new(&mut self.timer).poll(cx).is_ready();
+        if fired {
+            self.timer_at = None;
+        }
+        Turn {
+            worked: worked || fired,
+            ..turn
+        }
+    }
+
+    fn input(&mut self, data: &[u8]) {
+        self.shared.with(|st, now| st.ep.handle_input(now, data));
+    }
+
+    fn eof(&mut self) {
+        self.shared.with(|st, now| st.ep.handle_eof(now));
+    }
+}
