@@ -5,8 +5,20 @@
 //! delivery receipts). It performs no I/O, reads no clock and spawns nothing: runtime adapters
 //! feed it bytes and time and carry out what it asks.
 //!
-//! - [`codec`]: framing ([`codec::frame`]), typed errors, owned [`codec::Frame`]s.
-//! - [`pdu`]: the header, every body, TLVs, zero-copy parse and exact encode.
+//! The protocol itself is three layers, each importing only the ones below it:
+//!
+//! - [`wire`]: the bottom layer, what every PDU shares on the wire: the [`wire::Header`],
+//!   command ids and statuses, TLV tags, the typed field errors ([`DecodeError`],
+//!   [`EncodeError`], [`Field`]) and the checked reader and writer.
+//! - [`pdu`]: on top of `wire`: every body, its fields and TLVs, zero-copy parse and exact
+//!   encode.
+//! - [`framing`]: on top of `pdu`: finding whole PDUs in a receive buffer
+//!   ([`framing::frame`]) and owned [`framing::Frame`]s.
+//!
+//! [`codec`] keeps the paths that framing and the errors had before these layers existed
+//! (`smpp_core::codec::{frame, Framing, Frame, DecodeError, ...}`); `pdu` likewise still
+//! re-exports the header, ids, statuses and tags. The rest of the crate builds on them:
+//!
 //! - [`session`]: the sans-IO session state machine for both roles (needs `alloc`).
 //! - [`message`]: text encodings, long-message split and reassembly, delivery receipts.
 //! - [`adapter`]: plain data types of the runtime adapters' API (responses, link states,
@@ -29,6 +41,7 @@ pub mod adapter;
 #[cfg(feature = "alloc")]
 pub mod auth;
 pub mod codec;
+pub mod framing;
 #[cfg(all(feature = "alloc", any(fuzzing, test)))]
 pub mod fuzzing;
 #[cfg(feature = "alloc")]
@@ -42,6 +55,7 @@ pub mod routing;
 pub mod session;
 pub mod time;
 pub mod trace;
+pub mod wire;
 
 #[cfg(feature = "alloc")]
 pub use codec::Frame;
