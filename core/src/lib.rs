@@ -5,8 +5,20 @@
 //! delivery receipts). It performs no I/O, reads no clock and spawns nothing: runtime adapters
 //! feed it bytes and time and carry out what it asks.
 //!
-//! - [`codec`]: framing ([`codec::frame`]), typed errors, owned [`codec::Frame`]s.
-//! - [`pdu`]: the header, every body, TLVs, zero-copy parse and exact encode.
+//! The protocol itself is three layers, each importing only the ones below it:
+//!
+//! - [`wire`]: the bottom layer, what every PDU shares on the wire: the [`wire::Header`],
+//!   command ids and statuses, TLV tags, the typed field errors ([`DecodeError`],
+//!   [`EncodeError`], [`Field`]) and the checked reader and writer.
+//! - [`pdu`]: on top of `wire`: every body, its fields and TLVs, zero-copy parse and exact
+//!   encode.
+//! - [`framing`]: on top of `pdu`: finding whole PDUs in a receive buffer
+//!   ([`framing::frame`]) and owned [`framing::Frame`]s.
+//!
+//! [`codec`] keeps the paths that framing and the errors had before these layers existed
+//! (`smpp_core::codec::{frame, Framing, Frame, DecodeError, ...}`); `pdu` likewise still
+//! re-exports the header, ids, statuses and tags. The rest of the crate builds on them:
+//!
 //! - [`session`]: the sans-IO session state machine for both roles (needs `alloc`).
 //! - [`message`]: text encodings, long-message split and reassembly, delivery receipts.
 //! - [`client`]: the sans-IO ESME endpoint: request tickets, link state, reconnect and
@@ -26,6 +38,7 @@ extern crate alloc;
 #[cfg(feature = "alloc")]
 pub mod client;
 pub mod codec;
+pub mod framing;
 #[cfg(all(feature = "alloc", any(fuzzing, test)))]
 pub mod fuzzing;
 pub mod message;
@@ -37,6 +50,7 @@ pub mod server;
 pub mod session;
 pub mod time;
 pub mod trace;
+pub mod wire;
 
 #[cfg(feature = "alloc")]
 pub use codec::Frame;

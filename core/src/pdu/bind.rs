@@ -1,10 +1,10 @@
 //! Session-level bodies: `bind_*`, `bind_*_resp`, `outbind`.
 
 use super::{Ctx, Npi, Tlvs, Ton};
-use crate::codec::error::{DecodeError, EncodeError, Field};
-use crate::codec::reader::Reader;
-use crate::codec::writer::{cstr, Sink};
 use crate::pdu::DisplayBytes;
+use crate::wire::reader::Reader;
+use crate::wire::writer::{cstr, Sink};
+use crate::wire::{DecodeError, EncodeError, Field};
 use core::fmt;
 
 /// The body of `bind_transmitter`, `bind_receiver` and `bind_transceiver` (SMPP 3.4 4.1).

@@ -1,9 +1,9 @@
 //! Counted lists inside a body (`submit_multi` destinations, `submit_multi_resp`
 //! unsuccessful SMEs): borrowed wire bytes when received, a slice when built.
 
-use crate::codec::error::{DecodeError, EncodeError, Field};
-use crate::codec::reader::Reader;
-use crate::codec::writer::Sink;
+use crate::wire::reader::Reader;
+use crate::wire::writer::Sink;
+use crate::wire::{DecodeError, EncodeError, Field};
 use core::fmt;
 
 /// An element of a counted list. Sealed: implemented by [`DestAddress`](super::DestAddress)

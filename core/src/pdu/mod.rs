@@ -1,4 +1,10 @@
-//! PDUs: the header, every SMPP v3.4 body, and their zero-copy parse and exact encode.
+//! PDUs: every SMPP v3.4 body, its fields and TLVs, and their zero-copy parse and exact
+//! encode.
+//!
+//! This layer is built on [`wire`](crate::wire) (header, ids, statuses, field errors, the
+//! checked reader and writer) and knows nothing of framing. The wire items it re-exports
+//! ([`Header`], [`CommandId`], [`CommandStatus`], [`TlvTag`], [`TlvKind`], [`HEADER_LEN`],
+//! [`DEFAULT_MAX_COMMAND_LENGTH`]) are compatibility paths from before the wire layer.
 //!
 //! Parsing borrows from the received frame: strings are `&[u8]` without their NUL, TLVs stay
 //! in wire bytes. Encoding writes into a caller's `&mut [u8]` ([`Pdu::encode`], with
@@ -24,7 +30,6 @@
 
 mod bind;
 mod fields;
-mod ids;
 mod list;
 mod multi;
 mod ops;
@@ -33,68 +38,22 @@ mod tlv;
 
 pub use bind::{constant_time_eq, Bind, BindResp, Outbind};
 pub use fields::{Address, DataCoding, EsmClass, Npi, RegisteredDelivery, Ton};
-pub use ids::{CommandId, CommandStatus};
 pub use list::{List, ListItem, ListIter};
 pub use multi::{DestAddress, SubmitMulti, SubmitMultiResp, UnsuccessSme};
 pub use ops::{AlertNotification, CancelSm, QuerySm, QuerySmResp, ReplaceSm};
 pub use sm::{DataSm, DeliverSm, MessageIdResp, SubmitSm};
-pub use tlv::{NetworkErrorCode, SarInfo, Tlv, TlvIter, TlvKind, TlvTag, TlvValue, Tlvs};
+pub use tlv::{NetworkErrorCode, SarInfo, Tlv, TlvIter, TlvValue, Tlvs};
 
-use crate::codec::error::{DecodeError, EncodeError, Field};
-use crate::codec::reader::Reader;
-use crate::codec::writer::{Measure, Sink, SliceSink};
+// Compatibility paths: these wire-layer items were defined in this module before the wire
+// layer existed and stay reachable here (`smpp_core::pdu::Header`, ...).
+pub use crate::wire::{
+    CommandId, CommandStatus, Header, TlvKind, TlvTag, DEFAULT_MAX_COMMAND_LENGTH, HEADER_LEN,
+};
+
+use crate::wire::reader::Reader;
+use crate::wire::writer::{Measure, Sink, SliceSink};
+use crate::wire::{check_header, DecodeError, EncodeError};
 use core::fmt;
-
-/// Size of the PDU header: `command_length`, `command_id`, `command_status`,
-/// `sequence_number`.
-pub const HEADER_LEN: usize = 16;
-
-/// The default maximum `command_length` accepted by the parser: room for a 64 KiB
-/// `message_payload` plus the largest mandatory fields.
-pub const DEFAULT_MAX_COMMAND_LENGTH: u32 = 65_536 + 4_096;
-
-/// The 16-octet PDU header.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Header {
-    /// Total PDU length, header included.
-    pub command_length: u32,
-    /// The command.
-    pub command_id: CommandId,
-    /// The status (meaningful in responses).
-    pub command_status: CommandStatus,
-    /// The sequence number that pairs a response with its request.
-    pub sequence_number: u32,
-}
-
-impl Header {
-    /// Reads the header from the first 16 octets, or `None` when fewer are given. No field
-    /// is validated here.
-    pub fn parse(bytes: &[u8]) -> Option<Header> {
-        let (h, _) = bytes.split_first_chunk::<HEADER_LEN>()?;
-        let word = |i: usize| u32::from_be_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]);
-        Some(Header {
-            command_length: word(0),
-            command_id: CommandId::from_u32(word(4)),
-            command_status: CommandStatus(word(8)),
-            sequence_number: word(12),
-        })
-    }
-
-    /// The 16 wire octets.
-    pub fn to_bytes(&self) -> [u8; HEADER_LEN] {
-        let mut out = [0u8; HEADER_LEN];
-        let words = [
-            self.command_length,
-            self.command_id.to_u32(),
-            self.command_status.0,
-            self.sequence_number,
-        ];
-        for (chunk, w) in out.chunks_exact_mut(4).zip(words) {
-            chunk.copy_from_slice(&w.to_be_bytes());
-        }
-        out
-    }
-}
 
 /// What the parser tolerates from real-world peers. The defaults accept the common quirks;
 /// [`ParseOptions::strict`] rejects all of them.
@@ -540,31 +499,11 @@ impl<'a> Pdu<'a> {
             return Err(EncodeError::BufferTooSmall { needed: len });
         }
         let header = self.header(len)?;
-        let mut s = crate::codec::writer::BufSink(out);
+        let mut s = crate::wire::writer::BufSink(out);
         s.put(&header.to_bytes());
         self.body.write(self.command_status, &mut s)?;
         Ok(len)
     }
-}
-
-/// Reads and checks the header of a frame: at least 16 octets, `command_length` between 16
-/// and `max`.
-pub(crate) fn check_header(frame: &[u8], max: u32) -> Result<Header, DecodeError> {
-    let header = Header::parse(frame).ok_or(DecodeError::Truncated {
-        field: Field::CommandLength,
-    })?;
-    if header.command_length < HEADER_LEN as u32 {
-        return Err(DecodeError::CommandLengthTooSmall {
-            command_length: header.command_length,
-        });
-    }
-    if header.command_length > max {
-        return Err(DecodeError::CommandLengthTooLarge {
-            command_length: header.command_length,
-            max,
-        });
-    }
-    Ok(header)
 }
 
 /// Shows octets as text when they are printable ASCII, else as hex.

@@ -5,9 +5,9 @@ use super::sm::Tail;
 use super::{
     Address, CommandStatus, Ctx, DataCoding, EsmClass, Npi, RegisteredDelivery, Tlvs, Ton,
 };
-use crate::codec::error::{DecodeError, EncodeError, Field};
-use crate::codec::reader::Reader;
-use crate::codec::writer::{cstr, Sink};
+use crate::wire::reader::Reader;
+use crate::wire::writer::{cstr, Sink};
+use crate::wire::{DecodeError, EncodeError, Field};
 
 /// One destination of `submit_multi`: an SME address (`dest_flag` 1) or a distribution list
 /// name (`dest_flag` 2).

@@ -3,9 +3,9 @@
 
 use super::sm::read_short_message;
 use super::{Address, Ctx, Npi, RegisteredDelivery, Tlvs, Ton};
-use crate::codec::error::{DecodeError, EncodeError, Field};
-use crate::codec::reader::Reader;
-use crate::codec::writer::{cstr, short_message, time, Sink};
+use crate::wire::reader::Reader;
+use crate::wire::writer::{cstr, short_message, time, Sink};
+use crate::wire::{DecodeError, EncodeError, Field};
 
 fn read_addr<'a>(
     r: &mut Reader<'a>,

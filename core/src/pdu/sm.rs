@@ -1,9 +1,9 @@
 //! Message bodies: `submit_sm` / `deliver_sm`, `data_sm`, and the message-id responses.
 
 use super::{Address, Ctx, DataCoding, EsmClass, Npi, RegisteredDelivery, Tlvs, Ton};
-use crate::codec::error::{DecodeError, EncodeError, Field};
-use crate::codec::reader::Reader;
-use crate::codec::writer::{cstr, short_message, time, Sink};
+use crate::wire::reader::Reader;
+use crate::wire::writer::{cstr, short_message, time, Sink};
+use crate::wire::{DecodeError, EncodeError, Field};
 
 /// The body of `submit_sm` (SMPP 3.4 4.4.1) and of `deliver_sm` (4.6.1), which share one
 /// layout. In `deliver_sm`, `schedule_delivery_time` and `validity_period` are empty.

@@ -1,7 +1,7 @@
 //! Owned frames: one received or encoded PDU in a reference-counted buffer, parsed on demand.
 
-use crate::codec::error::{DecodeError, EncodeError};
-use crate::pdu::{CommandId, CommandStatus, Header, ParseOptions, Pdu};
+use crate::pdu::{ParseOptions, Pdu};
+use crate::wire::{check_header, CommandId, CommandStatus, DecodeError, EncodeError, Header};
 use bytes::{Bytes, BytesMut};
 use core::fmt;
 
@@ -17,7 +17,7 @@ impl Frame {
     /// Wraps the octets of one whole PDU, checking only its header (16 octets at least,
     /// `command_length` equal to the buffer length). Bodies are checked by [`Frame::pdu`].
     pub fn new(bytes: Bytes) -> Result<Frame, DecodeError> {
-        let header = crate::pdu::check_header(&bytes, u32::MAX)?;
+        let header = check_header(&bytes, u32::MAX)?;
         if header.command_length as usize != bytes.len() {
             return Err(DecodeError::CommandLengthMismatch {
                 command_length: header.command_length,

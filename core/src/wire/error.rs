@@ -1,7 +1,8 @@
-//! Typed codec errors. Every error names the field at fault and maps to the `command_status`
-//! a server should answer with.
+//! Typed decode and encode errors. Every error names the field at fault and maps to the
+//! `command_status` a server should answer with.
 
-use crate::pdu::{CommandId, CommandStatus, TlvTag};
+use super::ids::{CommandId, CommandStatus};
+use super::tlv_tag::TlvTag;
 use core::fmt;
 
 macro_rules! fields {
