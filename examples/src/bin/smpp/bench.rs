@@ -1,11 +1,12 @@
 //! `smpp bench [options]`: a submit_sm load generator against any SMSC.
 
 use crate::cli;
-use crate::opts::{self, Connection, Item, Parser, UsageError};
+use crate::link::{Error, Link, Pending};
+use crate::opts::{self, Connection, Item, Parser, Runtime, UsageError};
+use smpp_core::adapter::Response;
 use smpp_core::pdu::{Address, Body, SubmitSm, Tlv, TlvTag, Tlvs};
 use smpp_core::session::BindType;
 use smpp_examples::stats::{BenchReport, Counts, Latencies};
-use smpp_smol::{Client, Error, ResponseFuture};
 use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::io::IsTerminal;
@@ -27,7 +28,9 @@ flight on each (pipelined), optionally limited to R messages per second in
 all. Shows a progress bar on standard error when it is a terminal, then
 prints the throughput (answered messages per second, from the first request
 to the last response), the errors by status, and the latency from sending a
-request to reading its response (p50, p99, max, in ms).
+request to reading its response (p50, p99, max, in ms). With --runtime smol
+each bind is a task of smpp-smol's client; with --runtime blocking each bind
+is a thread keeping up to W tickets of smpp-blocking's client in flight.
 
 Options:
 {conn}  --binds K             number of binds (default 1)
@@ -182,13 +185,13 @@ async fn bench(o: &Options) -> Result<BenchReport, String> {
     let start = Instant::now();
     let per = o.count / o.binds as u64;
     let extra = o.count % o.binds as u64;
-    let tasks: Vec<_> = clients
+    let tasks: Vec<smol::Task<PumpResult>> = clients
         .iter()
         .enumerate()
         .map(|(i, c)| {
             let n = per + u64::from((i as u64) < extra);
             let rate = o.rate.map(|r| r / o.binds as f64);
-            smol::spawn(pump(
+            let work = pump(
                 c.clone(),
                 n,
                 o.window,
@@ -196,9 +199,23 @@ async fn bench(o: &Options) -> Result<BenchReport, String> {
                 rate,
                 start,
                 progress.clone(),
-            ))
+            );
+            match o.conn.runtime {
+                Runtime::Smol => Ok(smol::spawn(work)),
+                Runtime::Blocking => {
+                    // One thread per bind: a submit that waits for a free slot
+                    // in the window blocks only that bind.
+                    let thread = std::thread::Builder::new()
+                        .name(format!("bench-bind-{}", i + 1))
+                        .spawn(move || smol::block_on(work))
+                        .map_err(|e| format!("cannot start a thread for bind {}: {e}", i + 1))?;
+                    Ok(smol::unblock(move || {
+                        thread.join().expect("a bench thread panicked")
+                    }))
+                }
+            }
         })
-        .collect();
+        .collect::<Result<_, String>>()?;
     let mut latencies = Latencies::with_capacity(o.count as usize);
     let mut errors = Counts::default();
     let mut answered = 0;
@@ -232,19 +249,9 @@ async fn bench(o: &Options) -> Result<BenchReport, String> {
     })
 }
 
-/// The error kind for the report.
-fn kind(e: &Error) -> String {
-    match e {
-        Error::Timeout => "timeout".into(),
-        Error::ConnectionLost(r) => format!("connection lost: {r}"),
-        Error::Closed => "closed".into(),
-        other => other.to_string(),
-    }
-}
-
 /// Sends `n` messages on one bind, keeping up to `window` in flight.
 async fn pump(
-    client: Client,
+    client: Link,
     n: u64,
     window: usize,
     payload: Arc<Vec<u8>>,
@@ -272,7 +279,7 @@ async fn pump(
         ok: 0,
         last_response: start,
     };
-    let mut pending: VecDeque<(Instant, ResponseFuture)> = VecDeque::with_capacity(window);
+    let mut pending: VecDeque<(Instant, Pending)> = VecDeque::with_capacity(window);
     let mut reported = 0u64;
     let mut i = 0u64;
     while i < n {
@@ -290,7 +297,7 @@ async fn pump(
         }
         if pending.len() >= window {
             if let Some((sent, f)) = pending.pop_front() {
-                let result = f.await;
+                let result = f.wait().await;
                 record(&mut r, sent, result);
             }
         }
@@ -300,12 +307,12 @@ async fn pump(
             reported = completed;
         }
         let sent = Instant::now();
-        match client.send_pipelined(&body).await {
+        match client.submit(&body).await {
             Ok(f) => pending.push_back((sent, f)),
             Err(e) => {
-                let k = kind(&e);
+                let k = e.kind();
                 r.errors.add(&k);
-                if matches!(e, Error::ConnectionLost(_) | Error::Closed) {
+                if e.link_gone() {
                     r.errors.add_n(&k, n - i - 1);
                     break;
                 }
@@ -314,7 +321,7 @@ async fn pump(
         i += 1;
     }
     while let Some((sent, f)) = pending.pop_front() {
-        let result = f.await;
+        let result = f.wait().await;
         record(&mut r, sent, result);
     }
     let completed = r.answered + r.errors.total();
@@ -323,7 +330,7 @@ async fn pump(
 }
 
 /// Counts one response (or failure) of a request sent at `sent`.
-fn record(r: &mut PumpResult, sent: Instant, result: Result<smpp_smol::Response, Error>) {
+fn record(r: &mut PumpResult, sent: Instant, result: Result<Response, Error>) {
     let now = Instant::now();
     r.last_response = now;
     match result {
@@ -340,7 +347,7 @@ fn record(r: &mut PumpResult, sent: Instant, result: Result<smpp_smol::Response,
                 }
             }
         }
-        Err(e) => r.errors.add(&kind(&e)),
+        Err(e) => r.errors.add(&e.kind()),
     }
 }
 

@@ -2,12 +2,12 @@
 //! delivery receipt.
 
 use crate::cli;
+use crate::link::Request;
 use crate::opts::{self, Connection, Item, Parser, UsageError};
 use smpp_core::message::{PushOutcome, ReassemblyEvent};
 use smpp_core::session::BindType;
 use smpp_examples::duration::format_duration;
 use smpp_examples::message::{address_text, coding_name, decode_text, Assembler, MessageView};
-use smpp_smol::IncomingRequest;
 use std::ffi::OsString;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -26,7 +26,8 @@ answers each with ESME_ROK:
   message from 447700900999 to 12345 (UCS2, 3 parts): \"...\"
   receipt from 447700900123 to Shop: id=0000000001 stat=DELIVRD err=000 ...
 Parts of a long message (UDH or SAR) are put back together and printed once,
-when the last one arrived.
+when the last one arrived. --runtime blocking does the same through
+smpp-blocking's client (threads) instead of smpp-smol's.
 
 Options:
 {conn}  --bind rx|trx         bind as receiver or transceiver (default rx)
@@ -109,7 +110,7 @@ pub fn run(args: impl Iterator<Item = OsString>) -> ExitCode {
 }
 
 enum Next {
-    Request(Option<IncomingRequest>),
+    Request(Option<Request>),
     Timeout,
     Interrupted,
 }
@@ -123,20 +124,20 @@ async fn listen(o: &Options) -> Result<(), String> {
     if let Some(t) = o.timeout {
         config.connect_timeout = config.connect_timeout.min(t);
     }
-    let connect = o.conn.connect(config);
+    let connect = async { o.conn.connect(config).await.map_err(|e| e.to_string()) };
     let timer = async {
         match deadline {
             Some(d) => async_io::Timer::at(d).await,
             None => futures_lite::future::pending().await,
         };
-        Err(smpp_smol::Error::ConnectTimeout)
+        Err("connect timed out".to_string())
     };
     let (client, incoming) = futures_lite::future::or(connect, timer)
         .await
         .map_err(|e| format!("{e} ({})", o.conn.connect))?;
     eprintln!(
-        "{NAME}: bound to {} as {} ({})",
-        o.conn.connect, o.conn.system_id, o.bind
+        "{NAME}: bound to {} as {} ({}, {} runtime)",
+        o.conn.connect, o.conn.system_id, o.bind, o.conn.runtime
     );
 
     let mut assembler = Assembler::new();
@@ -146,7 +147,7 @@ async fn listen(o: &Options) -> Result<(), String> {
             break Ok(());
         }
         let next = futures_lite::future::or(
-            async { Next::Request(incoming.recv().await.ok()) },
+            async { Next::Request(incoming.recv().await) },
             futures_lite::future::or(
                 async {
                     match deadline {
@@ -193,7 +194,7 @@ async fn listen(o: &Options) -> Result<(), String> {
 }
 
 /// Prints one incoming request; returns how many messages it completed (0 or 1).
-fn show(req: &IncomingRequest, assembler: &mut Assembler) -> u64 {
+fn show(req: &Request, assembler: &mut Assembler) -> u64 {
     let pdu = match req.pdu() {
         Ok(p) => p,
         Err(e) => {

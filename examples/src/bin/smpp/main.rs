@@ -8,6 +8,7 @@ mod bench;
 mod cli;
 mod decode;
 mod demo;
+mod link;
 mod listen;
 mod opts;
 mod send;

@@ -2,8 +2,9 @@
 //! flags, positional arguments after the options or after `--`, and the connection options
 //! every client subcommand takes.
 
+use crate::link::{self, Incoming, Link};
 use smpp_examples::duration::parse_duration;
-use smpp_smol::{Client, ClientConfig, TlsClientConfig, Trace};
+use smpp_smol::{ClientConfig, Trace};
 use std::ffi::OsString;
 use std::fmt::Display;
 use std::str::FromStr;
@@ -127,6 +128,39 @@ pub struct Connection {
     pub insecure: bool,
     /// `--server-name NAME`.
     pub server_name: Option<String>,
+    /// `--runtime smol|blocking`.
+    pub runtime: Runtime,
+}
+
+/// The runtime crate whose client does the work (`--runtime`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Runtime {
+    /// `smpp_smol`: async, on smol.
+    #[default]
+    Smol,
+    /// `smpp_blocking`: std::net and threads.
+    Blocking,
+}
+
+impl FromStr for Runtime {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Runtime, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "smol" => Ok(Runtime::Smol),
+            "blocking" => Ok(Runtime::Blocking),
+            _ => Err("unknown runtime (use smol or blocking)".into()),
+        }
+    }
+}
+
+impl Display for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Runtime::Smol => "smol",
+            Runtime::Blocking => "blocking",
+        })
+    }
 }
 
 impl Default for Connection {
@@ -140,6 +174,7 @@ impl Default for Connection {
             ca: None,
             insecure: false,
             server_name: None,
+            runtime: Runtime::Smol,
         }
     }
 }
@@ -159,6 +194,8 @@ pub const CONNECTION_HELP: &str = concat!(
     "                        host of --connect; implies --tls)\n",
     "  --insecure            accept any certificate (test rigs only: no\n",
     "                        protection against impersonation; implies --tls)\n",
+    "  --runtime RT          the client library: smol (smpp-smol, async; the\n",
+    "                        default) or blocking (smpp-blocking, threads)\n",
 );
 
 impl Connection {
@@ -169,6 +206,7 @@ impl Connection {
             "--system-id" => self.system_id = p.value()?,
             "--password" => self.password = p.value()?,
             "--trace" => self.trace = true,
+            "--runtime" => self.runtime = p.parse()?,
             "--tls" => self.tls = true,
             "--ca" => {
                 self.ca = Some(p.value()?);
@@ -198,33 +236,9 @@ impl Connection {
 }
 
 impl Connection {
-    /// The TLS settings, when `--tls` (or an option implying it) was given.
-    pub fn tls_config(&self) -> Result<Option<TlsClientConfig>, smpp_smol::Error> {
-        if !self.tls {
-            return Ok(None);
-        }
-        let mut tls = if self.insecure {
-            TlsClientConfig::dangerous_accept_any_certificate()
-        } else if let Some(ca) = &self.ca {
-            TlsClientConfig::ca_file(ca)?
-        } else {
-            TlsClientConfig::system_roots()?
-        };
-        if let Some(name) = &self.server_name {
-            tls = tls.with_server_name(name);
-        }
-        Ok(Some(tls))
-    }
-
-    /// Connects and binds, over TLS when asked.
-    pub async fn connect(
-        &self,
-        config: ClientConfig,
-    ) -> Result<(Client, smpp_smol::Incoming), smpp_smol::Error> {
-        match self.tls_config()? {
-            Some(tls) => Client::connect_tls(self.connect.as_str(), config, tls).await,
-            None => Client::connect(self.connect.as_str(), config).await,
-        }
+    /// Connects and binds, over TLS when asked, with the client of `--runtime`.
+    pub async fn connect(&self, config: ClientConfig) -> Result<(Link, Incoming), link::Error> {
+        Link::connect(self, config).await
     }
 }
 

@@ -2,6 +2,7 @@
 //! delivery receipts.
 
 use crate::cli;
+use crate::link::{Incoming, Link};
 use crate::opts::{self, Connection, Item, Parser, UsageError};
 use smpp_core::pdu::{Body, RegisteredDelivery};
 use smpp_core::session::BindType;
@@ -10,7 +11,6 @@ use smpp_examples::message::{
     address, address_text, coding_name, prepare, random_u64, MessageView, Outgoing, Split,
     TextEncoding,
 };
-use smpp_smol::{Client, Incoming};
 use std::cell::RefCell;
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -32,6 +32,8 @@ the receipted_message_id TLV or the receipt text's id) and prints its fields:
   receipt 1/3 id=0000000001 stat=DELIVRD err=000 sub=001 dlvrd=001 ...
 Several TEXT arguments are joined with spaces. Numbers (digits, optional +)
 are sent as international (TON 1, NPI 1), anything else as alphanumeric.
+--runtime blocking does the same through smpp-blocking's client (threads)
+instead of smpp-smol's.
 
 Options:
   --to NUMBER           destination address (required)
@@ -197,7 +199,7 @@ async fn submit_and_wait(
     o: &Options,
     out: &Outgoing,
     phase: &RefCell<String>,
-    client: &Client,
+    client: &Link,
     incoming: &Incoming,
 ) -> Result<(), String> {
     let total = out.parts.len();
@@ -222,7 +224,7 @@ async fn submit_and_wait(
         let tlvs = out.tlvs(i);
         let sm = out.submit_sm(i, &tlvs, address(&o.from), address(&o.to), rd);
         let f = client
-            .send_pipelined(&Body::SubmitSm(sm))
+            .submit(&Body::SubmitSm(sm))
             .await
             .map_err(|e| format!("part {}/{total}: {e}", i + 1))?;
         pending.push(f);
@@ -232,7 +234,7 @@ async fn submit_and_wait(
     let mut failed = 0;
     for (i, f) in pending.into_iter().enumerate() {
         let n = i + 1;
-        match f.await {
+        match f.wait().await {
             Ok(r) if r.status().is_ok() => {
                 let id = r.message_id().unwrap_or_default();
                 println!("part {n}/{total} message_id={id}");
@@ -265,7 +267,7 @@ async fn submit_and_wait(
     let mut undelivered = 0;
     while !waiting.is_empty() {
         *phase.borrow_mut() = format!("received {} of {total} receipts", total - waiting.len());
-        let req = incoming.recv().await.map_err(|_| {
+        let req = incoming.recv().await.ok_or_else(|| {
             format!(
                 "the connection closed with {} of {total} receipts missing",
                 waiting.len()

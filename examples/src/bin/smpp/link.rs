@@ -1,0 +1,251 @@
+//! The client side of the network subcommands over either runtime (`--runtime`): one bound
+//! link, its incoming requests and its pending responses, whatever crate drives them.
+//!
+//! `send`, `listen` and `bench` are written once, as async code, against these types.
+//! With `smol` they are `smpp_smol`'s own; with `blocking`, `smpp_blocking`'s client does
+//! all the work on its threads and the waits the commands race against timers and signals
+//! run off the command's thread: connect and unbind on `smol::unblock`, incoming requests
+//! through a forwarding thread, responses through [`Pending`].
+
+use crate::opts::{Connection, Runtime};
+use smpp_core::adapter::{ClientConfig, Response};
+use smpp_core::codec::{DecodeError, Frame};
+use smpp_core::pdu::{Body, Pdu};
+use std::fmt;
+
+/// A bound client of either runtime. Cheap to clone.
+#[derive(Clone)]
+pub enum Link {
+    Smol(smpp_smol::Client),
+    Blocking(smpp_blocking::Client),
+}
+
+/// The requests the SMSC sends (deliver_sm, data_sm, ...), in arrival order.
+pub enum Incoming {
+    Smol(smpp_smol::Incoming),
+    /// Fed by a thread that reads the blocking client's `Incoming`.
+    Blocking(smol::channel::Receiver<smpp_blocking::IncomingRequest>),
+}
+
+/// One incoming request; dropping it unanswered answers it `ESME_RX_T_APPN`.
+pub enum Request {
+    Smol(smpp_smol::IncomingRequest),
+    Blocking(smpp_blocking::IncomingRequest),
+}
+
+/// A request sent and not answered yet.
+pub enum Pending {
+    Smol(smpp_smol::ResponseFuture),
+    Blocking(smpp_blocking::Ticket),
+}
+
+/// A failure of either runtime.
+#[derive(Debug)]
+pub enum Error {
+    Smol(smpp_smol::Error),
+    Blocking(smpp_blocking::Error),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Smol(e) => e.fmt(f),
+            Error::Blocking(e) => e.fmt(f),
+        }
+    }
+}
+
+impl Error {
+    /// A short name for reports: `timeout`, `connection lost: REASON`, `closed` or the
+    /// error's text.
+    pub fn kind(&self) -> String {
+        use smpp_blocking::Error as B;
+        use smpp_smol::Error as S;
+        match self {
+            Error::Smol(S::Timeout) | Error::Blocking(B::Timeout) => "timeout".into(),
+            Error::Smol(S::ConnectionLost(r)) | Error::Blocking(B::ConnectionLost(r)) => {
+                format!("connection lost: {r}")
+            }
+            Error::Smol(S::Closed) | Error::Blocking(B::Closed) => "closed".into(),
+            other => other.to_string(),
+        }
+    }
+
+    /// True when the link is gone for good (nothing more can be sent on it).
+    pub fn link_gone(&self) -> bool {
+        use smpp_blocking::Error as B;
+        use smpp_smol::Error as S;
+        matches!(
+            self,
+            Error::Smol(S::ConnectionLost(_) | S::Closed)
+                | Error::Blocking(B::ConnectionLost(_) | B::Closed)
+        )
+    }
+}
+
+/// What `--tls`, `--ca`, `--insecure` and `--server-name` ask for, built for each runtime.
+macro_rules! tls_config {
+    ($krate:ident, $conn:expr) => {{
+        let conn: &Connection = $conn;
+        if !conn.tls {
+            Ok(None)
+        } else {
+            let tls = if conn.insecure {
+                Ok($krate::TlsClientConfig::dangerous_accept_any_certificate())
+            } else if let Some(ca) = &conn.ca {
+                $krate::TlsClientConfig::ca_file(ca)
+            } else {
+                $krate::TlsClientConfig::system_roots()
+            };
+            tls.map(|tls| match &conn.server_name {
+                Some(name) => Some(tls.with_server_name(name)),
+                None => Some(tls),
+            })
+        }
+    }};
+}
+
+impl Link {
+    /// Connects to `conn.connect` and binds with `config`, over TLS when asked, with the
+    /// runtime `conn.runtime` names.
+    pub async fn connect(
+        conn: &Connection,
+        config: ClientConfig,
+    ) -> Result<(Link, Incoming), Error> {
+        match conn.runtime {
+            Runtime::Smol => {
+                let tls = tls_config!(smpp_smol, conn).map_err(Error::Smol)?;
+                let addr = conn.connect.as_str();
+                let (client, incoming) = match tls {
+                    Some(tls) => smpp_smol::Client::connect_tls(addr, config, tls).await,
+                    None => smpp_smol::Client::connect(addr, config).await,
+                }
+                .map_err(Error::Smol)?;
+                Ok((Link::Smol(client), Incoming::Smol(incoming)))
+            }
+            Runtime::Blocking => {
+                let tls = tls_config!(smpp_blocking, conn).map_err(Error::Blocking)?;
+                let addr = conn.connect.clone();
+                let (client, incoming) = smol::unblock(move || match tls {
+                    Some(tls) => smpp_blocking::Client::connect_tls(addr.as_str(), config, tls),
+                    None => smpp_blocking::Client::connect(addr.as_str(), config),
+                })
+                .await
+                .map_err(Error::Blocking)?;
+                Ok((
+                    Link::Blocking(client),
+                    Incoming::Blocking(forward(incoming)),
+                ))
+            }
+        }
+    }
+
+    /// Queues a request (pipelined: many may be outstanding); waits only for a free slot
+    /// when the window is full (blocking: on the calling thread, at most the response
+    /// timeout).
+    pub async fn submit(&self, body: &Body<'_>) -> Result<Pending, Error> {
+        match self {
+            Link::Smol(c) => c
+                .send_pipelined(body)
+                .await
+                .map(Pending::Smol)
+                .map_err(Error::Smol),
+            Link::Blocking(c) => c
+                .submit(body)
+                .map(Pending::Blocking)
+                .map_err(Error::Blocking),
+        }
+    }
+
+    /// Unbinds (outstanding requests drain first) and closes.
+    pub async fn unbind(&self) -> Result<(), Error> {
+        match self {
+            Link::Smol(c) => c.unbind().await.map_err(Error::Smol),
+            Link::Blocking(c) => {
+                let c = c.clone();
+                smol::unblock(move || c.unbind())
+                    .await
+                    .map_err(Error::Blocking)
+            }
+        }
+    }
+}
+
+/// Moves the blocking client's incoming requests to an async channel, from a thread that
+/// ends with the client (or once nobody reads the channel).
+fn forward(
+    incoming: smpp_blocking::Incoming,
+) -> smol::channel::Receiver<smpp_blocking::IncomingRequest> {
+    let (tx, rx) = smol::channel::unbounded();
+    let spawned = std::thread::Builder::new()
+        .name("smpp-incoming".into())
+        .spawn(move || {
+            for req in incoming {
+                if tx.send_blocking(req).is_err() {
+                    return;
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        // The receiver then reports the end at once: as if the link had closed.
+        log::warn!("cannot start the thread for incoming requests: {e}");
+    }
+    rx
+}
+
+impl Incoming {
+    /// The next request; `None` once the link closed for good.
+    pub async fn recv(&self) -> Option<Request> {
+        match self {
+            Incoming::Smol(rx) => rx.recv().await.ok().map(Request::Smol),
+            Incoming::Blocking(rx) => rx.recv().await.ok().map(Request::Blocking),
+        }
+    }
+}
+
+impl Request {
+    /// The request PDU.
+    pub fn frame(&self) -> &Frame {
+        match self {
+            Request::Smol(r) => &r.frame,
+            Request::Blocking(r) => &r.frame,
+        }
+    }
+
+    /// Parses the request.
+    pub fn pdu(&self) -> Result<Pdu<'_>, DecodeError> {
+        self.frame().pdu()
+    }
+
+    /// Answers `ESME_ROK` with the default body.
+    pub fn respond_ok(self) -> Result<(), Error> {
+        match self {
+            Request::Smol(r) => r.respond_ok().map_err(Error::Smol),
+            Request::Blocking(r) => r.respond_ok().map_err(Error::Blocking),
+        }
+    }
+}
+
+impl Pending {
+    /// The outcome if it already arrived (taken: the request is then done).
+    pub fn try_get(&self) -> Option<Result<Response, Error>> {
+        match self {
+            Pending::Smol(f) => f.try_get().map(|r| r.map_err(Error::Smol)),
+            Pending::Blocking(t) => t.try_get().map(|r| r.map_err(Error::Blocking)),
+        }
+    }
+
+    /// Waits for the outcome: the response, a timeout (no response within the response
+    /// timeout) or the link's loss.
+    pub async fn wait(self) -> Result<Response, Error> {
+        match self {
+            Pending::Smol(f) => f.await.map_err(Error::Smol),
+            Pending::Blocking(t) => match t.try_get() {
+                Some(r) => r.map_err(Error::Blocking),
+                None => smol::unblock(move || t.wait())
+                    .await
+                    .map_err(Error::Blocking),
+            },
+        }
+    }
+}
