@@ -126,7 +126,7 @@ pub enum ServerEvent {
         /// Refusals not reported since the previous event.
         suppressed: u64,
     },
-    /// A delivery was accepted while no receiver-capable bind can take it: it waits.
+    /// A delivery was accepted while the account has no receiver-capable bind: it waits.
     Queued {
         /// The delivery.
         id: DeliveryId,

@@ -140,6 +140,37 @@ impl Link {
         }
     }
 
+    /// Listens on `addr`, waits for an SMSC to connect and send `outbind` (within the bind
+    /// timeout), and binds as a receiver with `config`, with the runtime `conn.runtime`
+    /// names. The listener is bound before this returns its first wait, so a caller may
+    /// print the address.
+    pub async fn listen_outbind(
+        conn: &Connection,
+        addr: &str,
+        config: ClientConfig,
+    ) -> Result<(Link, Incoming), Error> {
+        match conn.runtime {
+            Runtime::Smol => {
+                let (client, incoming) = smpp_smol::Client::listen_outbind(addr, config)
+                    .await
+                    .map_err(Error::Smol)?;
+                Ok((Link::Smol(client), Incoming::Smol(incoming)))
+            }
+            Runtime::Blocking => {
+                let addr = addr.to_string();
+                let (client, incoming) = smol::unblock(move || {
+                    smpp_blocking::Client::listen_outbind(addr.as_str(), config)
+                })
+                .await
+                .map_err(Error::Blocking)?;
+                Ok((
+                    Link::Blocking(client),
+                    Incoming::Blocking(forward(incoming)),
+                ))
+            }
+        }
+    }
+
     /// Queues a request (pipelined: many may be outstanding); waits only for a free slot
     /// when the window is full (blocking: on the calling thread, at most the response
     /// timeout).

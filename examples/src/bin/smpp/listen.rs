@@ -32,6 +32,9 @@ smpp-blocking's client (threads) instead of smpp-smol's.
 Options:
 {conn}  --bind rx|trx         bind as receiver or transceiver (default rx)
   --address-range RANGE the bind's address_range (default empty)
+  --outbind-listen ADDR instead of connecting, listen on ADDR and wait for the
+                        SMSC to connect and send outbind (within the bind
+                        timeout), then bind as a receiver (--bind is ignored)
   --count N             exit after N messages (receipts included; a long
                         message counts once)
   --timeout D           stop after D (with --count: failing when fewer than N
@@ -57,6 +60,7 @@ struct Options {
     conn: Connection,
     bind: BindType,
     address_range: String,
+    outbind_listen: Option<String>,
     count: Option<u64>,
     timeout: Option<Duration>,
 }
@@ -66,6 +70,7 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, UsageE
         conn: Connection::default(),
         bind: BindType::Receiver,
         address_range: String::new(),
+        outbind_listen: None,
         count: None,
         timeout: None,
     };
@@ -85,6 +90,7 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, UsageE
                     opts::bind_type(&p.value()?, &[BindType::Receiver, BindType::Transceiver])?;
             }
             "--address-range" => o.address_range = p.value()?,
+            "--outbind-listen" => o.outbind_listen = Some(p.value()?),
             "--count" => o.count = Some(p.parse()?),
             "--timeout" => o.timeout = Some(p.duration()?),
             other => return Err(opts::unknown(other)),
@@ -124,7 +130,16 @@ async fn listen(o: &Options) -> Result<(), String> {
     if let Some(t) = o.timeout {
         config.connect_timeout = config.connect_timeout.min(t);
     }
-    let connect = async { o.conn.connect(config).await.map_err(|e| e.to_string()) };
+    if let Some(addr) = &o.outbind_listen {
+        eprintln!("{NAME}: waiting for outbind on {addr}");
+    }
+    let connect = async {
+        match &o.outbind_listen {
+            Some(addr) => crate::link::Link::listen_outbind(&o.conn, addr, config).await,
+            None => o.conn.connect(config).await,
+        }
+        .map_err(|e| e.to_string())
+    };
     let timer = async {
         match deadline {
             Some(d) => async_io::Timer::at(d).await,
@@ -135,9 +150,13 @@ async fn listen(o: &Options) -> Result<(), String> {
     let (client, incoming) = futures_lite::future::or(connect, timer)
         .await
         .map_err(|e| format!("{e} ({})", o.conn.connect))?;
+    let (peer, bind) = match &o.outbind_listen {
+        Some(_) => ("the SMSC that sent outbind", BindType::Receiver),
+        None => (o.conn.connect.as_str(), o.bind),
+    };
     eprintln!(
-        "{NAME}: bound to {} as {} ({}, {} runtime)",
-        o.conn.connect, o.conn.system_id, o.bind, o.conn.runtime
+        "{NAME}: bound to {peer} as {} ({bind}, {} runtime)",
+        o.conn.system_id, o.conn.runtime
     );
 
     let mut assembler = Assembler::new();
