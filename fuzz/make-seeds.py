@@ -31,6 +31,16 @@ for i, p in enumerate(pdus):
     put("udh_receipt", f"v{i}", p[16:])
     put("text", f"v{i}", bytes([0, 0]) + p[16:])
     put("reassembly", f"v{i}", bytes([1, len(p[16:]) & 0xFF]) + p[16:])
+# endpoint program: retry budget, then accept three connections, bind two receivers of
+# account "a" (menu 0), deliver, answer, let time pass, and close one link.
+ep = bytes([2])
+ep += bytes([0, 0]) + bytes([0, 0, 1]) + bytes([0, 1, 1])
+ep += bytes([0, 0, 0, 1, 1]) + bytes([1, 2, 0, 2, 0])
+ep += bytes([0, 6, 0]) * 3 + bytes([0, 2, 0, 3, 3, 0])
+ep += bytes([0, 4, 0x01, 0x90, 0]) + bytes([1, 8, 2, 0]) + bytes([0, 4, 0x0F, 0xA0, 0])
+put("endpoint", "deliveries", ep)
+for i, p in enumerate(pdus):
+    put("endpoint", f"v{i}", bytes([1, 0, 0, 0]) + bytes([0, 3, min(len(p), 63)]) + p[:63])
 put("udh_receipt", "receipt", b"id:6f1d2a sub:001 dlvrd:001 submit date:2611212300 done date:2611212301 stat:DELIVRD err:000 text:Hello")
 put("udh_receipt", "udh", bytes.fromhex("0500032A020150617274206F6E6520"))
 print(f"seeded {len(pdus)} vectors into {out}", file=sys.stderr)

@@ -289,6 +289,213 @@ fn drain(
     let _ = s.take_transmit();
 }
 
+/// The SMSC endpoint driven by fuzz bytes: up to four connections at once fed arbitrary
+/// octets (valid PDUs from a small menu, or raw bytes), verdicts, replies, deliveries,
+/// time, closes, outbind and shutdown. Invariants: the connection limit holds, every
+/// accepted delivery gets at most one outcome while running and exactly one once every
+/// connection is removed after a shutdown.
+pub fn endpoint(data: &[u8]) {
+    use crate::server::{ConnEvent, DeliveryId, Endpoint, Reply, ServerConfig, ServerEvent};
+    let mut r = ByteReader::new(data);
+    let mut config = ServerConfig::default();
+    config.max_connections = 4;
+    config.session.window = 2;
+    config.session.peer_window = 4;
+    config.session.max_pdu_len = 512;
+    config.session.response_timeout = Duration::from_millis(300);
+    config.session.bind_timeout = Duration::from_secs(2);
+    config.session.enquire_link_interval = Some(Duration::from_millis(900));
+    config.delivery.per_account = 8;
+    config.delivery.total = 12;
+    config.delivery.max_attempts = 1 + u32::from(r.u8() % 4);
+    config.delivery.initial_backoff = Duration::from_millis(100);
+    config.limits.max_binds_per_account = Some(3);
+    let mut now = Instant::ZERO;
+    let mut ep = Endpoint::new(config, now);
+    let mut conns: Vec<crate::server::BindId> = Vec::new();
+    let mut requests: Vec<(crate::server::BindId, u32, crate::CommandId)> = Vec::new();
+    let mut accepted: Vec<DeliveryId> = Vec::new();
+    let mut outcomes: BTreeMap<u64, u32> = BTreeMap::new();
+    let mut buf = [0u8; 256];
+    let accounts = ["a", "b"];
+    let mut steps = 0;
+    let drain = |ep: &mut Endpoint,
+                 requests: &mut Vec<(crate::server::BindId, u32, crate::CommandId)>,
+                 outcomes: &mut BTreeMap<u64, u32>,
+                 conns: &[crate::server::BindId],
+                 verdict: u8,
+                 now: Instant| {
+        for &c in conns {
+            while let Some(ev) = ep.poll_request(c) {
+                match ev {
+                    ConnEvent::Authenticate(req) => {
+                        let v = if verdict & 1 == 0 && req.password == "pw" {
+                            Ok(())
+                        } else {
+                            Err(crate::CommandStatus::ESME_RINVPASWD)
+                        };
+                        ep.authenticated(now, c, v);
+                    }
+                    ConnEvent::Request { frame, .. } => {
+                        requests.push((c, frame.sequence_number(), frame.command_id()))
+                    }
+                }
+            }
+            let _ = ep.take_transmit(c);
+        }
+        let mut n = 0;
+        while let Some(ev) = ep.poll_event() {
+            n += 1;
+            assert!(n < 100_000, "unbounded events");
+            if let ServerEvent::Delivery { id, .. } = ev {
+                *outcomes.entry(id.0).or_default() += 1;
+            }
+        }
+        while ep.poll_response().is_some() {}
+        while ep.poll_wake().is_some() {}
+        for v in outcomes.values() {
+            assert!(*v <= 1, "a delivery ended twice");
+        }
+    };
+    while !r.is_empty() && steps < 2000 {
+        steps += 1;
+        let pick = usize::from(r.u8());
+        match r.u8() % 12 {
+            0 => {
+                let peer = core::net::SocketAddr::from(([127, 0, 0, 1 + (pick % 3) as u8], 9));
+                if let Ok(id) = ep.accept(now, peer) {
+                    conns.push(id);
+                }
+                assert!(ep.connection_count() <= 4, "connection limit broken");
+            }
+            1 | 2 => {
+                if let Some(&c) = conns.get(pick % conns.len().max(1)) {
+                    let menu = r.u8() % 6;
+                    let seq = u32::from(r.u8());
+                    let pdu = match menu {
+                        0 => Pdu::new(seq, Body::BindReceiver(Bind::new(accounts[pick % 2], "pw"))),
+                        1 => Pdu::new(
+                            seq,
+                            Body::BindTransceiver(Bind::new(accounts[pick % 2], "x")),
+                        ),
+                        2 => Pdu::new(
+                            seq,
+                            Body::SubmitSm(SubmitSm {
+                                destination: Address::international("1"),
+                                short_message: b"hi",
+                                ..Default::default()
+                            }),
+                        ),
+                        3 => Pdu::with_status(
+                            seq,
+                            crate::CommandStatus(u32::from(r.u8() % 0x66)),
+                            Body::DeliverSmResp(MessageIdResp::EMPTY),
+                        ),
+                        4 => Pdu::new(seq, Body::EnquireLink),
+                        _ => Pdu::new(seq, Body::Unbind),
+                    };
+                    if let Ok(n) = pdu.encode(&mut buf) {
+                        let cut = if r.u8() & 7 == 0 { n / 2 } else { n };
+                        ep.handle_input(now, c, &buf[..cut]);
+                    }
+                }
+            }
+            3 => {
+                if let Some(&c) = conns.get(pick % conns.len().max(1)) {
+                    let n = usize::from(r.u8() % 64);
+                    let chunk = r.bytes(n);
+                    ep.handle_input(now, c, chunk);
+                }
+            }
+            4 => {
+                now += Duration::from_millis(u64::from(r.u16() % 4000));
+                ep.handle_timeout(now);
+            }
+            5 => {
+                if let Some((c, seq, id)) = requests.pop() {
+                    let reply = match r.u8() % 3 {
+                        0 => Reply::ok_message_id("m1"),
+                        1 => Reply::error(crate::CommandStatus::ESME_RSUBMITFAIL),
+                        _ => Reply::new(crate::CommandStatus::ESME_ROK, &Body::EnquireLinkResp)
+                            .unwrap_or(Reply::ok()),
+                    };
+                    let _ = ep.reply(now, c, seq, id, &reply);
+                }
+            }
+            6 | 7 => {
+                let body = Body::DeliverSm(SubmitSm {
+                    source: Address::international("2"),
+                    short_message: b"mo",
+                    ..Default::default()
+                });
+                if let Ok(id) = ep.deliver(now, accounts[pick % 2], &body) {
+                    accepted.push(id);
+                }
+            }
+            8 => {
+                if let Some(&c) = conns.get(pick % conns.len().max(1)) {
+                    match r.u8() % 4 {
+                        0 => ep.handle_eof(now, c),
+                        1 => ep.unbind(now, c),
+                        2 => ep.abort(now, c),
+                        _ => {
+                            ep.remove(now, c);
+                            conns.retain(|x| *x != c);
+                        }
+                    }
+                }
+            }
+            9 => {
+                let addr = core::net::SocketAddr::from(([127, 0, 0, 9], 2775));
+                let t = ep.outbind(now, addr, "smsc", "pw");
+                if let Some(c) = ep.poll_connect() {
+                    if r.u8() & 1 == 0 {
+                        if let Ok(id) = ep.outbind_connected(now, c.id, addr) {
+                            conns.push(id);
+                        }
+                    } else {
+                        ep.outbind_failed(now, c.id);
+                    }
+                }
+                if r.u8() & 1 == 0 {
+                    ep.cancel_outbind(t);
+                }
+            }
+            10 => {
+                if r.u8() == 0xAA {
+                    ep.shutdown(now);
+                }
+            }
+            _ => {
+                let _ = ep.poll_timeout();
+                let _ = ep.sessions();
+            }
+        }
+        drain(&mut ep, &mut requests, &mut outcomes, &conns, r.u8(), now);
+        conns.retain(|c| ep.state(*c).is_some());
+    }
+    // The end: shut down, let every session finish, remove every connection.
+    ep.shutdown(now);
+    for _ in 0..4 {
+        now += Duration::from_secs(30);
+        ep.handle_timeout(now);
+        drain(&mut ep, &mut requests, &mut outcomes, &conns, 1, now);
+    }
+    for c in ep.connections().collect::<Vec<_>>() {
+        ep.remove(now, c);
+    }
+    drain(&mut ep, &mut requests, &mut outcomes, &[], 1, now);
+    assert_eq!(ep.connection_count(), 0);
+    assert_eq!(ep.queued_total(), 0, "messages left in the queue");
+    for id in accepted {
+        assert_eq!(
+            outcomes.get(&id.0),
+            Some(&1),
+            "{id} has exactly one outcome"
+        );
+    }
+}
+
 /// Text decoders over arbitrary octets.
 pub fn text(data: &[u8]) {
     let mut r = ByteReader::new(data);
@@ -410,6 +617,10 @@ mod tests {
             reassembly(&d);
             true
         }
+        fn p_endpoint(d: Vec<u8>) -> bool {
+            endpoint(&d);
+            true
+        }
         let qc = || QuickCheck::new().tests(3000);
         qc().quickcheck(p_pdu as fn(Vec<u8>) -> bool);
         qc().quickcheck(p_framing as fn(Vec<u8>) -> bool);
@@ -417,6 +628,7 @@ mod tests {
         qc().quickcheck(p_text as fn(Vec<u8>) -> bool);
         qc().quickcheck(p_udh as fn(Vec<u8>) -> bool);
         qc().quickcheck(p_re as fn(Vec<u8>) -> bool);
+        qc().quickcheck(p_endpoint as fn(Vec<u8>) -> bool);
     }
 
     #[test]

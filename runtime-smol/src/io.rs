@@ -5,9 +5,9 @@
 use crate::trace::{Trace, TraceExt, TraceRx};
 use bytes::{Buf, Bytes};
 use futures_lite::{AsyncRead, AsyncWrite};
-use std::future::Future;
 use smpp_core::trace::Direction;
 use std::cell::RefCell;
+use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll};

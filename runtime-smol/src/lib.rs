@@ -120,8 +120,8 @@ pub use smpp_core as core;
 
 mod client;
 mod error;
-mod oneshot;
 mod io;
+mod oneshot;
 mod server;
 #[cfg(feature = "tls")]
 mod tls;
@@ -136,9 +136,9 @@ pub use rustls;
 pub use server::{AsyncHandler, Delivery, Handler, Server, SessionHandle};
 pub use smpp_core::client::{LinkState, Response};
 pub use smpp_core::server::{
-    Authenticator, BindId, BindRequest, DeliverError, DeliveryId, DeliveryOutcome,
-    DeliveryPolicy, FailedBindPolicy, GiveUpReason, OutbindId, Password, RegistryLimits, Reply,
-    RequestContext, ServerConfig, ServerEvent, SessionInfo,
+    Authenticator, BindId, BindRequest, DeliverError, DeliveryId, DeliveryOutcome, DeliveryPolicy,
+    FailedBindPolicy, GiveUpReason, OutbindId, Password, RegistryLimits, Reply, RequestContext,
+    ServerConfig, ServerEvent, SessionInfo,
 };
 #[cfg(feature = "tls")]
 pub use tls::{TlsClientConfig, TlsServerConfig};

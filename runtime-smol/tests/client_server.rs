@@ -8,8 +8,8 @@ use smpp_smol::core::pdu::{Body, MessageIdResp};
 use smpp_smol::core::session::{BindType, SessionError};
 use smpp_smol::core::{CommandId, CommandStatus, Duration as CoreDuration, Frame};
 use smpp_smol::{
-    AsyncHandler, Client, DeliveryOutcome, Error, LinkState, Reply, RequestContext, Server, ServerEvent,
-    Trace, TraceEvent,
+    AsyncHandler, Client, DeliveryOutcome, Error, LinkState, Reply, RequestContext, Server,
+    ServerEvent, Trace, TraceEvent,
 };
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -344,7 +344,12 @@ fn auto_respond_answers_and_still_reports() {
         cfg.session.auto_respond = true;
         let (client, incoming) = connect(server.local_addr(), cfg).await;
         // Nobody reads Incoming yet: the answer does not wait for the application.
-        let resp = match server.deliver("acme", &deliver("auto")).unwrap().await.unwrap() {
+        let resp = match server
+            .deliver("acme", &deliver("auto"))
+            .unwrap()
+            .await
+            .unwrap()
+        {
             DeliveryOutcome::Delivered { response, .. } => response,
             other => panic!("{other:?}"),
         };

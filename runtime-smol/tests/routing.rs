@@ -50,7 +50,12 @@ fn four_binds_share_receipts_round_robin() {
         assert_eq!(server.sessions().len(), 5);
         for i in 0..8 {
             let text = format!("receipt {i}");
-            match server.deliver("acme", &deliver(&text)).unwrap().await.unwrap() {
+            match server
+                .deliver("acme", &deliver(&text))
+                .unwrap()
+                .await
+                .unwrap()
+            {
                 DeliveryOutcome::Delivered { response, .. } => {
                     assert_eq!(response.command_status(), CommandStatus::ESME_ROK)
                 }
@@ -98,13 +103,20 @@ fn queued_receipts_are_delivered_in_order_after_a_rebind() {
         }
         assert_eq!(texts, ["r0", "r1", "r2", "r3", "r4"]);
         for p in pending {
-            assert!(matches!(p.await.unwrap(), DeliveryOutcome::Delivered { attempts: 1, .. }));
+            assert!(matches!(
+                p.await.unwrap(),
+                DeliveryOutcome::Delivered { attempts: 1, .. }
+            ));
         }
         eventually(5, || server.queued("acme") == 0).await;
         // New deliveries now go straight to the bound receiver.
         let (count, task) = answer_all(incoming);
         assert!(matches!(
-            server.deliver("acme", &deliver("live")).unwrap().await.unwrap(),
+            server
+                .deliver("acme", &deliver("live"))
+                .unwrap()
+                .await
+                .unwrap(),
             DeliveryOutcome::Delivered { .. }
         ));
         assert_eq!(count.load(Ordering::SeqCst), 1);
@@ -124,7 +136,9 @@ fn queue_overflow_is_reported() {
         let _two = server.deliver("nobody", &deliver("2")).unwrap();
         assert!(matches!(
             server.deliver("nobody", &deliver("3")),
-            Err(smpp_smol::Error::Deliver(smpp_smol::DeliverError::QueueFull(_)))
+            Err(smpp_smol::Error::Deliver(
+                smpp_smol::DeliverError::QueueFull(_)
+            ))
         ));
         assert_eq!(server.queued("nobody"), 2);
         let mut seen = Vec::new();

@@ -437,8 +437,7 @@ impl Endpoint {
                     frame,
                     auto_responded,
                 } => {
-                    let needs_response =
-                        !auto_responded && frame.command_id().response().is_some();
+                    let needs_response = !auto_responded && frame.command_id().response().is_some();
                     self.events.push_back(ClientEvent::Incoming {
                         id: IncomingId {
                             generation: self.generation,
@@ -528,5 +527,3 @@ impl Endpoint {
         x
     }
 }
-
-

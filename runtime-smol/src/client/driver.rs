@@ -76,7 +76,10 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(config: ClientConfig, redial: bool) -> (Arc<Shared>, Receiver<IncomingRequest>) {
+    pub(crate) fn new(
+        config: ClientConfig,
+        redial: bool,
+    ) -> (Arc<Shared>, Receiver<IncomingRequest>) {
         let (incoming, incoming_rx) = smol::channel::unbounded();
         let window = config.session.window.max(1);
         let ep = Endpoint::new(config.clone(), Instant::ZERO, redial, random());
@@ -202,7 +205,10 @@ impl Shared {
         permit: SemaphoreGuardArc,
     ) -> Result<oneshot::Receiver<ResponseResult>, Error> {
         self.with(|st, now| {
-            let ticket = st.ep.send(now, body).map_err(|e| Shared::send_error(st, e))?;
+            let ticket = st
+                .ep
+                .send(now, body)
+                .map_err(|e| Shared::send_error(st, e))?;
             let (tx, rx) = oneshot::channel();
             st.waiters.insert(ticket, (tx, permit));
             Ok(rx)
@@ -265,7 +271,11 @@ impl Shared {
         rx.await.unwrap_or(Err(Error::Closed))
     }
 
-    async fn pump<S: AsyncRead + AsyncWrite + Unpin>(self: &Arc<Self>, mut io: S, peer: Option<SocketAddr>) {
+    async fn pump<S: AsyncRead + AsyncWrite + Unpin>(
+        self: &Arc<Self>,
+        mut io: S,
+        peer: Option<SocketAddr>,
+    ) {
         let mut wire = ClientWire {
             shared: self.clone(),
             timer: async_io::Timer::never(),
@@ -282,7 +292,11 @@ impl Shared {
                 if st.ep.poll_timeout().is_some_and(|t| t <= now) {
                     st.ep.handle_timeout(now);
                 }
-                (st.ep.is_closed(), st.ep.poll_connect(), st.ep.poll_timeout())
+                (
+                    st.ep.is_closed(),
+                    st.ep.poll_connect(),
+                    st.ep.poll_timeout(),
+                )
             });
             if closed {
                 return;
@@ -391,7 +405,10 @@ impl Dial {
 }
 
 /// Opens a TCP connection to the first address that answers, within `timeout`.
-pub(crate) async fn connect_tcp(addrs: &[SocketAddr], timeout: Duration) -> Result<TcpStream, Error> {
+pub(crate) async fn connect_tcp(
+    addrs: &[SocketAddr],
+    timeout: Duration,
+) -> Result<TcpStream, Error> {
     let connect = async {
         let mut last = None;
         for a in addrs {

@@ -230,13 +230,11 @@ impl Client {
         if let Some(e) = self.shared.state_error() {
             return Err(e);
         }
-        let permit = self
-            .shared
-            .permits
-            .try_acquire_arc()
-            .ok_or(Error::Session(SessionError::WindowFull {
+        let permit = self.shared.permits.try_acquire_arc().ok_or(Error::Session(
+            SessionError::WindowFull {
                 window: self.shared.window,
-            }))?;
+            },
+        ))?;
         self.shared.send_with(body, permit).map(ResponseFuture)
     }
 

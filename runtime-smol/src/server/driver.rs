@@ -4,14 +4,14 @@
 //! wake-ups.
 
 use crate::error::Error;
-use crate::oneshot;
 use crate::io::{Turn, Wire};
+use crate::oneshot;
 use crate::Response;
 use futures_lite::{AsyncRead, AsyncWrite, FutureExt};
 use smol::channel::{Receiver, Sender};
 use smpp_core::codec::Frame;
 use smpp_core::server::{
-    AppResponse, Authenticator, BindId, Connect, ConnEvent, DeliveryId, DeliveryOutcome, Endpoint,
+    AppResponse, Authenticator, BindId, ConnEvent, Connect, DeliveryId, DeliveryOutcome, Endpoint,
     Reply, RequestContext, RequestOutcome, ServerConfig, ServerEvent,
 };
 use smpp_core::{CommandId, CommandStatus, Instant};
@@ -208,7 +208,11 @@ impl Shared {
     }
 
     /// Waits for the outcome of delivery `id`.
-    pub(crate) fn watch_delivery(&self, st: &mut State, id: DeliveryId) -> oneshot::Receiver<DeliveryOutcome> {
+    pub(crate) fn watch_delivery(
+        &self,
+        st: &mut State,
+        id: DeliveryId,
+    ) -> oneshot::Receiver<DeliveryOutcome> {
         let (tx, rx) = oneshot::channel();
         st.deliveries.insert(id, tx);
         rx
@@ -347,12 +351,14 @@ fn seed() -> u64 {
 
 /// A handler's future, a panic counting as `ESME_RSYSERR`.
 async fn guarded(fut: HandlerFuture) -> Reply {
-    AssertUnwindSafe(fut).catch_unwind().await.unwrap_or_else(|_| {
-        log::error!("smpp: the request handler panicked; answering ESME_RSYSERR");
-        Reply::error(CommandStatus::ESME_RSYSERR)
-    })
+    AssertUnwindSafe(fut)
+        .catch_unwind()
+        .await
+        .unwrap_or_else(|_| {
+            log::error!("smpp: the request handler panicked; answering ESME_RSYSERR");
+            Reply::error(CommandStatus::ESME_RSYSERR)
+        })
 }
-
 
 /// One connection's side of the server, as its pump drives it.
 struct ConnWire {

@@ -3,11 +3,11 @@
 
 mod driver;
 
-use crate::error::Error;
 use crate::client::ResponseFuture;
+use crate::error::Error;
 use crate::oneshot;
-use driver::{lock, DynHandler, HandlerFuture, Shared};
 use crate::Response;
+use driver::{lock, DynHandler, HandlerFuture, Shared};
 use futures_lite::FutureExt;
 use smol::channel::Receiver;
 use smol::net::{AsyncToSocketAddrs, TcpListener};
@@ -15,8 +15,8 @@ use smol::Task;
 use smpp_core::codec::Frame;
 use smpp_core::pdu::Body;
 pub use smpp_core::server::{
-    Authenticator, BindId, DeliveryId, DeliveryOutcome, OutbindId, Reply,
-    RequestContext, ServerConfig, ServerEvent, SessionInfo,
+    Authenticator, BindId, DeliveryId, DeliveryOutcome, OutbindId, Reply, RequestContext,
+    ServerConfig, ServerEvent, SessionInfo,
 };
 use smpp_core::session::{BindType, CloseReason, Counters, SessionError};
 use std::fmt;
