@@ -297,8 +297,10 @@ fn drain(
 pub fn endpoint(data: &[u8]) {
     use crate::server::{ConnEvent, DeliveryId, Endpoint, Reply, ServerConfig, ServerEvent};
     let mut r = ByteReader::new(data);
-    let mut config = ServerConfig::default();
-    config.max_connections = 4;
+    let mut config = ServerConfig {
+        max_connections: 4,
+        ..ServerConfig::default()
+    };
     config.session.window = 2;
     config.session.peer_window = 4;
     config.session.max_pdu_len = 512;

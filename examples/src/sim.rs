@@ -49,7 +49,7 @@ use smpp_core::pdu::{
     constant_time_eq, Address, Body, DataCoding, DeliverSm, DestAddress, EsmClass, Npi,
     RegisteredDelivery, Tlv, TlvTag, Tlvs, Ton,
 };
-use smpp_core::routing::BindId;
+use smpp_core::server::BindId;
 use smpp_core::session::{CloseReason, SessionConfig};
 use smpp_core::{CommandId, CommandStatus, Frame};
 use smpp_smol::{
@@ -1108,7 +1108,6 @@ fn delivery_name(outcome: &Result<DeliveryOutcome, smpp_smol::Error>) -> String 
             format!("refused {}", status_name(*status))
         }
         Ok(DeliveryOutcome::GaveUp { reason, .. }) => format!("gave up: {reason}"),
-        Ok(other) => format!("{other:?}"),
         Err(e) => format!("not accepted: {e}"),
     }
 }

@@ -177,12 +177,12 @@ fn receipts_wait_for_a_receiver_and_unicode_receipts_are_ucs2() {
         let id2 = r2.message_id().unwrap();
         // Nobody can receive yet: both receipts are stored.
         for _ in 0..100 {
-            if sim.server().stored("smppclient1") == 2 {
+            if sim.server().queued("smppclient1") == 2 {
                 break;
             }
             async_io::Timer::after(Duration::from_millis(10)).await;
         }
-        assert_eq!(sim.server().stored("smppclient1"), 2);
+        assert_eq!(sim.server().queued("smppclient1"), 2);
 
         let (rx, incoming) = Client::connect(sim.local_addr(), client_config(BindType::Receiver))
             .await

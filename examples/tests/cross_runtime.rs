@@ -91,7 +91,11 @@ fn smol_client_against_blocking_server() {
         server.shutdown(Duration::from_secs(2));
         delivery
     });
-    assert!(matches!(delivered, smpp_blocking::Delivery::Delivered(ref r) if r.status().is_ok()));
+    assert!(matches!(
+        delivered.wait(),
+        Ok(smpp_blocking::DeliveryOutcome::Delivered { ref response, .. })
+            if response.command_status().is_ok()
+    ));
 }
 
 #[test]
@@ -136,8 +140,9 @@ fn blocking_client_against_smol_server() {
         assert!(r.message_id().unwrap().starts_with("s-"));
     }
     let deliver = std::thread::spawn(move || {
-        let d = smol::block_on(server.deliver("acme", &mo(b"mo text"))).expect("deliver");
-        (server, d)
+        let d = server.deliver("acme", &mo(b"mo text")).expect("deliver");
+        let outcome = smol::block_on(d);
+        (server, outcome)
     });
     let req = incoming
         .recv_timeout(Duration::from_secs(5))
@@ -145,7 +150,11 @@ fn blocking_client_against_smol_server() {
     assert_eq!(short_message(&req.frame), b"mo text");
     req.respond_ok().unwrap();
     let (server, delivery) = deliver.join().unwrap();
-    assert!(matches!(delivery, smpp_smol::Delivery::Delivered(ref r) if r.status().is_ok()));
+    assert!(matches!(
+        delivery,
+        Ok(smpp_smol::DeliveryOutcome::Delivered { ref response, .. })
+            if response.command_status().is_ok()
+    ));
     client.unbind().unwrap();
     smol::block_on(server.shutdown(Duration::from_secs(2)));
 }

@@ -3,7 +3,7 @@
 use crate::common::{Incoming, IncomingRequest, LinkState, Transport};
 use crate::conn::{lock, Callback, Conn, Hooks, Slot, Waiter};
 use crate::{Error, Response};
-pub use smpp_core::adapter::ClientConfig;
+pub use smpp_core::client::ClientConfig;
 use smpp_core::pdu::Body;
 use smpp_core::session::{BindType, CloseReason, Counters, Event, Role, SessionConfig};
 use smpp_core::session::{SessionError, State};

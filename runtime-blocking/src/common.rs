@@ -2,10 +2,10 @@
 //! link states and the transport abstraction.
 
 use crate::conn::Conn;
-pub use smpp_core::adapter::{LinkState, Response};
+pub use smpp_core::client::{LinkState, Response};
 use smpp_core::codec::{DecodeError, Frame};
 use smpp_core::pdu::{Body, CommandId, CommandStatus, MessageIdResp, Pdu};
-use smpp_core::routing::LimitError;
+use smpp_core::server::{DeliverError, LimitError};
 use smpp_core::session::{CloseReason, SessionError};
 use smpp_core::trace::Direction;
 pub use smpp_core::trace::{Trace, TraceEvent, TraceFn};
@@ -120,6 +120,9 @@ pub enum Error {
     Closed,
     /// A limit refused the operation (server).
     Limit(LimitError),
+    /// The server refused a delivery: the queue is full, the server is shutting down, or
+    /// the body is not a `deliver_sm` / `data_sm`. Nothing was queued.
+    Deliver(DeliverError),
     /// TLS failed: a handshake (unknown CA, wrong server name, a peer that does not speak
     /// TLS, no handshake within the bind timeout) or the TLS configuration (unreadable
     /// certificate or key). The text names the problem.
@@ -138,6 +141,7 @@ impl fmt::Display for Error {
             Error::Session(e) => write!(f, "refused by the session: {e}"),
             Error::Closed => f.write_str("shut down"),
             Error::Limit(e) => write!(f, "limit reached: {e}"),
+            Error::Deliver(e) => write!(f, "delivery refused: {e}"),
             Error::Tls(e) => write!(f, "TLS: {e}"),
         }
     }
@@ -149,6 +153,7 @@ impl std::error::Error for Error {
             Error::Io(e) => Some(e),
             Error::Session(e) => Some(e),
             Error::Limit(e) => Some(e),
+            Error::Deliver(e) => Some(e),
             _ => None,
         }
     }
@@ -163,6 +168,12 @@ impl From<io::Error> for Error {
 impl From<SessionError> for Error {
     fn from(e: SessionError) -> Self {
         Error::Session(e)
+    }
+}
+
+impl From<DeliverError> for Error {
+    fn from(e: DeliverError) -> Self {
+        Error::Deliver(e)
     }
 }
 

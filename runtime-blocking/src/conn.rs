@@ -15,8 +15,8 @@
 use crate::common::{IncomingRequest, ShutdownHandle, Trace, TraceExt, TraceFramer, Transport};
 use crate::{error_body, Error, Response};
 use smpp_core::pdu::{Body, CommandId, CommandStatus};
+use smpp_core::session::SessionError;
 use smpp_core::session::{BindType, CloseReason, Event, Role, Session, SessionConfig};
-use smpp_core::session::{SessionError, State};
 use smpp_core::trace::Direction;
 use smpp_core::Instant;
 use std::collections::HashMap;
@@ -74,7 +74,7 @@ impl Slot {
         })
     }
 
-    fn complete(&self, value: Result<Response, Error>) {
+    pub(crate) fn complete(&self, value: Result<Response, Error>) {
         let mut s = lock(&self.state);
         if s.done {
             return;
@@ -319,27 +319,6 @@ impl Conn {
         r
     }
 
-    /// Like [`Conn::with`], but what the command caused is run later, by [`Pending::run`]
-    /// (for callers holding other locks).
-    pub(crate) fn with_pending<R>(
-        self: &Arc<Self>,
-        f: impl FnOnce(&mut Session, Instant) -> R,
-    ) -> (R, Pending) {
-        let mut out = Vec::new();
-        let r = {
-            let mut st = self.lock();
-            let now = self.now();
-            let r = f(&mut st.session, now);
-            self.after_op(&mut st, &mut out);
-            r
-        };
-        let pending = Pending {
-            conn: self.clone(),
-            out,
-        };
-        (r, pending)
-    }
-
     /// Sends a request whose result goes to `waiter`. With `wait_until`, a full window is
     /// waited out (until then: `Error::Timeout`); without, it fails at once.
     pub(crate) fn request(
@@ -417,19 +396,9 @@ impl Conn {
         }
     }
 
-    /// True once the session closed.
-    pub(crate) fn is_closed(&self) -> bool {
-        self.lock().session.is_closed()
-    }
-
     /// Why the session closed, if it did.
     pub(crate) fn close_reason(&self) -> Option<CloseReason> {
         self.lock().closed
-    }
-
-    /// The session state.
-    pub(crate) fn state(&self) -> State {
-        self.lock().session.state()
     }
 
     /// The error for a request that found the session closed.
@@ -777,18 +746,6 @@ impl Conn {
             (self.shutdown)();
         }
         self.thread_done();
-    }
-}
-
-/// Work a command caused, to run once the caller let go of its locks.
-pub(crate) struct Pending {
-    conn: Arc<Conn>,
-    out: Vec<Deferred>,
-}
-
-impl Pending {
-    pub(crate) fn run(self) {
-        self.conn.run_deferred(self.out);
     }
 }
 

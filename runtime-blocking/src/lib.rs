@@ -1,23 +1,28 @@
 //! # smpp-blocking: the blocking `std::net` runtime for the SMPP core
 //!
-//! Drives one sans-IO [`smpp_core::session::Session`] per connection with plain threads and
-//! blocking sockets. No protocol logic lives here: the adapter moves octets and time, and
-//! uses [`smpp_core::routing`] (accounts, round robin, message store),
-//! [`smpp_core::trace`] (PDU traces) and [`smpp_core::reconnect`] (back-off). The types it
-//! shares with the smol adapter are defined once in [`smpp_core::adapter`],
-//! [`smpp_core::auth`], [`smpp_core::guard`] and [`smpp_core::trace`], and re-exported here.
+//! Plain threads and blocking sockets around the sans-IO core. No protocol logic lives
+//! here: the adapter moves octets and time and calls the application. The server is an
+//! I/O pump around the core's SMSC endpoint ([`smpp_core::server::Endpoint`]: binds,
+//! limits, failed-bind delays, routing, the at-least-once delivery queue, outbind); the
+//! client drives one [`smpp_core::session::Session`] per connection. The types shared with
+//! the smol adapter are defined once in [`smpp_core::server`], [`smpp_core::client`] and
+//! [`smpp_core::trace`], and re-exported here.
 //!
 //! - [`Client`] (ESME): [`Client::connect`] binds and returns the client and its
 //!   [`Incoming`] requests; [`Client::send`] waits for the response, [`Client::submit`]
 //!   pipelines with [`Ticket`]s; with [`ClientConfig::reconnect`] the same client survives
 //!   link losses.
 //! - [`Server`] (SMSC): [`Server::bind`] with an [`Authenticator`] and a [`Handler`];
-//!   [`Server::deliver`] routes receipts and MO messages to bound receivers or stores them.
+//!   [`Server::deliver`] queues receipts and MO messages for an account's receivers and
+//!   returns a [`Delivery`] that ends in exactly one [`DeliveryOutcome`] (delivered,
+//!   refused for good, or given up after the [`DeliveryPolicy`]'s retries);
+//!   [`Server::outbind`] connects out to ESMEs.
 //!
-//! Each connection has three threads: a reader (blocking `read`, feeding the session), a
-//! writer (writing what the session produces, in order) and a timer (the session's
-//! deadlines). Requests are answered on the connection's reader thread (server handler) or
-//! by the application from [`Incoming`] (client).
+//! Server threads: one accept thread per listener, one timer thread for the whole server,
+//! and per connection a reader (blocking `read`, the authenticator and the handler, the TLS
+//! handshake) and a writer (writing what the endpoint produces, in order), both with small
+//! stacks. Client connections have a reader, a writer and a timer thread; their requests
+//! are answered by the application from [`Incoming`].
 //!
 //! ```
 //! use smpp_blocking::{Client, ClientConfig, Reply, Server, ServerConfig};
@@ -73,8 +78,9 @@
 //! Memory per connection is bounded by configuration: receive buffer ≤ 2 × `max_pdu_len` +
 //! 64 KiB, transmit buffer ≤ `max_transmit_buffer` plus what is already due, at most
 //! `window` requests of ours and `peer_window` of the peer's outstanding; per server by
-//! `max_connections`, the store capacities ([`ServerConfig::store_total`]), the failed-bind
-//! table cap and [`ServerConfig::event_capacity`] per event subscriber. `docs/runtime-api.md`
+//! `max_connections`, the delivery queue's capacities ([`DeliveryPolicy::per_account`],
+//! [`DeliveryPolicy::total`]), the failed-bind table cap and
+//! [`ServerConfig::event_capacity`] per event subscriber. `docs/runtime-api.md`
 //! ("Hostile peers", "Resource bounds") has the details.
 //!
 //! ## TLS (SMPPS)
@@ -103,11 +109,12 @@ pub use common::{
     Error, Incoming, IncomingRequest, LinkState, Response, ShutdownHandle, Trace, TraceEvent,
     TraceFn, Transport,
 };
-pub use server::{
-    Authenticator, BindRequest, Delivery, Handler, Password, Reply, RequestContext, Server,
-    ServerConfig, ServerEvent, SessionHandle, SessionInfo,
+pub use server::{Delivery, Handler, Server, SessionHandle};
+pub use smpp_core::server::{
+    Authenticator, BindId, BindRequest, DeliveryId, DeliveryOutcome, DeliveryPolicy,
+    FailedBindPolicy, GiveUpReason, OutbindId, Password, RegistryLimits, Reply, RequestContext,
+    ServerConfig, ServerEvent, SessionInfo,
 };
-pub use smpp_core::guard::FailedBindPolicy;
 
 /// The rustls crate this adapter's TLS is built on (for [`TlsClientConfig::from_rustls`]
 /// and [`TlsServerConfig::from_rustls`]).

@@ -3,11 +3,13 @@
 mod support;
 
 use smpp_blocking::core::pdu::{Body, CommandId, CommandStatus};
+use smpp_blocking::core::server::{AttemptFailure, DeliverError, QueueFull};
 use smpp_blocking::core::session::{BindType, CloseReason, SessionError};
 use smpp_blocking::core::trace::Direction;
 use smpp_blocking::core::Frame;
 use smpp_blocking::{
-    Client, Delivery, Error, LinkState, Reply, RequestContext, Server, ServerEvent, Trace,
+    Client, DeliveryOutcome, Error, GiveUpReason, LinkState, Reply, RequestContext, Server,
+    ServerEvent, Trace,
 };
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
@@ -163,13 +165,16 @@ fn server_initiated_deliver_sm_reaches_incoming() {
     // The same through routing by account, answered with an error status.
     let server = Arc::new(server);
     let s2 = server.clone();
-    let d = std::thread::spawn(move || s2.deliver("user", &deliver(b"routed")));
+    let d = std::thread::spawn(move || s2.deliver("user", &deliver(b"routed")).unwrap().wait());
     let req = incoming.recv_timeout(T).unwrap();
     assert_eq!(text_of(&req.frame), b"routed");
     let body = Body::DeliverSmResp(Default::default());
     req.respond(CommandStatus::ESME_RX_P_APPN, &body).unwrap();
+    // A permanent error: refused for good, not retried.
     match d.join().unwrap().unwrap() {
-        Delivery::Delivered(r) => assert_eq!(r.status(), CommandStatus::ESME_RX_P_APPN),
+        DeliveryOutcome::Refused {
+            status, attempts, ..
+        } => assert_eq!((status, attempts), (CommandStatus::ESME_RX_P_APPN, 1)),
         other => panic!("{other:?}"),
     }
     client.unbind().unwrap();
@@ -300,17 +305,37 @@ fn dropping_an_incoming_request_answers_rx_t_appn() {
     let server = Arc::new(start_server(server_config()));
     let (client, incoming) = Client::connect(server.local_addr(), client_config("user")).unwrap();
     let s2 = server.clone();
-    let d = std::thread::spawn(move || s2.deliver("user", &deliver(b"dropped")));
+    let events = server.events();
+    let d = std::thread::spawn(move || s2.deliver("user", &deliver(b"dropped")).unwrap().wait());
     let req = incoming.recv_timeout(T).unwrap();
     drop(req);
+    // ESME_RX_T_APPN is temporary: the message is not lost but tried again.
+    let again = incoming.recv_timeout(T).unwrap();
+    assert_eq!(text_of(&again.frame), b"dropped");
+    again.respond_ok().unwrap();
     match d.join().unwrap().unwrap() {
-        Delivery::Delivered(r) => assert_eq!(r.status(), CommandStatus::ESME_RX_T_APPN),
+        DeliveryOutcome::Delivered { attempts, .. } => assert_eq!(attempts, 2),
         other => panic!("{other:?}"),
     }
-    // A request nobody listens for is answered the same way.
+    let retried = events.try_iter().any(|e| {
+        matches!(e, ServerEvent::Retrying { failure: AttemptFailure::Status(s), .. }
+            if s == CommandStatus::ESME_RX_T_APPN)
+    });
+    assert!(retried);
+    // A request nobody listens for is answered the same way: retried until the budget is
+    // spent, and then given up, never dropped silently.
     drop(incoming);
-    match server.deliver("user", &deliver(b"nobody")).unwrap() {
-        Delivery::Delivered(r) => assert_eq!(r.status(), CommandStatus::ESME_RX_T_APPN),
+    let d = server.deliver("user", &deliver(b"nobody")).unwrap();
+    match d.wait_timeout(Duration::from_secs(10)).unwrap() {
+        DeliveryOutcome::GaveUp {
+            reason: GiveUpReason::RetryBudget(AttemptFailure::Status(s)),
+            attempts,
+            message,
+        } => {
+            assert_eq!(s, CommandStatus::ESME_RX_T_APPN);
+            assert_eq!(attempts, 10);
+            assert_eq!(text_of(&message), b"nobody");
+        }
         other => panic!("{other:?}"),
     }
     client.unbind().unwrap();
@@ -322,8 +347,15 @@ fn auto_respond_answers_and_still_reports() {
     let mut cfg = client_config("user");
     cfg.session.auto_respond = true;
     let (client, incoming) = Client::connect(server.local_addr(), cfg).unwrap();
-    match server.deliver("user", &deliver(b"auto")).unwrap() {
-        Delivery::Delivered(r) => assert_eq!(r.status(), CommandStatus::ESME_ROK),
+    match server
+        .deliver("user", &deliver(b"auto"))
+        .unwrap()
+        .wait()
+        .unwrap()
+    {
+        DeliveryOutcome::Delivered { response, .. } => {
+            assert_eq!(response.command_status(), CommandStatus::ESME_ROK)
+        }
         other => panic!("{other:?}"),
     }
     let req = incoming.recv_timeout(T).unwrap();
@@ -464,8 +496,15 @@ fn round_robin_receipts_over_concurrent_binds() {
     assert_eq!(server.sessions().len(), 5);
     for i in 0..8 {
         let text = format!("receipt {i}");
-        match server.deliver("acme", &deliver(text.as_bytes())).unwrap() {
-            Delivery::Delivered(r) => assert_eq!(r.status(), CommandStatus::ESME_ROK),
+        match server
+            .deliver("acme", &deliver(text.as_bytes()))
+            .unwrap()
+            .wait()
+            .unwrap()
+        {
+            DeliveryOutcome::Delivered { response, .. } => {
+                assert_eq!(response.command_status(), CommandStatus::ESME_ROK)
+            }
             other => panic!("{other:?}"),
         }
     }
@@ -484,26 +523,27 @@ fn round_robin_receipts_over_concurrent_binds() {
 fn queued_receipts_are_delivered_in_order_after_a_bind() {
     let server = start_server(server_config());
     let events = server.events();
+    let mut deliveries = Vec::new();
     for i in 0..5 {
         let text = format!("r{i}");
-        match server.deliver("acme", &deliver(text.as_bytes())).unwrap() {
-            Delivery::Queued => {}
-            other => panic!("{other:?}"),
-        }
+        let d = server.deliver("acme", &deliver(text.as_bytes())).unwrap();
+        assert!(d.try_get().is_none());
         assert_eq!(
             events.recv_timeout(T).unwrap(),
             ServerEvent::Queued {
+                id: d.id(),
                 account: "acme".into()
             }
         );
+        deliveries.push(d);
     }
-    assert_eq!(server.stored("acme"), 5);
+    assert_eq!(server.queued("acme"), 5);
     // A transmitter cannot take them.
     let mut cfg = client_config("acme");
     cfg.bind_type = BindType::Transmitter;
     let (tx_only, _i) = Client::connect(server.local_addr(), cfg).unwrap();
     std::thread::sleep(Duration::from_millis(100));
-    assert_eq!(server.stored("acme"), 5);
+    assert_eq!(server.queued("acme"), 5);
     tx_only.unbind().unwrap();
 
     let mut cfg = client_config("acme");
@@ -512,25 +552,34 @@ fn queued_receipts_are_delivered_in_order_after_a_bind() {
     let got = answer_all(incoming, Duration::from_millis(500));
     let want: Vec<Vec<u8>> = (0..5).map(|i| format!("r{i}").into_bytes()).collect();
     assert_eq!(got, want);
-    assert_eq!(server.stored("acme"), 0);
+    assert_eq!(server.queued("acme"), 0);
+    for d in deliveries {
+        assert!(matches!(
+            d.wait().unwrap(),
+            DeliveryOutcome::Delivered { attempts: 1, .. }
+        ));
+    }
     let c = &server.sessions()[0].counters;
     assert_eq!(c.responses_received.get(CommandId::DeliverSmResp), 5);
     rx.unbind().unwrap();
 }
 
 #[test]
-fn store_overflow_is_reported() {
+fn queue_overflow_is_reported() {
     let mut sc = server_config();
-    sc.store_per_account = 2;
-    sc.store_total = 3;
+    sc.delivery.per_account = 2;
+    sc.delivery.total = 3;
     let server = start_server(sc);
     let events = server.events();
     let outcomes: Vec<_> = (0..3)
-        .map(|_| server.deliver("acme", &deliver(b"x")).unwrap())
+        .map(|_| server.deliver("acme", &deliver(b"x")))
         .collect();
-    assert!(matches!(outcomes[0], Delivery::Queued));
-    assert!(matches!(outcomes[1], Delivery::Queued));
-    assert!(matches!(outcomes[2], Delivery::Rejected));
+    assert!(outcomes[0].is_ok());
+    assert!(outcomes[1].is_ok());
+    assert!(matches!(
+        outcomes[2],
+        Err(Error::Deliver(DeliverError::QueueFull(QueueFull::Account)))
+    ));
     let evs: Vec<_> = (0..3).map(|_| events.recv_timeout(T).unwrap()).collect();
     assert_eq!(
         evs[2],
@@ -539,18 +588,38 @@ fn store_overflow_is_reported() {
         }
     );
     // The total limit applies across accounts.
+    assert!(server.deliver("other", &deliver(b"y")).is_ok());
     assert!(matches!(
-        server.deliver("other", &deliver(b"y")).unwrap(),
-        Delivery::Queued
-    ));
-    assert!(matches!(
-        server.deliver("third", &deliver(b"z")).unwrap(),
-        Delivery::Rejected
+        server.deliver("third", &deliver(b"z")),
+        Err(Error::Deliver(DeliverError::QueueFull(QueueFull::Total)))
     ));
     // Only deliver_sm / data_sm are routable.
     assert!(matches!(
         server.deliver("acme", &submit(b"no")),
-        Err(Error::Session(SessionError::WrongDirection { .. }))
+        Err(Error::Deliver(DeliverError::NotADelivery(
+            CommandId::SubmitSm
+        )))
+    ));
+    // A shutdown gives up what still waits.
+    let waiting = server.deliver("other", &deliver(b"w"));
+    assert!(waiting.is_err()); // the total is reached
+    server.shutdown(T);
+    let gave_up = events.try_iter().filter(|e| {
+        matches!(
+            e,
+            ServerEvent::Delivery {
+                outcome: DeliveryOutcome::GaveUp {
+                    reason: GiveUpReason::Shutdown,
+                    ..
+                },
+                ..
+            }
+        )
+    });
+    assert_eq!(gave_up.count(), 3);
+    assert!(matches!(
+        server.deliver("acme", &deliver(b"late")),
+        Err(Error::Deliver(DeliverError::ShuttingDown))
     ));
 }
 
@@ -681,11 +750,14 @@ fn reconnect_after_a_server_restart() {
     // Requests from the new server reach the same Incoming.
     let s2 = Arc::new(server2);
     let s3 = s2.clone();
-    let d = std::thread::spawn(move || s3.deliver("user", &deliver(b"again")));
+    let d = std::thread::spawn(move || s3.deliver("user", &deliver(b"again")).unwrap().wait());
     let req = incoming.recv_timeout(T).unwrap();
     assert_eq!(text_of(&req.frame), b"again");
     req.respond_ok().unwrap();
-    assert!(matches!(d.join().unwrap().unwrap(), Delivery::Delivered(_)));
+    assert!(matches!(
+        d.join().unwrap().unwrap(),
+        DeliveryOutcome::Delivered { .. }
+    ));
     client.unbind().unwrap();
     assert_eq!(
         client.state(),
@@ -762,4 +834,64 @@ fn submit_then_receipt_from_the_handler() {
     assert_eq!(receipt.stat, Some("DELIVRD"));
     req.respond_ok().unwrap();
     client.unbind().unwrap();
+}
+
+#[test]
+fn outbind_connects_out_and_delivers_queued_messages() {
+    let server = start_server(server_config());
+    let events = server.events();
+    let d = server.deliver("user", &deliver(b"for the esme")).unwrap();
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let esme = listener.local_addr().unwrap();
+    let target = server.outbind(esme, "user", PASSWORD);
+    let (client, incoming) = Client::accept_outbind(&listener, client_config("user")).unwrap();
+    assert_eq!(client.state(), LinkState::Bound(BindType::Receiver));
+    let req = incoming.recv_timeout(T).unwrap();
+    assert_eq!(text_of(&req.frame), b"for the esme");
+    req.respond_ok().unwrap();
+    assert!(matches!(
+        d.wait_timeout(T),
+        Some(DeliveryOutcome::Delivered { attempts: 1, .. })
+    ));
+    let outbound = events.iter().find_map(|e| match e {
+        ServerEvent::Outbound { id, bind_id } => Some((id, bind_id)),
+        _ => None,
+    });
+    let (id, bind_id) = outbound.unwrap();
+    assert_eq!(id, target);
+    let handle = server.session(bind_id).unwrap();
+    assert_eq!(handle.account(), "user");
+    assert_eq!(handle.bind_type(), BindType::Receiver);
+    // Cancelled, and unbound from the server side: not connected again.
+    server.cancel_outbind(target);
+    handle.unbind().unwrap();
+    assert!(handle.is_closed());
+    assert!(wait_for(T, || client.state()
+        == LinkState::Closed(Some(CloseReason::PeerUnbound))));
+    listener.set_nonblocking(true).unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    assert!(listener.accept().is_err());
+    assert_eq!(server.connection_count(), 0);
+}
+
+#[test]
+fn outbind_to_a_closed_port_is_retried_and_reported() {
+    let mut sc = server_config();
+    sc.outbind_retry.initial_delay = smpp_blocking::core::Duration::from_millis(20);
+    let server = start_server(sc);
+    let events = server.events();
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = closed.local_addr().unwrap();
+    drop(closed);
+    let target = server.outbind(addr, "user", PASSWORD);
+    let attempts: Vec<u32> = events
+        .iter()
+        .filter_map(|e| match e {
+            ServerEvent::OutbindFailed { id, attempt, .. } if id == target => Some(attempt),
+            _ => None,
+        })
+        .take(2)
+        .collect();
+    assert_eq!(attempts, [1, 2]);
+    server.cancel_outbind(target);
 }

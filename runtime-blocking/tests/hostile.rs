@@ -8,8 +8,12 @@ mod support;
 use smpp_blocking::core::pdu::{
     Address, Bind, Body, CommandId, CommandStatus, Header, Pdu, SubmitSm, Tlv, TlvTag, Tlvs,
 };
+use smpp_blocking::core::server::AttemptFailure;
 use smpp_blocking::core::Duration as CoreDuration;
-use smpp_blocking::{BindRequest, Client, FailedBindPolicy, Password, Server, ServerConfig, Trace};
+use smpp_blocking::{
+    BindRequest, Client, DeliveryOutcome, FailedBindPolicy, Password, Server, ServerConfig,
+    ServerEvent, Trace,
+};
 use std::io::{ErrorKind, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -460,6 +464,38 @@ fn a_peer_that_never_reads_is_closed_and_released() {
     );
     drop(s);
     good_client_works(addr);
+    settles_to(&server, 0);
+}
+
+#[test]
+fn a_receiver_that_never_answers_loses_no_message() {
+    let _g = serial();
+    let server = start_server(config());
+    let addr = server.local_addr();
+    let events = server.events();
+    // A bound transceiver that reads the deliver_sm and never answers it.
+    let mut silent = bind_raw(addr, "acme");
+    let d = server.deliver("acme", &deliver(b"keep me")).unwrap();
+    assert_eq!(expect_pdu(&mut silent).command_id, CommandId::DeliverSm);
+    // The response timeout (500 ms) passes: the message is retried, not dropped.
+    let retried = events.iter().find_map(|e| match e {
+        ServerEvent::Retrying { id, failure, .. } if id == d.id() => Some(failure),
+        _ => None,
+    });
+    assert_eq!(retried, Some(AttemptFailure::Timeout));
+    assert_eq!(server.queued("acme"), 1);
+    // The silent peer goes away; a good receiver of the account gets the message.
+    drop(silent);
+    let (client, incoming) = Client::connect(addr, client_config("acme")).unwrap();
+    let req = incoming.recv_timeout(T).unwrap();
+    assert_eq!(text_of(&req.frame), b"keep me");
+    req.respond_ok().unwrap();
+    match d.wait_timeout(T).unwrap() {
+        DeliveryOutcome::Delivered { attempts, .. } => assert!(attempts >= 2),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(server.queued("acme"), 0);
+    client.unbind().unwrap();
     settles_to(&server, 0);
 }
 

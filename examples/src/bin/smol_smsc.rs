@@ -15,7 +15,9 @@
 use smpp_core::message::{MessageState, ReceiptDate, ReceiptFields};
 use smpp_core::pdu::{Address, Body, DeliverSm, EsmClass, Npi, Tlv, TlvTag, Tlvs, Ton};
 use smpp_core::{CommandStatus, Frame};
-use smpp_smol::{BindRequest, Delivery, Reply, RequestContext, Server, ServerConfig, ServerEvent};
+use smpp_smol::{
+    BindRequest, DeliveryOutcome, Reply, RequestContext, Server, ServerConfig, ServerEvent,
+};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -137,7 +139,7 @@ fn main() {
                     ServerEvent::Closed { bind_id, reason } => {
                         println!("closed {bind_id:?}: {reason}")
                     }
-                    ServerEvent::Queued { account } => println!("receipt stored for {account}"),
+                    ServerEvent::Queued { account, .. } => println!("receipt queued for {account}"),
                     ServerEvent::Overflow { account } => {
                         println!("store full: receipt for {account} refused")
                     }
@@ -184,13 +186,23 @@ fn main() {
                     tlvs: Tlvs::from_slice(&tlvs),
                     ..Default::default()
                 });
-                match receipts.deliver(&job.account, &body).await {
-                    Ok(Delivery::Delivered(r)) => {
-                        println!("receipt {} delivered: {}", job.message_id, r.status())
+                // Accepted into the server's queue at once; the outcome follows (delivered
+                // at least once, refused for good, or given up), without holding this loop.
+                match receipts.deliver(&job.account, &body) {
+                    Ok(delivery) => {
+                        let id = job.message_id.clone();
+                        smol::spawn(async move {
+                            match delivery.await {
+                                Ok(DeliveryOutcome::Delivered { attempts, .. }) => {
+                                    println!("receipt {id} delivered (attempts: {attempts})")
+                                }
+                                Ok(other) => println!("receipt {id} not delivered: {other:?}"),
+                                Err(e) => println!("receipt {id}: {e}"),
+                            }
+                        })
+                        .detach();
                     }
-                    Ok(Delivery::Queued) => println!("receipt {} queued", job.message_id),
-                    Ok(Delivery::Rejected) => println!("receipt {} refused", job.message_id),
-                    Err(e) => println!("receipt {} failed: {e}", job.message_id),
+                    Err(e) => println!("receipt {} refused: {e}", job.message_id),
                 }
             }
         })

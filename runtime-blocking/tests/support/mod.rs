@@ -31,6 +31,8 @@ pub fn server_config() -> ServerConfig {
     c.session.inactivity_timeout = None;
     c.session.unbind_timeout = smpp_blocking::core::Duration::from_millis(500);
     c.session.drain_timeout = smpp_blocking::core::Duration::from_millis(500);
+    c.delivery.initial_backoff = smpp_blocking::core::Duration::from_millis(50);
+    c.delivery.max_backoff = smpp_blocking::core::Duration::from_millis(200);
     c
 }
 

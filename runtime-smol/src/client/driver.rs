@@ -27,6 +27,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
 pub(crate) type ResponseResult = Result<Response, Error>;
+type BindResult = Result<(), Error>;
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
@@ -38,7 +39,7 @@ pub(crate) struct State {
     /// The pump's (or, between connections, the supervisor's) waker.
     waker: Option<Waker>,
     waiters: HashMap<Ticket, (oneshot::Sender<ResponseResult>, SemaphoreGuardArc)>,
-    bind: Option<oneshot::Sender<Result<(), Error>>>,
+    bind: Option<oneshot::Sender<BindResult>>,
     pub(crate) peer: Option<SocketAddr>,
     /// The application closed the client (unbind, abort, last handle dropped).
     pub(crate) shut: bool,
@@ -50,7 +51,7 @@ struct After {
     done: Vec<(oneshot::Sender<ResponseResult>, ResponseResult)>,
     incoming: Vec<IncomingRequest>,
     states: Vec<LinkState>,
-    bind: Option<(oneshot::Sender<Result<(), Error>>, Result<(), Error>)>,
+    bind: Option<(oneshot::Sender<BindResult>, BindResult)>,
 }
 
 /// Where a reconnect dials.

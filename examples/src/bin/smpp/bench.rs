@@ -3,7 +3,7 @@
 use crate::cli;
 use crate::link::{Error, Link, Pending};
 use crate::opts::{self, Connection, Item, Parser, Runtime, UsageError};
-use smpp_core::adapter::Response;
+use smpp_core::client::Response;
 use smpp_core::pdu::{Address, Body, SubmitSm, Tlv, TlvTag, Tlvs};
 use smpp_core::session::BindType;
 use smpp_examples::stats::{BenchReport, Counts, Latencies};

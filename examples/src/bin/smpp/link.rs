@@ -8,7 +8,7 @@
 //! through a forwarding thread, responses through [`Pending`].
 
 use crate::opts::{Connection, Runtime};
-use smpp_core::adapter::{ClientConfig, Response};
+use smpp_core::client::{ClientConfig, Response};
 use smpp_core::codec::{DecodeError, Frame};
 use smpp_core::pdu::{Body, Pdu};
 use std::fmt;
