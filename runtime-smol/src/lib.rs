@@ -1,8 +1,11 @@
-//! # smpp-smol: the smol runtime adapter for [`smpp_core`]
+//! # smpp-smol: the smol runtime for [`smpp_core`]
 //!
-//! Drives one sans-IO [`Session`](smpp_core::session::Session) per TCP connection on the
-//! [smol](https://docs.rs/smol) runtime. All protocol logic stays in the core; this crate
-//! moves octets and time, routes responses to the futures waiting for them, and offers:
+//! An I/O pump around the core's sans-IO endpoints on the [smol](https://docs.rs/smol)
+//! runtime: the ESME [`Endpoint`](smpp_core::client::Endpoint) for a [`Client`] and the
+//! SMSC [`Endpoint`](smpp_core::server::Endpoint) for a [`Server`]. Every protocol and
+//! policy decision — binds, routing, the delivery queue and its retries, reconnects,
+//! outbind — is the core's; this crate moves octets and time, runs the application's
+//! authenticator and handler, and routes outcomes to the futures waiting for them.
 //!
 //! - [`Client`]: an ESME. Connects and binds ([`Client::connect`], [`Client::bind_stream`],
 //!   [`Client::listen_outbind`]), sends requests with backpressure on the window
@@ -10,27 +13,30 @@
 //!   back-off when configured, and hands the SMSC's requests (`deliver_sm`, ...) to the
 //!   application through [`Incoming`].
 //! - [`Server`]: an SMSC. Accepts connections, authenticates binds ([`Authenticator`]),
-//!   answers requests through a [`Handler`], routes deliveries round robin to an account's
-//!   receivers or stores them until one binds ([`Server::deliver`]), and shuts down
+//!   answers requests through a [`Handler`], delivers messages to an account's receivers
+//!   at least once through the endpoint's queue ([`Server::deliver`], each ending in one
+//!   [`DeliveryOutcome`]), connects out for outbind ([`Server::outbind`]), and shuts down
 //!   gracefully ([`Server::shutdown`]).
 //!
-//! The same API exists in the blocking adapter (`smpp_blocking`), with `fn` and threads
-//! where this crate has `async fn` and tasks. The types both share are defined once in
-//! [`smpp_core::adapter`], [`smpp_core::auth`], [`smpp_core::guard`] and
-//! [`smpp_core::trace`], and re-exported here.
+//! The same API exists in the blocking runtime (`smpp_blocking`), with `fn` and threads
+//! where this crate has `async fn` and tasks; the types both share come from
+//! [`smpp_core::client`], [`smpp_core::server`] and [`smpp_core::trace`] and are re-exported
+//! here.
 //!
 //! ## How it works
 //!
-//! Each connection's session sits behind a lock shared by the application's handles and
-//! one driver task (spawned with `smol::spawn`). A handle's `send` encodes the request
-//! straight into the session's transmit buffer under the lock (no intermediate copy, no
-//! command channel), registers a waiter for the sequence number and wakes the driver; the
-//! driver writes everything the session produced in one go, feeds it what the socket
-//! delivered, runs its timers, and hands each response to its waiter. A semaphore with one
-//! permit per window slot gives `send` its backpressure. Requests from the peer go to the
-//! application ([`Incoming`] for a client, the [`Handler`] for a server: polled once in
-//! place, and moved to its own task only if it does not complete at once). The core's
-//! clock is the milliseconds since the link was created.
+//! One byte pump (`io.rs`) serves every connection of a client or a server. A server keeps
+//! its endpoint behind one lock: each connection's task feeds it what the socket delivered
+//! and writes what it produced, one timer task calls its `handle_timeout`, and wake-ups it
+//! reports for other connections wake their tasks. A client keeps its endpoint behind a
+//! lock shared by its handles and one supervisor task, which pumps the current connection
+//! and dials again when the endpoint says a reconnect is due. A handle's `send` encodes the
+//! request straight into the session's transmit buffer under the lock and wakes the pump;
+//! a semaphore with one permit per window slot gives `send` its backpressure. A server's
+//! handler future is polled once in place and moved to its own task only if it does not
+//! complete at once; a panicking authenticator or handler answers `ESME_RSYSERR` and
+//! costs nothing else. The endpoints' clock is the milliseconds since the client or server
+//! was created.
 //!
 //! ```no_run
 //! use smpp_smol::core::pdu::{Address, Body, SubmitSm};
@@ -100,7 +106,7 @@
 //! Memory per connection is bounded by configuration: receive buffer ≤ 2 × `max_pdu_len` +
 //! 64 KiB, transmit buffer ≤ `max_transmit_buffer` plus what is already due, at most
 //! `window` requests of ours and `peer_window` of the peer's outstanding; per server by
-//! `max_connections`, the store capacities ([`ServerConfig::store_total`]), the failed-bind
+//! `max_connections`, the delivery queue's capacities ([`ServerConfig::delivery`]), the failed-bind
 //! table cap and [`ServerConfig::event_capacity`] per event subscriber. `docs/runtime-api.md`
 //! ("Hostile peers", "Resource bounds") has the details.
 //!

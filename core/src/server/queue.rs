@@ -136,7 +136,7 @@ pub(crate) struct InFlight {
     pub(crate) entry: Entry,
 }
 
-/// Why [`DeliveryQueue::push`] refused a message.
+/// Why the delivery queue refused a message ([`DeliverError::QueueFull`](super::DeliverError::QueueFull)).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum QueueFull {
     /// The account's capacity ([`DeliveryPolicy::per_account`]).
