@@ -81,6 +81,24 @@ impl Instant {
         Instant(ms)
     }
 
+    /// The instant `elapsed` after the epoch, rounded up to the next millisecond: a driver
+    /// that reads its clock as `epoch.elapsed()` passes it here, so that a deadline the
+    /// core computes from it (`now + d`) is never earlier than `d` after the real moment,
+    /// and a timer set for a deadline `t` finds `now >= t` when it fires.
+    ///
+    /// ```
+    /// use smpp_core::Instant;
+    /// let t = Instant::from_elapsed(core::time::Duration::from_micros(1_500));
+    /// assert_eq!(t.as_millis(), 2);
+    /// assert_eq!(Instant::from_elapsed(core::time::Duration::from_millis(7)).as_millis(), 7);
+    /// ```
+    pub const fn from_elapsed(elapsed: core::time::Duration) -> Instant {
+        let ms = elapsed.as_secs().saturating_mul(1000);
+        let sub = elapsed.subsec_nanos();
+        let sub_ms = (sub / 1_000_000) as u64 + (sub % 1_000_000 != 0) as u64;
+        Instant(ms.saturating_add(sub_ms))
+    }
+
     /// Milliseconds since the epoch.
     pub const fn as_millis(self) -> u64 {
         self.0

@@ -287,6 +287,17 @@ impl Endpoint {
     /// Fails at once, sending nothing, when not bound (`InvalidState`, also while
     /// reconnecting), once closed (`Closed`), or as [`Session::send`] does.
     pub fn send(&mut self, now: Instant, body: &Body<'_>) -> Result<Ticket, SessionError> {
+        self.send_seq(now, body).map(|(ticket, _)| ticket)
+    }
+
+    /// [`Endpoint::send`], also giving the request's sequence number on the current
+    /// connection (for drivers whose API shows it, such as the blocking runtime's
+    /// `Ticket::sequence_number`).
+    pub fn send_seq(
+        &mut self,
+        now: Instant,
+        body: &Body<'_>,
+    ) -> Result<(Ticket, u32), SessionError> {
         let now = self.tick(now);
         if self.shut || self.is_closed() {
             return Err(SessionError::Closed);
@@ -300,7 +311,7 @@ impl Endpoint {
         let ticket = Ticket(self.next_ticket);
         self.next_ticket += 1;
         self.tickets.insert(seq, ticket);
-        Ok(ticket)
+        Ok((ticket, seq))
     }
 
     /// Answers request `id` from the SMSC. Refused (`Closed`) when its connection is

@@ -7,6 +7,7 @@ use super::registry::BindId;
 use crate::codec::Frame;
 use crate::session::{BindType, CloseReason, Counters};
 use crate::CommandStatus;
+use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::Arc;
 use core::net::SocketAddr;
@@ -45,7 +46,7 @@ pub struct SessionInfo {
 pub enum ConnEvent {
     /// A bind to decide on: answer with
     /// [`Endpoint::authenticated`](super::Endpoint::authenticated).
-    Authenticate(BindRequest),
+    Authenticate(Box<BindRequest>),
     /// A request to answer with [`Endpoint::reply`](super::Endpoint::reply).
     Request {
         /// Who sent it (shared by all requests of the bind).

@@ -100,6 +100,7 @@ use crate::session::{BindType, Counters, Event, Role, Session, SessionConfig};
 use crate::session::{SessionError, State};
 use crate::time::Instant;
 use crate::{CommandId, CommandStatus};
+use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -196,6 +197,8 @@ struct Conn {
     pending: BTreeMap<u32, Pending>,
     requests: VecDeque<ConnEvent>,
     deadline: Option<Instant>,
+    /// Its deadline must be computed again (before the next look at the timers).
+    timer_stale: bool,
     woken: bool,
     outbind: Option<OutbindId>,
 }
@@ -212,6 +215,8 @@ pub struct Endpoint {
     failed_binds: FailedBinds,
     refusals: RefusalLog,
     timers: BTreeSet<(Instant, BindId)>,
+    /// Connections whose deadline changed since the timers were last brought up to date.
+    stale: Vec<BindId>,
     events: VecDeque<ServerEvent>,
     responses: VecDeque<AppResponse>,
     wake: VecDeque<BindId>,
@@ -245,6 +250,7 @@ impl Endpoint {
             failed_binds: FailedBinds::new(config.failed_binds),
             refusals: RefusalLog::default(),
             timers: BTreeSet::new(),
+            stale: Vec::new(),
             events: VecDeque::new(),
             responses: VecDeque::new(),
             wake: VecDeque::new(),
@@ -395,6 +401,7 @@ impl Endpoint {
             pending: BTreeMap::new(),
             requests: VecDeque::new(),
             deadline: None,
+            timer_stale: false,
             woken: false,
             outbind: None,
         };
@@ -424,6 +431,7 @@ impl Endpoint {
     /// Time passed. Calling it before [`Endpoint::poll_timeout`]'s deadline is harmless.
     pub fn handle_timeout(&mut self, now: Instant) {
         let now = self.tick(now);
+        self.refresh_timers();
         while let Some(&(t, id)) = self.timers.first() {
             if t > now {
                 break;
@@ -441,6 +449,7 @@ impl Endpoint {
             }
             c.session.handle_timeout(now);
             self.after(id);
+            self.refresh_timer(id);
         }
         let mut due = core::mem::take(&mut self.to_dispatch);
         let mut expired = Vec::new();
@@ -851,7 +860,8 @@ impl Endpoint {
 
     /// When [`Endpoint::handle_timeout`] must next be called (`None`: nothing is timed).
     #[must_use]
-    pub fn poll_timeout(&self) -> Option<Instant> {
+    pub fn poll_timeout(&mut self) -> Option<Instant> {
+        self.refresh_timers();
         [
             self.timers.first().map(|(t, _)| *t),
             self.queue.next_timer(),
@@ -869,8 +879,11 @@ impl Endpoint {
         while let Some(ev) = self.conns.get_mut(&id).and_then(|c| c.session.poll_event()) {
             self.on_session_event(id, ev);
         }
-        self.refresh_timer(id);
         if let Some(c) = self.conns.get_mut(&id) {
+            if !c.timer_stale {
+                c.timer_stale = true;
+                self.stale.push(id);
+            }
             let busy = c.session.poll_transmit().is_some()
                 || !c.requests.is_empty()
                 || c.session.is_closed();
@@ -882,10 +895,18 @@ impl Endpoint {
         self.dispatch_pending();
     }
 
+    /// Brings the timers of every connection touched since the last look up to date.
+    fn refresh_timers(&mut self) {
+        while let Some(id) = self.stale.pop() {
+            self.refresh_timer(id);
+        }
+    }
+
     fn refresh_timer(&mut self, id: BindId) {
         let Some(c) = self.conns.get_mut(&id) else {
             return;
         };
+        c.timer_stale = false;
         let mut next = c.session.poll_timeout();
         if let Phase::Held { until, .. } = c.phase {
             next = Some(next.map_or(until, |n| n.min(until)));
@@ -940,7 +961,8 @@ impl Endpoint {
                     return;
                 }
                 c.phase = Phase::Authenticating(bind_type, request.system_id.clone());
-                c.requests.push_back(ConnEvent::Authenticate(request));
+                c.requests
+                    .push_back(ConnEvent::Authenticate(Box::new(request)));
             }
             Event::Request {
                 frame,
@@ -1145,7 +1167,10 @@ impl Endpoint {
                     c.woken = true;
                     self.wake.push_back(r);
                 }
-                self.refresh_timer(r);
+                if !c.timer_stale {
+                    c.timer_stale = true;
+                    self.stale.push(r);
+                }
                 true
             }
             Err(_) => false,

@@ -568,7 +568,7 @@ impl Harness {
             match req {
                 ConnEvent::Authenticate(r) => {
                     if self.manual_auth {
-                        self.auth_requests.push((conn, r));
+                        self.auth_requests.push((conn, *r));
                     } else {
                         let verdict = (self.auth)(&r);
                         self.ep.authenticated(now, conn, verdict);

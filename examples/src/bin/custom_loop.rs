@@ -30,7 +30,7 @@ fn run(addr: SocketAddr, system_id: &str, password: &str) -> Result<String, Stri
     stream.set_nonblocking(true).map_err(|e| e.to_string())?;
     let _ = stream.set_nodelay(true);
     let epoch = std::time::Instant::now();
-    let now = || Instant::from_millis(epoch.elapsed().as_millis() as u64);
+    let now = || Instant::from_elapsed(epoch.elapsed());
     let give_up = epoch + Duration::from_secs(30);
 
     let mut session = Session::new(SessionConfig::esme(), now());

@@ -170,7 +170,7 @@ impl Shared {
 
     /// The endpoint's clock: milliseconds since the server started.
     pub(crate) fn now(&self) -> Instant {
-        Instant::from_millis(u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX))
+        Instant::from_elapsed(self.epoch.elapsed())
     }
 
     /// Runs `f` on the endpoint, then settles what it caused.

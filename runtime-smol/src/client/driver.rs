@@ -33,12 +33,32 @@ pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// Tickets are distinct sequential numbers: a multiply spreads them well enough.
+type TicketHash = std::hash::BuildHasherDefault<TicketHasher>;
+
+#[derive(Default)]
+struct TicketHasher(u64);
+
+impl std::hash::Hasher for TicketHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8 | u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
 /// What the lock protects.
 pub(crate) struct State {
     pub(crate) ep: Endpoint,
     /// The pump's (or, between connections, the supervisor's) waker.
     waker: Option<Waker>,
-    waiters: HashMap<Ticket, (oneshot::Sender<ResponseResult>, SemaphoreGuardArc)>,
+    waiters: HashMap<Ticket, (oneshot::Sender<ResponseResult>, SemaphoreGuardArc), TicketHash>,
     bind: Option<oneshot::Sender<BindResult>>,
     pub(crate) peer: Option<SocketAddr>,
     /// The application closed the client (unbind, abort, last handle dropped).
@@ -88,7 +108,7 @@ impl Shared {
             state: Mutex::new(State {
                 ep,
                 waker: None,
-                waiters: HashMap::new(),
+                waiters: HashMap::default(),
                 bind: None,
                 peer: None,
                 shut: false,
@@ -106,7 +126,7 @@ impl Shared {
 
     /// The endpoint's clock: milliseconds since the client was created.
     pub(crate) fn now(&self) -> Instant {
-        Instant::from_millis(u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX))
+        Instant::from_elapsed(self.epoch.elapsed())
     }
 
     fn std_instant(&self, at: Instant) -> Option<std::time::Instant> {
@@ -122,6 +142,19 @@ impl Shared {
             let r = f(&mut st, self.now());
             self.settle(&mut st, &mut after);
             after.wake = st.waker.take();
+            r
+        };
+        self.run(after);
+        r
+    }
+
+    /// [`Shared::with`] from the pump itself: it needs no wake-up.
+    fn with_pump<R>(self: &Arc<Self>, f: impl FnOnce(&mut State, Instant) -> R) -> R {
+        let mut after = After::default();
+        let r = {
+            let mut st = lock(&self.state);
+            let r = f(&mut st, self.now());
+            self.settle(&mut st, &mut after);
             r
         };
         self.run(after);
@@ -518,10 +551,11 @@ impl Wire for ClientWire {
     }
 
     fn input(&mut self, data: &[u8]) {
-        self.shared.with(|st, now| st.ep.handle_input(now, data));
+        self.shared
+            .with_pump(|st, now| st.ep.handle_input(now, data));
     }
 
     fn eof(&mut self) {
-        self.shared.with(|st, now| st.ep.handle_eof(now));
+        self.shared.with_pump(|st, now| st.ep.handle_eof(now));
     }
 }

@@ -98,7 +98,7 @@ impl Shared {
 
     /// The endpoint's clock: milliseconds since the server started.
     pub(crate) fn now(&self) -> Instant {
-        Instant::from_millis(u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX))
+        Instant::from_elapsed(self.epoch.elapsed())
     }
 
     fn std_instant(&self, at: Instant) -> Option<std::time::Instant> {
@@ -433,10 +433,21 @@ impl ConnWire {
                 ConnEvent::Request { ctx, frame } => {
                     let seq = frame.sequence_number();
                     let command = frame.command_id();
-                    let mut fut = Box::pin(guarded((shared.handler)(ctx, frame)));
-                    match fut.as_mut().poll(cx) {
+                    // Polled in place (one allocation: the handler's boxed future); moved to a
+                    // task of its own only if it is not ready.
+                    let mut fut = (shared.handler)(ctx, frame);
+                    let polled =
+                        std::panic::catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx)))
+                            .unwrap_or_else(|_| {
+                                log::error!(
+                                    "smpp: the request handler panicked; answering ESME_RSYSERR"
+                                );
+                                Poll::Ready(Reply::error(CommandStatus::ESME_RSYSERR))
+                            });
+                    match polled {
                         Poll::Ready(reply) => self.replies.push((seq, command, reply)),
                         Poll::Pending => {
+                            let fut = guarded(fut);
                             let shared = shared.clone();
                             let id = self.id;
                             smol::spawn(async move {
