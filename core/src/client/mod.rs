@@ -50,12 +50,30 @@ use crate::session::{BindType, CloseReason, Counters, Event, Role, Session, Sess
 use crate::session::{SessionError, State};
 use crate::time::Instant;
 use crate::CommandStatus;
-use alloc::collections::{BTreeMap, VecDeque};
+use alloc::collections::VecDeque;
 use bytes::Bytes;
 
-/// Identifies one request of the application within an endpoint, across connections.
+/// Identifies one request of the application within an endpoint, across connections: the
+/// connection it went on and its sequence number there (no two outstanding requests share
+/// one, so the endpoint needs no table to find a ticket again).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Ticket(pub u64);
+
+impl Ticket {
+    fn new(generation: u64, sequence_number: u32) -> Ticket {
+        Ticket(generation << 32 | u64::from(sequence_number))
+    }
+
+    /// The request's sequence number on its connection.
+    pub fn sequence_number(self) -> u32 {
+        (self.0 & 0xFFFF_FFFF) as u32
+    }
+
+    /// The connection it went on (1 for the first).
+    pub fn generation(self) -> u64 {
+        self.0 >> 32
+    }
+}
 
 /// Identifies a request from the SMSC: the connection it came on and its sequence number.
 /// An answer for a connection that is gone is refused.
@@ -108,8 +126,6 @@ pub struct Endpoint {
     session: Session,
     connected: bool,
     state: LinkState,
-    tickets: BTreeMap<u32, Ticket>,
-    next_ticket: u64,
     generation: u64,
     redial: bool,
     attempt: u32,
@@ -138,8 +154,6 @@ impl Endpoint {
             session,
             connected: false,
             state: LinkState::Connecting,
-            tickets: BTreeMap::new(),
-            next_ticket: 1,
             generation: 0,
             redial,
             attempt: 0,
@@ -291,8 +305,7 @@ impl Endpoint {
     }
 
     /// [`Endpoint::send`], also giving the request's sequence number on the current
-    /// connection (for drivers whose API shows it, such as the blocking runtime's
-    /// `Ticket::sequence_number`).
+    /// connection (as [`Ticket::sequence_number`] does).
     pub fn send_seq(
         &mut self,
         now: Instant,
@@ -308,10 +321,7 @@ impl Endpoint {
             });
         }
         let seq = self.session.send(now, body)?;
-        let ticket = Ticket(self.next_ticket);
-        self.next_ticket += 1;
-        self.tickets.insert(seq, ticket);
-        Ok((ticket, seq))
+        Ok((Ticket::new(self.generation, seq), seq))
     }
 
     /// Answers request `id` from the SMSC. Refused (`Closed`) when its connection is
@@ -459,12 +469,11 @@ impl Endpoint {
                     });
                 }
                 Event::Response { frame, rtt, .. } => {
-                    if let Some(ticket) = self.tickets.remove(&frame.sequence_number()) {
-                        self.events.push_back(ClientEvent::Outcome {
-                            ticket,
-                            outcome: RequestOutcome::Response { frame, rtt },
-                        });
-                    }
+                    let ticket = Ticket::new(self.generation, frame.sequence_number());
+                    self.events.push_back(ClientEvent::Outcome {
+                        ticket,
+                        outcome: RequestOutcome::Response { frame, rtt },
+                    });
                 }
                 Event::ResponseTimeout {
                     sequence_number, ..
@@ -477,12 +486,8 @@ impl Endpoint {
                 Event::Closed { reason } => {
                     self.connected = false;
                     self.last_close = Some(reason);
-                    for (_, ticket) in core::mem::take(&mut self.tickets) {
-                        self.events.push_back(ClientEvent::Outcome {
-                            ticket,
-                            outcome: RequestOutcome::ConnectionLost(reason),
-                        });
-                    }
+                    // The session failed every request of its window (RequestFailed) before
+                    // this event.
                     self.lost(now);
                 }
                 // Peer faults are answered by the session and counted in its counters.
@@ -492,10 +497,9 @@ impl Endpoint {
     }
 
     fn fail(&mut self, seq: u32, outcome: RequestOutcome) {
-        if let Some(ticket) = self.tickets.remove(&seq) {
-            self.events
-                .push_back(ClientEvent::Outcome { ticket, outcome });
-        }
+        let ticket = Ticket::new(self.generation, seq);
+        self.events
+            .push_back(ClientEvent::Outcome { ticket, outcome });
     }
 
     /// No connection now: schedule the next attempt, or end.

@@ -249,18 +249,6 @@ impl Shared {
         })
     }
 
-    /// The error `send` gives now, if the link is not bound.
-    pub(crate) fn state_error(&self) -> Option<Error> {
-        let st = lock(&self.state);
-        match st.ep.state() {
-            LinkState::Bound(_) => None,
-            LinkState::Closed(_) => Some(Shared::send_error(&st, SessionError::Closed)),
-            _ => Some(Error::Session(SessionError::InvalidState {
-                state: st.ep.session_state(),
-            })),
-        }
-    }
-
     pub(crate) fn watch(&self) -> Receiver<LinkState> {
         let (tx, rx) = smol::channel::unbounded();
         let closed = matches!(lock(&self.state).ep.state(), LinkState::Closed(_));

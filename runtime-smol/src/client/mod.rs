@@ -213,9 +213,7 @@ impl Client {
     /// Sends a request (waiting for a window slot when the window is full) and returns at
     /// once with a future of its response, so that many requests can be outstanding.
     pub async fn send_pipelined(&self, body: &Body<'_>) -> Result<ResponseFuture, Error> {
-        if let Some(e) = self.shared.state_error() {
-            return Err(e);
-        }
+        // Not bound: nothing is in flight, so a permit is free and the endpoint refuses.
         let permit = match self.shared.permits.try_acquire_arc() {
             Some(p) => p,
             None => self.shared.permits.acquire_arc().await,
@@ -227,9 +225,6 @@ impl Client {
     /// [`Error::Session`]`(`[`SessionError::WindowFull`](smpp_core::session::SessionError::WindowFull)`)`
     /// otherwise.
     pub fn try_send(&self, body: &Body<'_>) -> Result<ResponseFuture, Error> {
-        if let Some(e) = self.shared.state_error() {
-            return Err(e);
-        }
         let permit = self.shared.permits.try_acquire_arc().ok_or(Error::Session(
             SessionError::WindowFull {
                 window: self.shared.window,
