@@ -598,7 +598,8 @@ impl Endpoint {
             return Ok(());
         };
         let r = reply.apply(&mut c.session, now, sequence_number, request);
-        self.after(id);
+        // Answering produces no session event: only output.
+        self.touched(id);
         r
     }
 
@@ -876,9 +877,36 @@ impl Endpoint {
 
     /// After any call into connection `id`'s session: its events, timer and wake-up.
     fn after(&mut self, id: BindId) {
-        while let Some(ev) = self.conns.get_mut(&id).and_then(|c| c.session.poll_event()) {
-            self.on_session_event(id, ev);
+        loop {
+            let Some(c) = self.conns.get_mut(&id) else {
+                break;
+            };
+            // The common case without another look-up: requests of a bound connection.
+            let ev = loop {
+                match c.session.poll_event() {
+                    Some(Event::Request {
+                        frame,
+                        auto_responded,
+                    }) if matches!(c.phase, Phase::Bound(_)) => {
+                        if let (false, Phase::Bound(ctx)) = (auto_responded, &c.phase) {
+                            let ctx = ctx.clone();
+                            c.requests.push_back(ConnEvent::Request { ctx, frame });
+                        }
+                    }
+                    other => break other,
+                }
+            };
+            match ev {
+                Some(ev) => self.on_session_event(id, ev),
+                None => break,
+            }
         }
+        self.touched(id);
+        self.dispatch_pending();
+    }
+
+    /// Connection `id`'s deadline may have moved, and it may have output or work.
+    fn touched(&mut self, id: BindId) {
         if let Some(c) = self.conns.get_mut(&id) {
             if !c.timer_stale {
                 c.timer_stale = true;
@@ -892,7 +920,6 @@ impl Endpoint {
                 self.wake.push_back(id);
             }
         }
-        self.dispatch_pending();
     }
 
     /// Brings the timers of every connection touched since the last look up to date.
