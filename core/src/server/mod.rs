@@ -877,10 +877,7 @@ impl Endpoint {
 
     /// After any call into connection `id`'s session: its events, timer and wake-up.
     fn after(&mut self, id: BindId) {
-        loop {
-            let Some(c) = self.conns.get_mut(&id) else {
-                break;
-            };
+        while let Some(c) = self.conns.get_mut(&id) {
             // The common case without another look-up: requests of a bound connection.
             let ev = loop {
                 match c.session.poll_event() {

@@ -419,6 +419,7 @@ impl Session {
                 window: self.window.max(),
             });
         }
+        self.window.reserve_one();
         let seq = self.window.peek_seq();
         let pdu = Pdu::new(seq, *body);
         if self.queued.is_empty() && self.throttle.blocked_until(now).is_none() {

@@ -1,9 +1,11 @@
 //! The window of our outstanding requests: sequence number allocation (1..=0x7FFFFFFF,
 //! wrapping) and O(1) matching of responses.
 //!
-//! Slots are indexed by `sequence_number & mask` with a table at least twice the window, so
-//! a collision (an old request still outstanding where a new number would land) is rare and
-//! simply skipped. Requests leave the window in any order; the oldest one (whose response
+//! Slots are indexed by `sequence_number & mask` with a table at least twice the requests
+//! outstanding, so a collision (an old request still outstanding where a new number would
+//! land) is rare and simply skipped. The table starts small and doubles as requests pile up,
+//! up to twice the window: an idle session with a large window costs a few slots, not the
+//! whole table. Requests leave the window in any order; the oldest one (whose response
 //! deadline is the earliest, since every request has the same timeout) is found by an
 //! amortised O(1) scan.
 
@@ -23,6 +25,9 @@ pub const fn next_sequence(seq: u32) -> u32 {
     }
 }
 
+/// Slots of a new window's table (it grows on demand up to twice the window).
+const INITIAL_SLOTS: usize = 8;
+
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Slot {
     /// 0 when free.
@@ -41,6 +46,8 @@ const FREE: Slot = Slot {
 pub(crate) struct Window {
     slots: Vec<Slot>,
     mask: u32,
+    /// The largest table (twice the window, a power of two).
+    max_cap: usize,
     max: usize,
     count: usize,
     next_seq: u32,
@@ -50,7 +57,8 @@ pub(crate) struct Window {
 impl Window {
     pub(crate) fn new(max: usize, first_seq: u32) -> Window {
         let max = max.max(1);
-        let cap = (max * 2).next_power_of_two().max(4);
+        let max_cap = (max * 2).next_power_of_two().max(4);
+        let cap = max_cap.min(INITIAL_SLOTS);
         let first = if first_seq == 0 || first_seq > MAX_SEQUENCE {
             1
         } else {
@@ -59,6 +67,7 @@ impl Window {
         Window {
             slots: alloc::vec![FREE; cap],
             mask: (cap - 1) as u32,
+            max_cap,
             max,
             count: 0,
             next_seq: first,
@@ -107,7 +116,25 @@ impl Window {
         s
     }
 
-    /// Occupies the slot of `seq` (from [`Window::peek_seq`]).
+    /// Doubles the table while it would be more than half full after one more request.
+    /// Two requests in distinct slots stay distinct under the wider mask.
+    pub(crate) fn reserve_one(&mut self) {
+        while (self.count + 1) * 2 > self.slots.len() && self.slots.len() < self.max_cap {
+            let cap = self.slots.len() * 2;
+            let mask = (cap - 1) as u32;
+            let mut slots = alloc::vec![FREE; cap];
+            for sl in self.slots.iter().filter(|sl| sl.seq != 0) {
+                if let Some(dst) = slots.get_mut((sl.seq & mask) as usize) {
+                    *dst = *sl;
+                }
+            }
+            self.slots = slots;
+            self.mask = mask;
+        }
+    }
+
+    /// Occupies the slot of `seq` (from [`Window::peek_seq`], called after
+    /// [`Window::reserve_one`]).
     pub(crate) fn insert(&mut self, seq: u32, command_id: CommandId, sent_at: Option<Instant>) {
         if self.count == 0 {
             self.oldest = seq;
@@ -174,11 +201,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn table_grows_with_the_requests_and_keeps_them() {
+        let mut w = Window::new(100, 1);
+        assert_eq!(w.slots.len(), INITIAL_SLOTS);
+        let mut seqs = Vec::new();
+        for _ in 0..100 {
+            w.reserve_one();
+            let s = w.peek_seq();
+            w.insert(s, CommandId::SubmitSm, None);
+            seqs.push(s);
+        }
+        assert!(w.is_full());
+        assert_eq!(w.slots.len(), 256);
+        for s in &seqs {
+            assert_eq!(w.remove(*s).map(|sl| sl.seq), Some(*s));
+        }
+        assert_eq!(w.len(), 0);
+    }
+
+    #[test]
     fn allocation_wraps_and_skips_busy_slots() {
         let mut w = Window::new(2, MAX_SEQUENCE);
+        w.reserve_one();
         let a = w.peek_seq();
         assert_eq!(a, MAX_SEQUENCE);
         w.insert(a, CommandId::SubmitSm, None);
+        w.reserve_one();
         let b = w.peek_seq();
         assert_eq!(b, 1);
         w.insert(b, CommandId::SubmitSm, None);
@@ -188,6 +236,7 @@ mod tests {
         // cap is 4: seq 2,3 free, then 4 collides with nothing; keep `a` outstanding and
         // cycle many numbers through the other slot.
         for _ in 0..10 {
+            w.reserve_one();
             let s = w.peek_seq();
             assert_ne!(s & 3, a & 3, "never lands on the busy slot");
             w.insert(s, CommandId::SubmitSm, None);

@@ -1,0 +1,1269 @@
+//! The scenarios, written once for every [`Runtime`]. Each is a generic function that
+//! panics when the runtime does not behave; [`conformance_suite!`](crate::conformance_suite)
+//! makes one `#[test]` of each per runtime.
+//!
+//! Where the runtimes legitimately differ, the scenario names the difference, says why, and
+//! asserts each runtime's documented behaviour (matching on [`Runtime::KIND`]).
+
+use crate::{
+    client_config, server_config, wait_until, Accounts, ClientUnderTest, Failure, HandlerPolicy,
+    Kind, PendingDelivery, RawPeer, RawRead, Received, Runtime, ServerUnderTest, PASSWORD,
+};
+use smpp_core::client::LinkState;
+use smpp_core::pdu::{Address, Body, DeliverSm, EsmClass, SubmitSm};
+use smpp_core::server::{
+    AttemptFailure, BindId, DeliverError, DeliveryOutcome, GiveUpReason, QueueFull, ServerConfig,
+    ServerEvent,
+};
+use smpp_core::session::{BindType, CloseReason};
+use smpp_core::{CommandId, CommandStatus, Duration as CoreDuration};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// The longest any single expected thing may take.
+const T: Duration = Duration::from_secs(5);
+
+// ----- helpers ----------------------------------------------------------------------------
+
+fn start<R: Runtime>(config: ServerConfig) -> R::Server {
+    R::start_server(config, Accounts::standard(), HandlerPolicy::message_id())
+}
+
+fn connect<R: Runtime>(addr: SocketAddr, account: &str, bind_type: BindType) -> R::Client {
+    R::connect(addr, client_config(account, bind_type))
+        .unwrap_or_else(|e| panic!("{account} binds as {bind_type:?}: {e}"))
+}
+
+fn submit(text: &str) -> Body<'_> {
+    Body::SubmitSm(SubmitSm {
+        source: Address::alphanumeric("Test"),
+        destination: Address::international("447700900123"),
+        short_message: text.as_bytes(),
+        ..Default::default()
+    })
+}
+
+/// A delivery-receipt-style `deliver_sm` (esm_class 0x04) carrying `text`.
+fn receipt(text: &str) -> Body<'_> {
+    Body::DeliverSm(DeliverSm {
+        source: Address::international("447700900123"),
+        destination: Address::alphanumeric("Test"),
+        esm_class: EsmClass(0x04),
+        short_message: text.as_bytes(),
+        ..Default::default()
+    })
+}
+
+/// The next event matching `pred` within `timeout` (others are skipped).
+fn wait_event(
+    server: &impl ServerUnderTest,
+    timeout: Duration,
+    mut pred: impl FnMut(&ServerEvent) -> bool,
+) -> Option<ServerEvent> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return None;
+        }
+        let ev = server.next_event(left)?;
+        if pred(&ev) {
+            return Some(ev);
+        }
+    }
+}
+
+/// Every event until none came for `quiet`.
+fn drain_events(server: &impl ServerUnderTest, quiet: Duration) -> Vec<ServerEvent> {
+    std::iter::from_fn(|| server.next_event(quiet)).collect()
+}
+
+/// The bind id of the only session of `account` with `bind_type` (waits for it).
+fn bind_id_of(server: &impl ServerUnderTest, account: &str, bind_type: BindType) -> BindId {
+    let mut found = None;
+    let ok = wait_until(T, || {
+        let s: Vec<BindId> = server
+            .sessions()
+            .into_iter()
+            .filter(|s| s.account == account && s.bind_type == bind_type)
+            .map(|s| s.bind_id)
+            .collect();
+        found = s.first().copied();
+        s.len() == 1
+    });
+    assert!(ok, "no single {bind_type:?} session of {account}");
+    found.expect("a session")
+}
+
+/// Bind ids of all bound sessions now.
+fn bind_ids(server: &impl ServerUnderTest) -> BTreeSet<BindId> {
+    server.sessions().into_iter().map(|s| s.bind_id).collect()
+}
+
+fn settles_to(server: &impl ServerUnderTest, connections: usize) {
+    assert!(
+        wait_until(T, || server.connection_count() == connections),
+        "connections {} (want {connections})",
+        server.connection_count()
+    );
+}
+
+fn delivered_on(outcome: &DeliveryOutcome) -> BindId {
+    match outcome {
+        DeliveryOutcome::Delivered { bind_id, .. } => *bind_id,
+        other => panic!("not delivered: {other:?}"),
+    }
+}
+
+/// Sets its flag when dropped, so that helper threads of a `thread::scope` stop even when
+/// an assertion of the scenario fails (the scope would otherwise wait for them forever).
+struct StopOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Answers every request of `client` with `status` until `stop`, recording their texts.
+fn answer_all(
+    client: &impl ClientUnderTest,
+    status: CommandStatus,
+    stop: &AtomicBool,
+    seen: &Mutex<Vec<String>>,
+) {
+    while !stop.load(Ordering::Relaxed) {
+        if let Some(r) = client.recv(Duration::from_millis(50)) {
+            seen.lock().unwrap().push(r.text());
+            r.respond(status).expect("respond");
+        }
+    }
+}
+
+fn recv_one(client: &impl ClientUnderTest) -> Received {
+    client.recv(T).expect("a request from the SMSC within 5 s")
+}
+
+fn response_status(frame: &smpp_core::Frame, id: CommandId) -> CommandStatus {
+    assert_eq!(frame.command_id(), id, "response type: {frame:?}");
+    frame.command_status()
+}
+
+// ----- bind rules -------------------------------------------------------------------------
+
+/// A bind of each type is accepted, listed and reported; the raw `bind_*_resp` carries the
+/// server's `system_id`; unbinding frees everything.
+pub fn bind_each_type<R: Runtime>() {
+    let server = start::<R>(server_config());
+    let addr = server.local_addr();
+    let mut clients = Vec::new();
+    for bt in [
+        BindType::Transmitter,
+        BindType::Receiver,
+        BindType::Transceiver,
+    ] {
+        let c = connect::<R>(addr, "acme", bt);
+        assert_eq!(c.state(), LinkState::Bound(bt));
+        match wait_event(&server, T, |e| matches!(e, ServerEvent::Bound { .. })) {
+            Some(ServerEvent::Bound {
+                account, bind_type, ..
+            }) => {
+                assert_eq!(account, "acme");
+                assert_eq!(bind_type, bt);
+            }
+            other => panic!("no Bound event: {other:?}"),
+        }
+        let id = bind_id_of(&server, "acme", bt);
+        assert!(server.has_session(id));
+        clients.push(c);
+    }
+    assert_eq!(server.sessions().len(), 3);
+    for (bt, resp_id) in [
+        (BindType::Transmitter, CommandId::BindTransmitterResp),
+        (BindType::Receiver, CommandId::BindReceiverResp),
+        (BindType::Transceiver, CommandId::BindTransceiverResp),
+    ] {
+        let (p, resp) = RawPeer::bind(addr, bt, "beta", PASSWORD);
+        assert_eq!(response_status(&resp, resp_id), CommandStatus::ESME_ROK);
+        match resp.pdu().expect("parse").body {
+            Body::BindTransmitterResp(b)
+            | Body::BindReceiverResp(b)
+            | Body::BindTransceiverResp(b) => {
+                assert_eq!(b.system_id, b"smpp")
+            }
+            other => panic!("{other:?}"),
+        }
+        drop(p);
+    }
+    for c in &clients {
+        c.unbind().expect("unbind");
+        assert_eq!(c.state(), LinkState::Closed(Some(CloseReason::Unbound)));
+        match c.send(&submit("after")) {
+            Err(Failure::Closed) => {}
+            other => panic!("send after unbind: {other:?}"),
+        }
+    }
+    settles_to(&server, 0);
+    assert!(server.sessions().is_empty());
+}
+
+/// A wrong password is answered `ESME_RINVPASWD` (the authenticator's status) and the
+/// connection closes; an unknown account gets `ESME_RINVSYSID`; good binds still work.
+pub fn bind_wrong_password<R: Runtime>() {
+    let server = start::<R>(server_config());
+    let addr = server.local_addr();
+    let (mut p, resp) = RawPeer::bind(addr, BindType::Transceiver, "acme", "wrong");
+    assert_eq!(
+        response_status(&resp, CommandId::BindTransceiverResp),
+        CommandStatus::ESME_RINVPASWD
+    );
+    p.expect_closed(T, 0);
+    match wait_event(&server, T, |e| {
+        matches!(e, ServerEvent::BindRejected { .. })
+    }) {
+        Some(ServerEvent::BindRejected {
+            system_id, status, ..
+        }) => {
+            assert_eq!(system_id, "acme");
+            assert_eq!(status, CommandStatus::ESME_RINVPASWD);
+        }
+        other => panic!("no BindRejected event: {other:?}"),
+    }
+    match R::connect(addr, client_config("nobody", BindType::Transmitter)) {
+        Err(Failure::BindFailed(Some(CommandStatus::ESME_RINVSYSID))) => {}
+        Err(e) => panic!("unknown account: {e}"),
+        Ok(_) => panic!("an unknown account bound"),
+    }
+    let c = connect::<R>(addr, "acme", BindType::Transceiver);
+    assert!(c.send(&submit("hi")).expect("submit").status().is_ok());
+    c.unbind().expect("unbind");
+    settles_to(&server, 0);
+}
+
+/// A second bind on a bound connection is answered `ESME_RALYBND`; the first bind stays.
+pub fn bind_twice_is_refused<R: Runtime>() {
+    let server = start::<R>(server_config());
+    let mut p = RawPeer::bound(server.local_addr(), BindType::Transceiver, "acme", PASSWORD);
+    let resp = p.request_bind(BindType::Transmitter, "acme", PASSWORD);
+    assert_eq!(
+        response_status(&resp, CommandId::BindTransmitterResp),
+        CommandStatus::ESME_RALYBND
+    );
+    let seq = p.send(&submit("still bound"));
+    let resp = p.expect_request();
+    assert_eq!(resp.sequence_number(), seq);
+    assert_eq!(
+        response_status(&resp, CommandId::SubmitSmResp),
+        CommandStatus::ESME_ROK
+    );
+    let s = server.sessions();
+    assert_eq!(s.len(), 1);
+    assert_eq!(s[0].bind_type, BindType::Transceiver);
+}
+
+/// `submit_sm` before any bind is answered `ESME_RINVBNDSTS`; the connection may still
+/// bind afterwards. A receiver's `submit_sm` is refused the same way.
+pub fn submit_before_bind<R: Runtime>() {
+    let server = start::<R>(server_config());
+    let addr = server.local_addr();
+    let mut p = RawPeer::connect(addr);
+    let seq = p.send(&submit("too early"));
+    let resp = p.expect_pdu();
+    assert_eq!(resp.sequence_number(), seq);
+    assert_eq!(
+        response_status(&resp, CommandId::SubmitSmResp),
+        CommandStatus::ESME_RINVBNDSTS
+    );
+    let resp = p.request_bind(BindType::Receiver, "acme", PASSWORD);
+    assert_eq!(resp.command_status(), CommandStatus::ESME_ROK);
+    p.send(&submit("a receiver may not submit"));
+    let resp = p.expect_pdu();
+    assert_eq!(
+        response_status(&resp, CommandId::SubmitSmResp),
+        CommandStatus::ESME_RINVBNDSTS
+    );
+}
+
+/// `limits.max_binds_per_account` refuses the excess bind with `ESME_RBINDFAIL` and closes
+/// it; other accounts are unaffected, and the slot comes back after an unbind.
+pub fn bind_limit_per_account<R: Runtime>() {
+    let mut config = server_config();
+    config.limits.max_binds_per_account = Some(1);
+    let server = start::<R>(config);
+    let addr = server.local_addr();
+    let first = connect::<R>(addr, "acme", BindType::Transceiver);
+    match R::connect(addr, client_config("acme", BindType::Receiver)) {
+        Err(Failure::BindFailed(Some(CommandStatus::ESME_RBINDFAIL))) => {}
+        Err(e) => panic!("excess bind: {e}"),
+        Ok(_) => panic!("the excess bind was accepted"),
+    }
+    let (mut p, resp) = RawPeer::bind(addr, BindType::Transmitter, "acme", PASSWORD);
+    assert_eq!(resp.command_status(), CommandStatus::ESME_RBINDFAIL);
+    p.expect_closed(T, 0);
+    let other = connect::<R>(addr, "beta", BindType::Transceiver);
+    assert_eq!(server.sessions().len(), 2);
+    first.unbind().expect("unbind");
+    let again = connect::<R>(addr, "acme", BindType::Transceiver);
+    assert!(again.send(&submit("x")).expect("submit").status().is_ok());
+    other.unbind().expect("unbind");
+    again.unbind().expect("unbind");
+}
+
+/// An authenticator that panics answers that bind `ESME_RSYSERR` (and closes it); the
+/// server keeps serving everyone else, and survives it again.
+pub fn panicking_authenticator<R: Runtime>() {
+    let server = R::start_server(
+        server_config(),
+        Accounts::standard().panicking_for("boom"),
+        HandlerPolicy::message_id(),
+    );
+    let addr = server.local_addr();
+    for _ in 0..2 {
+        let (mut p, resp) = RawPeer::bind(addr, BindType::Transceiver, "boom", PASSWORD);
+        assert_eq!(
+            response_status(&resp, CommandId::BindTransceiverResp),
+            CommandStatus::ESME_RSYSERR
+        );
+        p.expect_closed(T, 0);
+        let c = connect::<R>(addr, "acme", BindType::Transceiver);
+        assert!(c.send(&submit("fine")).expect("submit").status().is_ok());
+        c.unbind().expect("unbind");
+    }
+    settles_to(&server, 0);
+}
+
+/// A handler that panics answers that request `ESME_RSYSERR`, and only that one: the
+/// requests around it, pipelined on the same connection, are answered normally.
+pub fn panicking_handler<R: Runtime>() {
+    let server = R::start_server(
+        server_config(),
+        Accounts::standard(),
+        HandlerPolicy::panicking_on("boom"),
+    );
+    let c = connect::<R>(server.local_addr(), "acme", BindType::Transceiver);
+    let r = c.send(&submit("boom")).expect("a response");
+    assert_eq!(r.status(), CommandStatus::ESME_RSYSERR);
+    assert_eq!(r.frame.command_id(), CommandId::SubmitSmResp);
+    let results = c.send_all(&[submit("a"), submit("boom"), submit("b")]);
+    let statuses: Vec<CommandStatus> = results
+        .into_iter()
+        .map(|r| r.expect("a response").status())
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            CommandStatus::ESME_ROK,
+            CommandStatus::ESME_RSYSERR,
+            CommandStatus::ESME_ROK
+        ]
+    );
+    assert_eq!(c.state(), LinkState::Bound(BindType::Transceiver));
+    c.unbind().expect("unbind");
+}
+
+// ----- window -----------------------------------------------------------------------------
+
+/// 64 pipelined `submit_sm` are all answered `ESME_ROK` with 64 distinct message ids.
+pub fn window_of_64_pipelined<R: Runtime>() {
+    let server = start::<R>(server_config());
+    let mut config = client_config("acme", BindType::Transceiver);
+    config.session.window = 64;
+    let c = R::connect(server.local_addr(), config).expect("bind");
+    let texts: Vec<String> = (0..64).map(|i| format!("msg {i}")).collect();
+    let bodies: Vec<Body<'_>> = texts.iter().map(|t| submit(t)).collect();
+    let results = c.send_all(&bodies);
+    assert_eq!(results.len(), 64);
+    let mut ids = BTreeSet::new();
+    for r in results {
+        let r = r.expect("a response");
+        assert_eq!(r.status(), CommandStatus::ESME_ROK);
+        ids.insert(r.message_id().expect("a message id"));
+    }
+    assert_eq!(ids.len(), 64, "message ids are not distinct");
+    c.unbind().expect("unbind");
+}
+
+/// A slow handler (200 ms) still answers every pipelined request, in any order, correctly.
+///
+/// Runtime difference: smol polls each handler future once in place and moves it to its
+/// own task when it does not complete, so slow requests of one connection overlap (8 take
+/// about one delay); the blocking runtime runs its (synchronous) handler on the
+/// connection's reader thread, one request after the other (8 take 8 delays).
+pub fn slow_handler<R: Runtime>() {
+    let delay = Duration::from_millis(200);
+    let server = R::start_server(
+        server_config(),
+        Accounts::standard(),
+        HandlerPolicy {
+            delay: Some(delay),
+            ..HandlerPolicy::default()
+        },
+    );
+    let c = connect::<R>(server.local_addr(), "acme", BindType::Transceiver);
+    let bodies: Vec<Body<'_>> = (0..8).map(|_| submit("slow")).collect();
+    let t0 = Instant::now();
+    let results = c.send_all(&bodies);
+    let took = t0.elapsed();
+    for r in results {
+        assert_eq!(r.expect("a response").status(), CommandStatus::ESME_ROK);
+    }
+    assert!(
+        took >= delay,
+        "answered before the handler's delay: {took:?}"
+    );
+    match R::KIND {
+        Kind::Smol => assert!(took < delay * 4, "slow requests did not overlap: {took:?}"),
+        Kind::Blocking => assert!(took >= delay * 8, "expected serial handling: {took:?}"),
+    }
+    c.unbind().expect("unbind");
+}
+
+// ----- timers -----------------------------------------------------------------------------
+
+/// `enquire_link` is answered, bound (client and raw) and before a bind (raw).
+pub fn enquire_link_answered<R: Runtime>() {
+    let server = start::<R>(server_config());
+    let addr = server.local_addr();
+    let c = connect::<R>(addr, "acme", BindType::Transmitter);
+    let r = c.send(&Body::EnquireLink).expect("enquire_link_resp");
+    assert_eq!(r.frame.command_id(), CommandId::EnquireLinkResp);
+    assert!(r.status().is_ok());
+    let mut p = RawPeer::connect(addr);
+    let seq = p.send(&Body::EnquireLink);
+    let resp = p.expect_pdu();
+    assert_eq!(resp.sequence_number(), seq);
+    assert_eq!(
+        response_status(&resp, CommandId::EnquireLinkResp),
+        CommandStatus::ESME_ROK
+    );
+    let resp = p.request_bind(BindType::Receiver, "acme", PASSWORD);
+    assert!(resp.command_status().is_ok());
+    let seq = p.send(&Body::EnquireLink);
+    let resp = p.expect_pdu();
+    assert_eq!(resp.sequence_number(), seq);
+    assert_eq!(resp.command_id(), CommandId::EnquireLinkResp);
+    c.unbind().expect("unbind");
+}
+
+/// A bound peer that sends nothing for `inactivity_timeout` (600 ms) is sent `unbind` and
+/// closed; not before.
+pub fn inactivity_timeout_closes<R: Runtime>() {
+    let mut config = server_config();
+    config.session.inactivity_timeout = Some(CoreDuration::from_millis(600));
+    let server = start::<R>(config);
+    let t0 = Instant::now();
+    let mut p = RawPeer::bound(server.local_addr(), BindType::Transceiver, "acme", PASSWORD);
+    p.expect_quiet(Duration::from_millis(300));
+    let pdus = p.expect_closed(T, 1);
+    let took = t0.elapsed();
+    assert!(
+        took >= Duration::from_millis(550),
+        "closed too early: {took:?}"
+    );
+    assert!(took < Duration::from_secs(3), "closed too late: {took:?}");
+    let ids: Vec<CommandId> = pdus.iter().map(|f| f.command_id()).collect();
+    assert_eq!(ids, [CommandId::Unbind], "the server unbinds first");
+    match wait_event(&server, T, |e| matches!(e, ServerEvent::Closed { .. })) {
+        Some(ServerEvent::Closed { reason, .. }) => {
+            assert_eq!(reason, CloseReason::InactivityTimeout)
+        }
+        other => panic!("no Closed event: {other:?}"),
+    }
+    settles_to(&server, 0);
+}
+
+/// A connection that never binds is closed after `bind_timeout` (600 ms), without a PDU.
+pub fn bind_timeout_closes<R: Runtime>() {
+    let mut config = server_config();
+    config.session.bind_timeout = CoreDuration::from_millis(600);
+    let server = start::<R>(config);
+    let t0 = Instant::now();
+    let mut p = RawPeer::connect(server.local_addr());
+    assert!(wait_until(T, || server.connection_count() == 1));
+    p.expect_quiet(Duration::from_millis(300));
+    p.expect_closed(T, 0);
+    let took = t0.elapsed();
+    assert!(
+        took >= Duration::from_millis(550),
+        "closed too early: {took:?}"
+    );
+    assert!(took < Duration::from_secs(3), "closed too late: {took:?}");
+    settles_to(&server, 0);
+}
+
+// ----- routing ----------------------------------------------------------------------------
+
+/// Deliveries for an account alternate over its two receivers: 10 messages, 5 each.
+pub fn round_robin_over_receivers<R: Runtime>() {
+    let server = start::<R>(server_config());
+    let addr = server.local_addr();
+    let a = connect::<R>(addr, "acme", BindType::Receiver);
+    let b = connect::<R>(addr, "acme", BindType::Transceiver);
+    let ids = bind_ids(&server);
+    assert_eq!(ids.len(), 2);
+    let texts: Vec<String> = (0..10).map(|i| format!("rr{i}")).collect();
+    let pending: Vec<PendingDelivery> = texts
+        .iter()
+        .map(|t| server.deliver("acme", &receipt(t)).expect("deliver"))
+        .collect();
+    let mut got = BTreeMap::new();
+    for (name, c) in [("a", &a), ("b", &b)] {
+        let mut seen = Vec::new();
+        for _ in 0..5 {
+            let r = recv_one(c);
+            seen.push(r.text());
+            r.respond_ok().expect("respond");
+        }
+        assert!(
+            c.recv(Duration::from_millis(200)).is_none(),
+            "{name} got a 6th"
+        );
+        got.insert(name, seen);
+    }
+    let all: BTreeSet<&String> = got.values().flatten().collect();
+    assert_eq!(all.len(), 10, "each message exactly once: {got:?}");
+    let mut per_bind: BTreeMap<BindId, usize> = BTreeMap::new();
+    for p in pending {
+        *per_bind.entry(delivered_on(&p.outcome(T))).or_default() += 1;
+    }
+    assert_eq!(per_bind.values().copied().collect::<Vec<_>>(), [5, 5]);
+    assert_eq!(per_bind.keys().copied().collect::<BTreeSet<_>>(), ids);
+    a.unbind().expect("unbind");
+    b.unbind().expect("unbind");
+}
+
+/// A transmitter never gets deliveries: with only a transmitter bound they wait (queued,
+/// `Queued` events), and then go to the receiver that binds, never to the transmitter.
+pub fn transmitter_gets_no_deliveries<R: Runtime>() {
+    let server = start::<R>(server_config());
+    let addr = server.local_addr();
+    let tx = connect::<R>(addr, "acme", BindType::Transmitter);
+    let pending: Vec<PendingDelivery> = (0..3)
+        .map(|i| {
+            server
+                .deliver("acme", &receipt(&format!("t{i}")))
+                .expect("deliver")
+        })
+        .collect();
+    let queued = drain_events(&server, Duration::from_millis(200))
+        .into_iter()
+        .filter(|e| matches!(e, ServerEvent::Queued { .. }))
+        .count();
+    assert_eq!(queued, 3, "Queued events");
+    assert_eq!(server.queued("acme"), 3);
+    assert!(tx.recv(Duration::from_millis(300)).is_none());
+    let rx = connect::<R>(addr, "acme", BindType::Receiver);
+    let rx_id = bind_id_of(&server, "acme", BindType::Receiver);
+    for _ in 0..3 {
+        recv_one(&rx).respond_ok().expect("respond");
+    }
+    for p in pending {
+        assert_eq!(delivered_on(&p.outcome(T)), rx_id);
+    }
+    assert!(tx.recv(Duration::from_millis(200)).is_none());
+    assert_eq!(server.queued("acme"), 0);
+    tx.unbind().expect("unbind");
+    rx.unbind().expect("unbind");
+}
+
+/// Deliveries accepted while no receiver is bound are delivered in order, each on its
+/// first attempt, when one binds.
+pub fn queued_until_receiver_binds<R: Runtime>() {
+    let server = start::<R>(server_config());
+    let pending: Vec<PendingDelivery> = (0..5)
+        .map(|i| {
+            server
+                .deliver("acme", &receipt(&format!("q{i}")))
+                .expect("deliver")
+        })
+        .collect();
+    assert_eq!(server.queued("acme"), 5);
+    let rx = connect::<R>(server.local_addr(), "acme", BindType::Receiver);
+    let mut order = Vec::new();
+    for _ in 0..5 {
+        let r = recv_one(&rx);
+        order.push(r.text());
+        r.respond_ok().expect("respond");
+    }
+    assert_eq!(order, ["q0", "q1", "q2", "q3", "q4"]);
+    for p in pending {
+        match p.outcome(T) {
+            DeliveryOutcome::Delivered { attempts, .. } => assert_eq!(attempts, 1),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(server.queued("acme"), 0);
+    rx.unbind().expect("unbind");
+}
+
+// ----- delivery guarantee -----------------------------------------------------------------
+
+/// A raw receiver that reads and ignores everything, counting the `deliver_sm` it got.
+fn silent_receiver(mut p: RawPeer, stop: &AtomicBool, count: &AtomicUsize) {
+    while !stop.load(Ordering::Relaxed) {
+        match p.read(Duration::from_millis(50)) {
+            RawRead::Pdu(f) if f.command_id() == CommandId::DeliverSm => {
+                count.fetch_add(1, Ordering::Relaxed);
+            }
+            RawRead::Closed => return,
+            _ => {}
+        }
+    }
+}
+
+fn delivery_config() -> ServerConfig {
+    let mut c = server_config();
+    c.session.response_timeout = CoreDuration::from_millis(300);
+    c.delivery.initial_backoff = CoreDuration::from_millis(100);
+    c
+}
+
+/// (a) Two receivers, one never answers: every delivery ends `Delivered` on the healthy
+/// one after the response timeout (300 ms), with `Retrying { failure: Timeout }` events.
+pub fn delivery_fails_over_on_timeout<R: Runtime>() {
+    let server = start::<R>(delivery_config());
+    let addr = server.local_addr();
+    let stop = AtomicBool::new(false);
+    let ignored = AtomicUsize::new(0);
+    let seen = Mutex::new(Vec::new());
+    let raw = RawPeer::bound(addr, BindType::Receiver, "acme", PASSWORD);
+    let silent = bind_ids(&server);
+    let healthy = connect::<R>(addr, "acme", BindType::Receiver);
+    let healthy_id = *bind_ids(&server)
+        .difference(&silent)
+        .next()
+        .expect("the healthy bind");
+    std::thread::scope(|s| {
+        let _stop = StopOnDrop(&stop);
+        s.spawn(|| silent_receiver(raw, &stop, &ignored));
+        s.spawn(|| answer_all(&healthy, CommandStatus::ESME_ROK, &stop, &seen));
+        let pending: Vec<PendingDelivery> = (0..6)
+            .map(|i| {
+                server
+                    .deliver("acme", &receipt(&format!("a{i}")))
+                    .expect("deliver")
+            })
+            .collect();
+        for p in pending {
+            assert_eq!(delivered_on(&p.outcome(T)), healthy_id);
+        }
+        let timeouts = drain_events(&server, Duration::from_millis(100))
+            .into_iter()
+            .filter(|e| {
+                matches!(
+                    e,
+                    ServerEvent::Retrying {
+                        failure: AttemptFailure::Timeout,
+                        ..
+                    }
+                )
+            })
+            .count();
+        assert!(
+            ignored.load(Ordering::Relaxed) >= 1,
+            "the silent one got none"
+        );
+        assert!(timeouts >= 1, "no Retrying {{ Timeout }} event");
+    });
+    let seen: BTreeSet<String> = seen.into_inner().unwrap().into_iter().collect();
+    assert_eq!(seen.len(), 6);
+}
+
+/// (b) A receiver answering `ESME_RX_T_APPN`: its messages are retried on the other
+/// receiver, and all are delivered there.
+pub fn delivery_retries_temporary_error<R: Runtime>() {
+    let server = start::<R>(delivery_config());
+    let addr = server.local_addr();
+    let failing = connect::<R>(addr, "acme", BindType::Receiver);
+    let failing_ids = bind_ids(&server);
+    let healthy = connect::<R>(addr, "acme", BindType::Receiver);
+    let healthy_id = *bind_ids(&server)
+        .difference(&failing_ids)
+        .next()
+        .expect("the healthy bind");
+    let stop = AtomicBool::new(false);
+    let refused = Mutex::new(Vec::new());
+    let seen = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        let _stop = StopOnDrop(&stop);
+        // Every other request is dropped unanswered: both runtimes then answer
+        // `ESME_RX_T_APPN` themselves, which must count the same.
+        s.spawn(|| {
+            let mut n = 0usize;
+            while !stop.load(Ordering::Relaxed) {
+                if let Some(r) = failing.recv(Duration::from_millis(50)) {
+                    refused.lock().unwrap().push(r.text());
+                    n += 1;
+                    if n % 2 == 0 {
+                        r.drop_unanswered();
+                    } else {
+                        r.respond(CommandStatus::ESME_RX_T_APPN).expect("respond");
+                    }
+                }
+            }
+        });
+        s.spawn(|| answer_all(&healthy, CommandStatus::ESME_ROK, &stop, &seen));
+        let pending: Vec<PendingDelivery> = (0..6)
+            .map(|i| {
+                server
+                    .deliver("acme", &receipt(&format!("b{i}")))
+                    .expect("deliver")
+            })
+            .collect();
+        for p in pending {
+            match p.outcome(T) {
+                DeliveryOutcome::Delivered {
+                    bind_id, attempts, ..
+                } => {
+                    assert_eq!(bind_id, healthy_id);
+                    assert!(attempts >= 1);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+    });
+    let refused = refused.into_inner().unwrap().len();
+    assert!(refused >= 2, "the failing receiver got {refused}");
+    let seen: BTreeSet<String> = seen.into_inner().unwrap().into_iter().collect();
+    assert_eq!(seen.len(), 6);
+    let retried = drain_events(&server, Duration::from_millis(100))
+        .into_iter()
+        .filter(|e| {
+            matches!(
+                e,
+                ServerEvent::Retrying {
+                    failure: AttemptFailure::Status(CommandStatus::ESME_RX_T_APPN),
+                    ..
+                }
+            )
+        })
+        .count();
+    assert_eq!(
+        retried, refused,
+        "one Retrying {{ ESME_RX_T_APPN }} per refusal"
+    );
+}
+
+/// (a, client side) A receiver of the runtime's own client that holds its requests
+/// without answering them: every delivery ends `Delivered` on the other receiver after the
+/// response timeout.
+pub fn delivery_fails_over_when_client_ignores<R: Runtime>() {
+    let server = start::<R>(delivery_config());
+    let addr = server.local_addr();
+    let deaf = connect::<R>(addr, "acme", BindType::Receiver);
+    let deaf_ids = bind_ids(&server);
+    let healthy = connect::<R>(addr, "acme", BindType::Receiver);
+    let healthy_id = *bind_ids(&server)
+        .difference(&deaf_ids)
+        .next()
+        .expect("the healthy bind");
+    let stop = AtomicBool::new(false);
+    let ignored = AtomicUsize::new(0);
+    let seen = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        let _stop = StopOnDrop(&stop);
+        s.spawn(|| {
+            while !stop.load(Ordering::Relaxed) {
+                if let Some(r) = deaf.recv(Duration::from_millis(50)) {
+                    ignored.fetch_add(1, Ordering::Relaxed);
+                    r.ignore();
+                }
+            }
+        });
+        s.spawn(|| answer_all(&healthy, CommandStatus::ESME_ROK, &stop, &seen));
+        let pending: Vec<PendingDelivery> = (0..4)
+            .map(|i| {
+                server
+                    .deliver("acme", &receipt(&format!("i{i}")))
+                    .expect("deliver")
+            })
+            .collect();
+        for p in pending {
+            assert_eq!(delivered_on(&p.outcome(T)), healthy_id);
+        }
+    });
+    assert!(
+        ignored.load(Ordering::Relaxed) >= 1,
+        "the deaf receiver got none"
+    );
+    assert_eq!(seen.into_inner().unwrap().len(), 4);
+}
+
+/// (c) A receiver that drops its TCP connection in the middle of a delivery loses
+/// nothing: every message is delivered on the other receiver.
+pub fn delivery_survives_dropped_link<R: Runtime>() {
+    let server = start::<R>(delivery_config());
+    let addr = server.local_addr();
+    let mut raw = RawPeer::bound(addr, BindType::Receiver, "acme", PASSWORD);
+    let raw_ids = bind_ids(&server);
+    let healthy = connect::<R>(addr, "acme", BindType::Receiver);
+    let healthy_id = *bind_ids(&server)
+        .difference(&raw_ids)
+        .next()
+        .expect("the healthy bind");
+    let stop = AtomicBool::new(false);
+    let seen = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        let _stop = StopOnDrop(&stop);
+        s.spawn(|| answer_all(&healthy, CommandStatus::ESME_ROK, &stop, &seen));
+        let pending: Vec<PendingDelivery> = (0..6)
+            .map(|i| {
+                server
+                    .deliver("acme", &receipt(&format!("c{i}")))
+                    .expect("deliver")
+            })
+            .collect();
+        let first = raw.expect_request();
+        assert_eq!(first.command_id(), CommandId::DeliverSm);
+        raw.close();
+        drop(raw);
+        for p in pending {
+            assert_eq!(delivered_on(&p.outcome(T)), healthy_id);
+        }
+    });
+    let seen: BTreeSet<String> = seen.into_inner().unwrap().into_iter().collect();
+    let want: BTreeSet<String> = (0..6).map(|i| format!("c{i}")).collect();
+    assert_eq!(seen, want);
+    settles_to(&server, 1);
+    assert_eq!(bind_ids(&server), BTreeSet::from([healthy_id]));
+}
+
+/// (d) `ESME_RX_P_APPN` is a permanent refusal: the outcome is `Refused` after one
+/// attempt, and the message is not sent again.
+pub fn delivery_permanent_error_is_refused<R: Runtime>() {
+    let server = start::<R>(delivery_config());
+    let rx = connect::<R>(server.local_addr(), "acme", BindType::Receiver);
+    let p = server.deliver("acme", &receipt("d0")).expect("deliver");
+    recv_one(&rx)
+        .respond(CommandStatus::ESME_RX_P_APPN)
+        .expect("respond");
+    match p.outcome(T) {
+        DeliveryOutcome::Refused {
+            status, attempts, ..
+        } => {
+            assert_eq!(status, CommandStatus::ESME_RX_P_APPN);
+            assert_eq!(attempts, 1);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        rx.recv(Duration::from_millis(500)).is_none(),
+        "a refused message was sent again"
+    );
+    assert_eq!(server.queued("acme"), 0);
+    rx.unbind().expect("unbind");
+}
+
+/// (e) A full queue refuses at once with `Error::Deliver(QueueFull(..))` (the account's
+/// capacity, then the server's), queueing nothing, with an `Overflow` event.
+pub fn delivery_queue_full<R: Runtime>() {
+    let mut config = server_config();
+    config.delivery.per_account = 3;
+    config.delivery.total = 4;
+    let server = start::<R>(config);
+    let _held: Vec<PendingDelivery> = (0..3)
+        .map(|i| {
+            server
+                .deliver("acme", &receipt(&format!("e{i}")))
+                .expect("deliver")
+        })
+        .collect();
+    match server.deliver("acme", &receipt("e3")) {
+        Err(Failure::Deliver(DeliverError::QueueFull(QueueFull::Account))) => {}
+        other => panic!("account full: {other:?}"),
+    }
+    assert_eq!(server.queued("acme"), 3);
+    let _beta = server.deliver("beta", &receipt("f0")).expect("deliver");
+    match server.deliver("beta", &receipt("f1")) {
+        Err(Failure::Deliver(DeliverError::QueueFull(QueueFull::Total))) => {}
+        other => panic!("total full: {other:?}"),
+    }
+    assert_eq!(server.queued("beta"), 1);
+    match server.deliver("gamma", &submit("not a delivery")) {
+        Err(Failure::Deliver(DeliverError::NotADelivery(CommandId::SubmitSm))) => {}
+        other => panic!("submit_sm as a delivery: {other:?}"),
+    }
+    let overflows = drain_events(&server, Duration::from_millis(200))
+        .into_iter()
+        .filter(|e| matches!(e, ServerEvent::Overflow { .. }))
+        .count();
+    assert_eq!(overflows, 2);
+}
+
+// ----- outbind ----------------------------------------------------------------------------
+
+/// The SMSC's outbind to a listening ESME: the ESME binds as receiver and gets the
+/// delivery that was queued for it.
+pub fn outbind_delivers_queued<R: Runtime>() {
+    let server = start::<R>(server_config());
+    let p = server.deliver("outb", &receipt("ob1")).expect("deliver");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+    let at = listener.local_addr().expect("addr");
+    let id = server.outbind(at, "outb", PASSWORD);
+    let c = R::accept_outbind(listener, client_config("outb", BindType::Transceiver))
+        .expect("outbind accepted and bound");
+    assert_eq!(c.state(), LinkState::Bound(BindType::Receiver));
+    match wait_event(&server, T, |e| matches!(e, ServerEvent::Outbound { .. })) {
+        Some(ServerEvent::Outbound { id: got, .. }) => assert_eq!(got, id),
+        other => panic!("no Outbound event: {other:?}"),
+    }
+    let r = recv_one(&c);
+    assert_eq!(r.text(), "ob1");
+    r.respond_ok().expect("respond");
+    let rx_id = bind_id_of(&server, "outb", BindType::Receiver);
+    assert_eq!(delivered_on(&p.outcome(T)), rx_id);
+    c.unbind().expect("unbind");
+}
+
+/// An outbind to a port nobody listens on yet is retried (`OutbindFailed` events) and
+/// succeeds once the ESME listens (about 1 s later).
+pub fn outbind_retries_until_listening<R: Runtime>() {
+    let server = start::<R>(server_config());
+    let at = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+        l.local_addr().expect("addr")
+    };
+    let t0 = Instant::now();
+    let id = server.outbind(at, "outb", PASSWORD);
+    match wait_event(&server, T, |e| {
+        matches!(e, ServerEvent::OutbindFailed { .. })
+    }) {
+        Some(ServerEvent::OutbindFailed {
+            id: got,
+            addr,
+            attempt,
+            retry_in,
+        }) => {
+            assert_eq!(got, id);
+            assert_eq!(addr, at);
+            assert!(attempt >= 1);
+            assert!(retry_in.is_some(), "gave up");
+        }
+        other => panic!("no OutbindFailed event: {other:?}"),
+    }
+    std::thread::sleep(Duration::from_secs(1).saturating_sub(t0.elapsed()));
+    let listener = std::net::TcpListener::bind(at).expect("listen again on the port");
+    let c = R::accept_outbind(listener, client_config("outb", BindType::Receiver))
+        .expect("outbind accepted and bound");
+    assert_eq!(c.state(), LinkState::Bound(BindType::Receiver));
+    let failures = 1 + drain_events(&server, Duration::from_millis(100))
+        .into_iter()
+        .filter(|e| matches!(e, ServerEvent::OutbindFailed { .. }))
+        .count();
+    assert!(failures >= 2, "retried only {failures} time(s) in 1 s");
+    let p = server.deliver("outb", &receipt("late")).expect("deliver");
+    recv_one(&c).respond_ok().expect("respond");
+    delivered_on(&p.outcome(T));
+    c.unbind().expect("unbind");
+}
+
+// ----- shutdown ---------------------------------------------------------------------------
+
+/// `shutdown` unbinds a bound client (which ends `Closed`, unbound by its peer), closes
+/// unbound connections, and reports messages still queued as given up (`Shutdown`);
+/// afterwards nothing is accepted.
+pub fn shutdown_drains<R: Runtime>() {
+    let server = start::<R>(server_config());
+    let addr = server.local_addr();
+    let c = connect::<R>(addr, "acme", BindType::Transceiver);
+    let mut idle = RawPeer::connect(addr);
+    assert!(wait_until(T, || server.connection_count() == 2));
+    let pending: Vec<PendingDelivery> = (0..2)
+        .map(|i| {
+            server
+                .deliver("beta", &receipt(&format!("s{i}")))
+                .expect("deliver")
+        })
+        .collect();
+    let t0 = Instant::now();
+    server.shutdown(Duration::from_secs(3));
+    assert!(
+        t0.elapsed() < Duration::from_secs(3),
+        "shutdown waited its whole timeout"
+    );
+    assert_eq!(server.connection_count(), 0);
+    assert!(
+        wait_until(T, || matches!(c.state(), LinkState::Closed(_))),
+        "client state {:?}",
+        c.state()
+    );
+    assert_eq!(c.state(), LinkState::Closed(Some(CloseReason::PeerUnbound)));
+    match c.send(&submit("after")) {
+        Err(Failure::ConnectionLost(CloseReason::PeerUnbound)) => {}
+        other => panic!("send on a client the server unbound: {other:?}"),
+    }
+    assert!(c.recv(Duration::from_millis(50)).is_none());
+    c.unbind().expect("unbinding a closed client is fine");
+    idle.expect_closed(T, 0);
+    for p in pending {
+        match p.outcome(T) {
+            DeliveryOutcome::GaveUp {
+                reason: GiveUpReason::Shutdown,
+                attempts,
+                ..
+            } => assert_eq!(attempts, 0),
+            other => panic!("{other:?}"),
+        }
+    }
+    match server.deliver("beta", &receipt("too late")) {
+        Err(Failure::Deliver(DeliverError::ShuttingDown) | Failure::Closed) => {}
+        other => panic!("deliver after shutdown: {other:?}"),
+    }
+    assert!(
+        R::connect(addr, client_config("acme", BindType::Transceiver)).is_err(),
+        "bound after shutdown"
+    );
+}
+
+/// A delivery on its way to a receiver that never answers when `shutdown` starts: the
+/// session drains (the response times out, 300 ms), is unbound (no answer: the unbind
+/// timeout, 1 s, closes it) and the message, back in the queue, is given up (`Shutdown`)
+/// after its one attempt.
+pub fn shutdown_gives_up_in_flight<R: Runtime>() {
+    let server = start::<R>(delivery_config());
+    let mut raw = RawPeer::bound(server.local_addr(), BindType::Receiver, "acme", PASSWORD);
+    let p = server
+        .deliver("acme", &receipt("in flight"))
+        .expect("deliver");
+    assert_eq!(raw.expect_request().command_id(), CommandId::DeliverSm);
+    let watcher = std::thread::spawn(move || {
+        let pdus = raw.expect_closed(T, 1);
+        pdus.iter().map(|f| f.command_id()).collect::<Vec<_>>()
+    });
+    let t0 = Instant::now();
+    server.shutdown(Duration::from_secs(4));
+    let took = t0.elapsed();
+    assert!(
+        took >= Duration::from_millis(1200),
+        "did not wait for the drain: {took:?}"
+    );
+    assert!(took < Duration::from_secs(3), "waited too long: {took:?}");
+    assert_eq!(watcher.join().expect("watcher"), [CommandId::Unbind]);
+    match p.outcome(T) {
+        DeliveryOutcome::GaveUp {
+            reason: GiveUpReason::Shutdown,
+            attempts,
+            ..
+        } => assert_eq!(attempts, 1),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The peer's `unbind` is answered `unbind_resp` and the connection closes, reported as
+/// `Closed { PeerUnbound }`.
+pub fn peer_unbind_is_answered<R: Runtime>() {
+    let server = start::<R>(server_config());
+    let mut raw = RawPeer::bound(server.local_addr(), BindType::Transceiver, "acme", PASSWORD);
+    let seq = raw.send(&Body::Unbind);
+    let pdus = raw.expect_closed(T, 1);
+    assert_eq!(pdus.len(), 1, "an unbind_resp");
+    assert_eq!(pdus[0].sequence_number(), seq);
+    assert_eq!(
+        response_status(&pdus[0], CommandId::UnbindResp),
+        CommandStatus::ESME_ROK
+    );
+    match wait_event(&server, T, |e| matches!(e, ServerEvent::Closed { .. })) {
+        Some(ServerEvent::Closed { reason, .. }) => assert_eq!(reason, CloseReason::PeerUnbound),
+        other => panic!("no Closed event: {other:?}"),
+    }
+    settles_to(&server, 0);
+}
+
+// ----- hostile peers ----------------------------------------------------------------------
+
+/// Garbage is answered with at most a `generic_nack` and the connection closes; a PDU with
+/// an unknown command id is answered `generic_nack` `ESME_RINVCMDID`.
+pub fn garbage_is_refused<R: Runtime>() {
+    let server = start::<R>(server_config());
+    let addr = server.local_addr();
+    let mut p = RawPeer::connect(addr);
+    p.write_raw(b"GET / HTTP/1.1\r\nHost: smsc\r\n\r\n")
+        .expect("write");
+    for f in p.expect_closed(T, 1) {
+        assert_eq!(f.command_id(), CommandId::GenericNack);
+    }
+    let mut p = RawPeer::connect(addr);
+    let mut short = [0u8; 16];
+    short[3] = 8; // command_length 8: shorter than a header
+    p.write_raw(&short).expect("write");
+    for f in p.expect_closed(T, 1) {
+        assert_eq!(f.command_id(), CommandId::GenericNack);
+        assert_eq!(f.command_status(), CommandStatus::ESME_RINVCMDLEN);
+    }
+    let mut p = RawPeer::bound(addr, BindType::Transceiver, "acme", PASSWORD);
+    let mut unknown = [0u8; 16];
+    unknown[3] = 16;
+    unknown[4..8].copy_from_slice(&0x0000_0F0Fu32.to_be_bytes());
+    unknown[15] = 7;
+    p.write_raw(&unknown).expect("write");
+    let f = p.expect_pdu();
+    assert_eq!(f.command_id(), CommandId::GenericNack);
+    assert_eq!(f.command_status(), CommandStatus::ESME_RINVCMDID);
+    assert_eq!(f.sequence_number(), 7);
+    let c = connect::<R>(addr, "good", BindType::Transceiver);
+    assert!(c
+        .send(&submit("still here"))
+        .expect("submit")
+        .status()
+        .is_ok());
+    c.unbind().expect("unbind");
+}
+
+/// `command_length` 0xFFFFFFFF is refused from the header alone: `generic_nack`
+/// `ESME_RINVCMDLEN`, then close.
+pub fn huge_command_length<R: Runtime>() {
+    let server = start::<R>(server_config());
+    let mut p = RawPeer::connect(server.local_addr());
+    let mut h = [0u8; 16];
+    h[..4].copy_from_slice(&u32::MAX.to_be_bytes());
+    h[4..8].copy_from_slice(&CommandId::BindTransceiver.to_u32().to_be_bytes());
+    h[12..].copy_from_slice(&1u32.to_be_bytes());
+    p.write_raw(&h).expect("write");
+    let pdus = p.expect_closed(T, 1);
+    assert_eq!(pdus.len(), 1, "a generic_nack before the close");
+    assert_eq!(pdus[0].command_id(), CommandId::GenericNack);
+    assert_eq!(pdus[0].command_status(), CommandStatus::ESME_RINVCMDLEN);
+    settles_to(&server, 0);
+}
+
+/// 200 hostile connections (garbage, half headers, idle) while a good client binds,
+/// submits and gets receipt-style deliveries throughout; afterwards only the good client
+/// is left.
+pub fn hostile_flood<R: Runtime>() {
+    let mut config = server_config();
+    config.session.bind_timeout = CoreDuration::from_secs(1);
+    let server = start::<R>(config);
+    let addr = server.local_addr();
+    let good = connect::<R>(addr, "good", BindType::Transceiver);
+    let round = |i: usize| {
+        let r = good.send(&submit("good")).expect("good submit");
+        assert_eq!(r.status(), CommandStatus::ESME_ROK);
+        assert!(r.message_id().is_some());
+        let text = format!("dr{i}");
+        let p = server.deliver("good", &receipt(&text)).expect("deliver");
+        let got = recv_one(&good);
+        assert_eq!(got.text(), text);
+        got.respond_ok().expect("respond");
+        delivered_on(&p.outcome(T));
+    };
+    let done = AtomicBool::new(false);
+    let hostile = std::thread::scope(|s| {
+        let flood = s.spawn(|| {
+            let mut peers = Vec::new();
+            for i in 0..200usize {
+                if i % 20 == 19 {
+                    // In waves, so that the good client's rounds run between them.
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                let mut p = RawPeer::connect(addr);
+                let _ = match i % 4 {
+                    0 => p.write_raw(&[0xA5; 40]),
+                    1 => p.write_raw(&[0, 0, 0, 40, 0, 0]),
+                    2 => p.write_raw(b"\x00\x00\x00\x20\x00\x00\x00\x09\x00\x00"),
+                    _ => Ok(()),
+                };
+                peers.push(p);
+            }
+            done.store(true, Ordering::Relaxed);
+            peers
+        });
+        let mut i = 0;
+        while !done.load(Ordering::Relaxed) || i < 5 {
+            round(i);
+            i += 1;
+            assert!(i < 10_000);
+        }
+        flood.join().expect("flood")
+    });
+    round(usize::MAX);
+    // The server itself closes every hostile connection: garbage at once, half headers
+    // and idle ones at the bind timeout (1 s).
+    settles_to(&server, 1);
+    assert_eq!(server.sessions().len(), 1);
+    for mut p in hostile {
+        for f in p.expect_closed(T, 1) {
+            assert_eq!(f.command_id(), CommandId::GenericNack);
+        }
+    }
+    round(0);
+    good.unbind().expect("unbind");
+}
+
+/// `max_connections` (4): the excess connection is accepted and closed at once, without a
+/// PDU, with a `ConnectionRefused` event; a slot that frees up is usable again.
+pub fn max_connections_refuses_excess<R: Runtime>() {
+    let mut config = server_config();
+    config.max_connections = 4;
+    let server = start::<R>(config);
+    let addr = server.local_addr();
+    let mut open: Vec<RawPeer> = (0..4).map(|_| RawPeer::connect(addr)).collect();
+    assert!(wait_until(T, || server.connection_count() == 4));
+    let mut excess = RawPeer::connect(addr);
+    excess.expect_closed(Duration::from_secs(2), 0);
+    match wait_event(&server, T, |e| {
+        matches!(e, ServerEvent::ConnectionRefused { .. })
+    }) {
+        Some(ServerEvent::ConnectionRefused { open, .. }) => assert_eq!(open, 4),
+        other => panic!("no ConnectionRefused event: {other:?}"),
+    }
+    assert_eq!(server.connection_count(), 4);
+    open.pop().expect("one").close();
+    settles_to(&server, 3);
+    let c = connect::<R>(addr, "good", BindType::Transceiver);
+    assert!(c.send(&submit("in")).expect("submit").status().is_ok());
+    c.unbind().expect("unbind");
+    drop(open);
+}
+
+// ----- the suite --------------------------------------------------------------------------
+
+/// One `#[test]` per scenario of [`suite`](crate::suite) for the runtime `$rt`:
+/// `smpp_conformance::conformance_suite!(smpp_conformance::SmolRuntime);`
+#[macro_export]
+macro_rules! conformance_suite {
+    ($rt:ty) => {
+        $crate::conformance_suite!(@tests $rt;
+            bind_each_type,
+            bind_wrong_password,
+            bind_twice_is_refused,
+            submit_before_bind,
+            bind_limit_per_account,
+            panicking_authenticator,
+            panicking_handler,
+            window_of_64_pipelined,
+            slow_handler,
+            enquire_link_answered,
+            inactivity_timeout_closes,
+            bind_timeout_closes,
+            round_robin_over_receivers,
+            transmitter_gets_no_deliveries,
+            queued_until_receiver_binds,
+            delivery_fails_over_on_timeout,
+            delivery_fails_over_when_client_ignores,
+            delivery_retries_temporary_error,
+            delivery_survives_dropped_link,
+            delivery_permanent_error_is_refused,
+            delivery_queue_full,
+            outbind_delivers_queued,
+            outbind_retries_until_listening,
+            shutdown_drains,
+            shutdown_gives_up_in_flight,
+            peer_unbind_is_answered,
+            garbage_is_refused,
+            huge_command_length,
+            hostile_flood,
+            max_connections_refuses_excess,
+        );
+    };
+    (@tests $rt:ty; $($name:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $name() {
+                $crate::suite::$name::<$rt>();
+            }
+        )*
+    };
+}
