@@ -1,7 +1,7 @@
 //! Types shared by the client and the server: errors, responses, incoming requests, traces,
 //! link states and the transport abstraction.
 
-use crate::conn::Conn;
+use crate::client::Responder;
 pub use smpp_core::client::{LinkState, Response};
 use smpp_core::codec::{DecodeError, Frame};
 use smpp_core::pdu::{Body, CommandId, CommandStatus, MessageIdResp, Pdu};
@@ -13,7 +13,6 @@ use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
-use std::sync::Arc;
 
 /// How this adapter emits the PDUs of a [`Trace`] setting (the `log` facade or the
 /// callback, whose panics are caught and logged).
@@ -191,13 +190,13 @@ impl From<LimitError> for Error {
 pub struct IncomingRequest {
     /// The request PDU.
     pub frame: Frame,
-    responder: Option<Arc<Conn>>,
+    responder: Option<Responder>,
 }
 
 impl IncomingRequest {
     /// `responder` is `None` when nothing is to be answered (auto-responded, or a request
     /// without response such as `alert_notification`).
-    pub(crate) fn new(frame: Frame, responder: Option<Arc<Conn>>) -> IncomingRequest {
+    pub(crate) fn new(frame: Frame, responder: Option<Responder>) -> IncomingRequest {
         IncomingRequest { frame, responder }
     }
 
@@ -221,18 +220,9 @@ impl IncomingRequest {
     /// session refuses the answer (wrong body, invalid field), the request is answered
     /// `ESME_RX_T_APPN` instead and the error returned.
     pub fn respond(mut self, status: CommandStatus, body: &Body<'_>) -> Result<(), Error> {
-        let Some(conn) = self.responder.take() else {
-            return Ok(());
-        };
-        let seq = self.frame.sequence_number();
-        let result = conn.with(|s, now| s.respond(now, seq, status, body));
-        match result {
-            Ok(()) => Ok(()),
-            Err(SessionError::Closed) => Err(conn.lost_error()),
-            Err(e) => {
-                answer_temporary_error(&conn, &self.frame);
-                Err(Error::Session(e))
-            }
+        match self.responder.take() {
+            Some(r) => r.respond(status, body),
+            None => Ok(()),
         }
     }
 
@@ -258,16 +248,10 @@ pub(crate) fn error_body(id: CommandId) -> Body<'static> {
     Body::error_response_for(id).unwrap_or(Body::GenericNack)
 }
 
-fn answer_temporary_error(conn: &Arc<Conn>, frame: &Frame) {
-    let seq = frame.sequence_number();
-    let body = error_body(frame.command_id());
-    let _ = conn.with(|s, now| s.respond(now, seq, CommandStatus::ESME_RX_T_APPN, &body));
-}
-
 impl Drop for IncomingRequest {
     fn drop(&mut self) {
-        if let Some(conn) = self.responder.take() {
-            answer_temporary_error(&conn, &self.frame);
+        if let Some(r) = self.responder.take() {
+            r.refuse();
         }
     }
 }
@@ -393,7 +377,7 @@ impl Transport for std::os::unix::net::UnixStream {
 mod tests {
     use super::*;
     use smpp_core::pdu::{Bind, Body, Pdu};
-    use std::sync::Mutex;
+    use std::sync::{Arc, Mutex};
 
     fn encode(pdu: &Pdu<'_>) -> Vec<u8> {
         let mut buf = vec![0u8; pdu.encoded_len()];

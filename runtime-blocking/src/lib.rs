@@ -4,7 +4,8 @@
 //! here: the adapter moves octets and time and calls the application. The server is an
 //! I/O pump around the core's SMSC endpoint ([`smpp_core::server::Endpoint`]: binds,
 //! limits, failed-bind delays, routing, the at-least-once delivery queue, outbind); the
-//! client drives one [`smpp_core::session::Session`] per connection. The types shared with
+//! client is an I/O pump around the core's ESME endpoint ([`smpp_core::client::Endpoint`]:
+//! request tickets, link state, reconnect back-off, outbind). The types shared with
 //! the smol adapter are defined once in [`smpp_core::server`], [`smpp_core::client`] and
 //! [`smpp_core::trace`], and re-exported here.
 //!
@@ -21,8 +22,10 @@
 //! Server threads: one accept thread per listener, one timer thread for the whole server,
 //! and per connection a reader (blocking `read`, the authenticator and the handler, the TLS
 //! handshake) and a writer (writing what the endpoint produces, in order), both with small
-//! stacks. Client connections have a reader, a writer and a timer thread; their requests
-//! are answered by the application from [`Incoming`].
+//! stacks. A client has one timer thread (the endpoint's timeouts and reconnect back-off),
+//! per connection a reader and a writer, and a short-lived dial thread for each reconnect,
+//! all with small stacks (≤ 256 KiB; `submit_with` callbacks run on the thread that saw
+//! the outcome); the SMSC's requests are answered by the application from [`Incoming`].
 //!
 //! ```
 //! use smpp_blocking::{Client, ClientConfig, Reply, Server, ServerConfig};
@@ -122,5 +125,3 @@ pub use smpp_core::server::{
 pub use rustls;
 #[cfg(feature = "tls")]
 pub use tls::{TlsClientConfig, TlsServerConfig};
-
-pub(crate) use common::error_body;

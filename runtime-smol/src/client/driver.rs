@@ -69,8 +69,8 @@ pub(crate) struct State {
 struct After {
     wake: Option<Waker>,
     done: Vec<(oneshot::Sender<ResponseResult>, ResponseResult)>,
-    incoming: Vec<IncomingRequest>,
-    states: Vec<LinkState>,
+    unreceived: Vec<IncomingRequest>,
+    worked: bool,
     bind: Option<(oneshot::Sender<BindResult>, BindResult)>,
 }
 
@@ -175,7 +175,9 @@ impl Shared {
                             after.bind = Some((tx, r));
                         }
                     }
-                    after.states.push(s);
+                    // Under the lock, so that every subscriber sees the changes in order
+                    // whichever thread caused them.
+                    lock(&self.watchers).retain(|tx| tx.try_send(s).is_ok());
                 }
                 ClientEvent::Outcome { ticket, outcome } => {
                     if let Some((tx, permit)) = st.waiters.remove(&ticket) {
@@ -192,7 +194,15 @@ impl Shared {
                         shared: self.clone(),
                         id,
                     });
-                    after.incoming.push(IncomingRequest::new(frame, responder));
+                    // In order under the lock; a request nobody receives is dropped (and so
+                    // answered ESME_RX_T_APPN) after the lock is released.
+                    if let Err(e) = self
+                        .incoming
+                        .try_send(IncomingRequest::new(frame, responder))
+                    {
+                        after.unreceived.push(e.into_inner());
+                    }
+                    after.worked = true;
                 }
             }
         }
@@ -205,16 +215,7 @@ impl Shared {
         for (tx, r) in after.done {
             tx.send(r);
         }
-        for req in after.incoming {
-            // A closed receiver drops the request, which answers it ESME_RX_T_APPN.
-            let _ = self.incoming.try_send(req);
-        }
-        if !after.states.is_empty() {
-            let mut w = lock(&self.watchers);
-            for s in after.states {
-                w.retain(|tx| tx.try_send(s).is_ok());
-            }
-        }
+        drop(after.unreceived);
         if let Some((tx, r)) = after.bind {
             tx.send(r);
         }
@@ -516,7 +517,7 @@ impl Wire for ClientWire {
             shared.settle(&mut st, &mut after);
             (turn, st.ep.poll_timeout())
         };
-        let worked = !after.done.is_empty() || !after.incoming.is_empty();
+        let worked = !after.done.is_empty() || after.worked;
         shared.run(after);
         // Only an earlier deadline re-arms the timer; a later one waits for the armed timer
         // (an early call is harmless).

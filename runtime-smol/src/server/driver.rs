@@ -46,7 +46,6 @@ pub(crate) struct State {
 #[derive(Default)]
 pub(crate) struct After {
     wakers: Vec<Waker>,
-    events: Vec<ServerEvent>,
     deliveries: Vec<(oneshot::Sender<DeliveryOutcome>, DeliveryOutcome)>,
     responses: Vec<(oneshot::Sender<ResponseResult>, ResponseResult)>,
     connects: Vec<Connect>,
@@ -137,7 +136,17 @@ impl Shared {
                 }
             }
             if subscribed {
-                after.events.push(ev);
+                // Under the lock, so that subscribers see events in the endpoint's order
+                // whichever thread caused them. A subscriber that does not keep up loses
+                // events rather than growing memory.
+                let mut subs = lock(&self.subscribers);
+                subs.retain(|s| {
+                    !matches!(
+                        s.try_send(ev.clone()),
+                        Err(smol::channel::TrySendError::Closed(_))
+                    )
+                });
+                self.subscribed.store(subs.len(), Ordering::Relaxed);
             }
         }
         while let Some(AppResponse {
@@ -180,19 +189,6 @@ impl Shared {
         }
         if after.timer {
             let _ = self.timer_kick.0.try_send(());
-        }
-        if !after.events.is_empty() {
-            let mut subs = lock(&self.subscribers);
-            for ev in after.events {
-                // A subscriber that does not keep up loses events rather than growing memory.
-                subs.retain(|s| {
-                    !matches!(
-                        s.try_send(ev.clone()),
-                        Err(smol::channel::TrySendError::Closed(_))
-                    )
-                });
-            }
-            self.subscribed.store(subs.len(), Ordering::Relaxed);
         }
         for c in after.connects {
             self.clone().spawn_outbind(c);
