@@ -54,6 +54,28 @@ impl ReconnectPolicy {
     }
 }
 
+/// Random values for jitter, from a seed the driver passes in (xorshift64: not for
+/// anything secret). Both endpoints draw their back-off jitter from one.
+#[derive(Clone, Copy, Debug)]
+pub struct Jitter(u64);
+
+impl Jitter {
+    /// A generator from `seed` (any value; zero is mapped to a valid state).
+    pub const fn new(seed: u64) -> Jitter {
+        Jitter(seed | 1)
+    }
+
+    /// The next value.
+    pub fn next_u64(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        self.0 = x;
+        x
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

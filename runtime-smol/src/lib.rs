@@ -125,6 +125,7 @@
 pub use smpp_core as core;
 
 mod client;
+mod clock;
 mod error;
 mod io;
 mod oneshot;

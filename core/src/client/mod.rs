@@ -134,7 +134,7 @@ pub struct Endpoint {
     connect_due: bool,
     shut: bool,
     last_close: Option<CloseReason>,
-    rng: u64,
+    rng: crate::reconnect::Jitter,
     events: VecDeque<ClientEvent>,
 }
 
@@ -162,7 +162,7 @@ impl Endpoint {
             connect_due: false,
             shut: false,
             last_close: None,
-            rng: seed | 1,
+            rng: crate::reconnect::Jitter::new(seed),
             events: VecDeque::new(),
         }
     }
@@ -509,7 +509,7 @@ impl Endpoint {
             _ => return self.finish(),
         };
         self.attempt = self.attempt.saturating_add(1);
-        match policy.delay(self.attempt, self.next_random()) {
+        match policy.delay(self.attempt, self.rng.next_u64()) {
             Some(delay) => {
                 self.reconnect_at = Some(now + delay);
                 self.set_state(LinkState::Reconnecting {
@@ -530,15 +530,5 @@ impl Endpoint {
             self.state = s;
             self.events.push_back(ClientEvent::State(s));
         }
-    }
-
-    /// xorshift64: jitter for reconnect delays (not for anything secret).
-    fn next_random(&mut self) -> u64 {
-        let mut x = self.rng;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.rng = x;
-        x
     }
 }

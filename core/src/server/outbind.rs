@@ -59,7 +59,7 @@ pub(crate) struct Targets {
     timers: BTreeSet<(Instant, OutbindId)>,
     due: VecDeque<Connect>,
     next_id: u64,
-    rng: u64,
+    rng: crate::reconnect::Jitter,
 }
 
 impl Targets {
@@ -70,7 +70,7 @@ impl Targets {
             timers: BTreeSet::new(),
             due: VecDeque::new(),
             next_id: 1,
-            rng: seed | 1,
+            rng: crate::reconnect::Jitter::new(seed),
         }
     }
 
@@ -133,7 +133,7 @@ impl Targets {
         now: Instant,
         id: OutbindId,
     ) -> Option<(SocketAddr, u32, Option<Duration>)> {
-        let random = self.next_random();
+        let random = self.rng.next_u64();
         let t = self.targets.get_mut(&id)?;
         t.failures = t.failures.saturating_add(1);
         let attempt = t.failures;
@@ -172,15 +172,5 @@ impl Targets {
                 }
             }
         }
-    }
-
-    /// xorshift64: jitter for retry delays (not for anything secret).
-    fn next_random(&mut self) -> u64 {
-        let mut x = self.rng;
-        x ^= x << 13;
-        x ^= x >> 7;
-        x ^= x << 17;
-        self.rng = x;
-        x
     }
 }

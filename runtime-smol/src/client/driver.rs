@@ -91,7 +91,7 @@ pub(crate) struct Shared {
     /// One permit per window slot: `send` waits here when the window is full.
     pub(crate) permits: Arc<Semaphore>,
     pub(crate) window: usize,
-    epoch: std::time::Instant,
+    clock: crate::clock::Clock,
     /// Closed when the supervisor ends.
     finished: (Sender<()>, Receiver<()>),
 }
@@ -103,7 +103,7 @@ impl Shared {
     ) -> (Arc<Shared>, Receiver<IncomingRequest>) {
         let (incoming, incoming_rx) = smol::channel::unbounded();
         let window = config.session.window.max(1);
-        let ep = Endpoint::new(config.clone(), Instant::ZERO, redial, random());
+        let ep = Endpoint::new(config.clone(), Instant::ZERO, redial, crate::clock::seed());
         let shared = Arc::new(Shared {
             state: Mutex::new(State {
                 ep,
@@ -118,20 +118,15 @@ impl Shared {
             watchers: Mutex::new(Vec::new()),
             permits: Arc::new(Semaphore::new(window)),
             window,
-            epoch: std::time::Instant::now(),
+            clock: crate::clock::Clock::start(),
             finished: smol::channel::bounded(1),
         });
         (shared, incoming_rx)
     }
 
-    /// The endpoint's clock: milliseconds since the client was created.
+    /// The endpoint's clock.
     pub(crate) fn now(&self) -> Instant {
-        Instant::from_elapsed(self.epoch.elapsed())
-    }
-
-    fn std_instant(&self, at: Instant) -> Option<std::time::Instant> {
-        self.epoch
-            .checked_add(std::time::Duration::from_millis(at.as_millis()))
+        self.clock.now()
     }
 
     /// Runs `f` on the endpoint under the lock, then carries out what it decided.
@@ -363,7 +358,7 @@ impl Shared {
 
     /// Sleeps until `deadline`, or until the application touches the endpoint.
     async fn sleep_until(self: &Arc<Self>, deadline: Option<Instant>) {
-        let at = deadline.and_then(|d| self.std_instant(d));
+        let at = deadline.and_then(|d| self.clock.std_instant(d));
         let mut timer = match at {
             Some(t) => async_io::Timer::at(t),
             None => async_io::Timer::never(),
@@ -454,18 +449,6 @@ pub(crate) async fn connect_tcp(
     connect.or(timer).await
 }
 
-/// A random seed for the endpoint's reconnect jitter.
-fn random() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    h.finish()
-}
-
 /// Answers one incoming request on the connection it arrived on.
 pub(crate) struct Responder {
     shared: Arc<Shared>,
@@ -523,7 +506,7 @@ impl Wire for ClientWire {
         // (an early call is harmless).
         if let Some(t) = deadline {
             if !matches!(self.timer_at, Some(cur) if cur <= t) {
-                if let Some(at) = shared.std_instant(t) {
+                if let Some(at) = shared.clock.std_instant(t) {
                     self.timer.set_at(at);
                     self.timer_at = Some(t);
                 }

@@ -60,7 +60,7 @@ pub(crate) struct Shared {
     handler: DynHandler,
     subscribers: Mutex<Vec<Sender<ServerEvent>>>,
     subscribed: AtomicUsize,
-    epoch: std::time::Instant,
+    clock: crate::clock::Clock,
     /// Wakes the timer task when the endpoint's deadline moved earlier.
     timer_kick: (Sender<()>, Receiver<()>),
     /// Holds at most one token: "a connection was removed since you last looked".
@@ -74,7 +74,7 @@ impl Shared {
         handler: DynHandler,
     ) -> Arc<Shared> {
         let mut ep_config = config.clone();
-        ep_config.seed = seed();
+        ep_config.seed = crate::clock::seed();
         Arc::new(Shared {
             state: Mutex::new(State {
                 ep: Endpoint::new(ep_config, Instant::ZERO),
@@ -89,20 +89,15 @@ impl Shared {
             handler,
             subscribers: Mutex::new(Vec::new()),
             subscribed: AtomicUsize::new(0),
-            epoch: std::time::Instant::now(),
+            clock: crate::clock::Clock::start(),
             timer_kick: smol::channel::bounded(1),
             removed: smol::channel::bounded(1),
         })
     }
 
-    /// The endpoint's clock: milliseconds since the server started.
+    /// The endpoint's clock.
     pub(crate) fn now(&self) -> Instant {
-        Instant::from_elapsed(self.epoch.elapsed())
-    }
-
-    fn std_instant(&self, at: Instant) -> Option<std::time::Instant> {
-        self.epoch
-            .checked_add(std::time::Duration::from_millis(at.as_millis()))
+        self.clock.now()
     }
 
     /// Runs `f` on the endpoint under the lock, then carries out what it decided.
@@ -253,7 +248,7 @@ impl Shared {
                     st.timer_at = st.ep.poll_timeout();
                     st.timer_at
                 });
-                let at = deadline.and_then(|d| s.std_instant(d));
+                let at = deadline.and_then(|d| s.clock.std_instant(d));
                 drop(s);
                 let timer = async {
                     match at {
@@ -335,14 +330,6 @@ impl Shared {
             },
         )
     }
-}
-
-/// A random seed for the endpoint's jitter, from the standard library's hasher keys.
-fn seed() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(0x5EED);
-    h.finish()
 }
 
 /// A handler's future, a panic counting as `ESME_RSYSERR`.
