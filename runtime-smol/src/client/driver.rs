@@ -4,14 +4,14 @@
 //! the endpoint's; this file moves octets, time and wake-ups, and routes outcomes to the
 //! futures waiting for them.
 
+use super::dial::Dial;
 use crate::error::Error;
 use crate::io::{Turn, Wire};
 use crate::oneshot;
 use crate::{IncomingRequest, LinkState, Response};
-use futures_lite::{AsyncRead, AsyncWrite, FutureExt};
+use futures_lite::{AsyncRead, AsyncWrite};
 use smol::channel::{Receiver, Sender};
 use smol::lock::{Semaphore, SemaphoreGuardArc};
-use smol::net::TcpStream;
 use smpp_core::client::{
     ClientConfig, ClientEvent, Endpoint, IncomingId, Mode, RequestOutcome, Ticket,
 };
@@ -24,7 +24,6 @@ use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
-use std::time::Duration;
 
 pub(crate) type ResponseResult = Result<Response, Error>;
 type BindResult = Result<(), Error>;
@@ -72,14 +71,6 @@ struct After {
     unreceived: Vec<IncomingRequest>,
     worked: bool,
     bind: Option<(oneshot::Sender<BindResult>, BindResult)>,
-}
-
-/// Where a reconnect dials.
-pub(crate) struct Dial {
-    pub(crate) addrs: Vec<SocketAddr>,
-    pub(crate) timeout: Duration,
-    #[cfg(feature = "tls")]
-    pub(crate) tls: Option<crate::tls::TlsDialer>,
 }
 
 /// Everything the client's handles and its supervisor share.
@@ -323,37 +314,41 @@ impl Shared {
                 self.sleep_until(deadline).await;
                 continue;
             }
-            match dial.connect().await {
-                Ok((stream, peer)) => {
-                    #[cfg(feature = "tls")]
-                    if let Some(tls) = &dial.tls {
-                        match tls.handshake(stream).await {
-                            Ok(s) => {
-                                self.with(|st, now| {
-                                    st.peer = peer;
-                                    st.ep.connected(now, Mode::Bind);
-                                });
-                                self.pump(s, peer).await;
-                            }
-                            Err(e) => {
-                                log::debug!("reconnect failed: {e}");
-                                self.with(|st, now| st.ep.connect_failed(now));
-                            }
-                        }
-                        continue;
-                    }
-                    self.with(|st, now| {
-                        st.peer = peer;
-                        st.ep.connected(now, Mode::Bind);
-                    });
-                    self.pump(stream, peer).await;
-                }
+            let (stream, peer) = match dial.connect().await {
+                Ok(c) => c,
                 Err(e) => {
-                    log::debug!("reconnect failed: {e}");
-                    self.with(|st, now| st.ep.connect_failed(now));
+                    self.redial_failed(&e);
+                    continue;
                 }
+            };
+            #[cfg(feature = "tls")]
+            if let Some(tls) = &dial.tls {
+                match tls.handshake(stream).await {
+                    Ok(s) => self.reconnected(s, peer).await,
+                    Err(e) => self.redial_failed(&e),
+                }
+                continue;
             }
+            self.reconnected(stream, peer).await;
         }
+    }
+
+    /// A new connection is open: the endpoint binds on it, and it is pumped until it ends.
+    async fn reconnected<S: AsyncRead + AsyncWrite + Unpin>(
+        self: &Arc<Self>,
+        stream: S,
+        peer: Option<SocketAddr>,
+    ) {
+        self.with(|st, now| {
+            st.peer = peer;
+            st.ep.connected(now, Mode::Bind);
+        });
+        self.pump(stream, peer).await;
+    }
+
+    fn redial_failed(self: &Arc<Self>, e: &Error) {
+        log::debug!("reconnect failed: {e}");
+        self.with(|st, now| st.ep.connect_failed(now));
     }
 
     /// Sleeps until `deadline`, or until the application touches the endpoint.
@@ -412,41 +407,6 @@ fn outcome_result(outcome: RequestOutcome) -> ResponseResult {
         RequestOutcome::Timeout => Err(Error::Timeout),
         RequestOutcome::ConnectionLost(r) => Err(Error::ConnectionLost(r)),
     }
-}
-
-impl Dial {
-    async fn connect(&self) -> Result<(TcpStream, Option<SocketAddr>), Error> {
-        let s = connect_tcp(&self.addrs, self.timeout).await?;
-        let peer = s.peer_addr().ok();
-        Ok((s, peer))
-    }
-}
-
-/// Opens a TCP connection to the first address that answers, within `timeout`.
-pub(crate) async fn connect_tcp(
-    addrs: &[SocketAddr],
-    timeout: Duration,
-) -> Result<TcpStream, Error> {
-    let connect = async {
-        let mut last = None;
-        for a in addrs {
-            match TcpStream::connect(*a).await {
-                Ok(s) => {
-                    let _ = s.set_nodelay(true);
-                    return Ok(s);
-                }
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(Error::Io(last.unwrap_or_else(|| {
-            std::io::Error::new(std::io::ErrorKind::NotFound, "no address to connect to")
-        })))
-    };
-    let timer = async {
-        async_io::Timer::after(timeout).await;
-        Err(Error::ConnectTimeout)
-    };
-    connect.or(timer).await
 }
 
 /// Answers one incoming request on the connection it arrived on.

@@ -2,12 +2,14 @@
 //! connect, bind, send with backpressure, receive, reconnect. The driver is in
 //! `driver.rs`.
 
+mod dial;
 mod driver;
 
 use crate::error::Error;
 use crate::oneshot;
 use crate::{IncomingRequest, LinkState, Response};
-use driver::{connect_tcp, lock, Dial, Shared};
+use dial::{connect_tcp, Dial};
+use driver::{lock, Shared};
 pub(crate) use driver::{Responder, ResponseResult};
 use futures_lite::{AsyncRead, AsyncWrite, FutureExt};
 use smol::channel::Receiver;
