@@ -7,7 +7,8 @@
 //! - [`duration`]: durations on the command line (`3`, `500ms`, `3s`, `2m`).
 //! - [`message`]: addresses, text encoded and split into parts, received messages read
 //!   back as text, concatenated parts or delivery receipts.
-//! - [`sim`]: the SMSC simulator behind `smpp smsc` and `smpp demo`.
+//! - [`runtime`]: `smol` or `blocking`, the runtime crate a command runs on.
+//! - [`sim`]: the SMSC simulator behind `smpp smsc` and `smpp demo`, on either runtime.
 //! - [`stats`]: latency percentiles and the report of `smpp bench`.
 //!
 //! ```
@@ -28,5 +29,6 @@ pub mod duration;
 pub mod hex;
 pub mod json;
 pub mod message;
+pub mod runtime;
 pub mod sim;
 pub mod stats;

@@ -1,4 +1,5 @@
-//! An SMSC simulator on [`smpp_smol::Server`]: the engine behind `smpp smsc` and
+//! An SMSC simulator on either runtime's server ([`SimConfig::runtime`]: `smpp_smol` or
+//! `smpp_blocking`, behind one [`SimServer`]): the engine behind `smpp smsc` and
 //! `smpp demo`.
 //!
 //! - Binds are checked against a list of accounts (wrong credentials: `ESME_RBINDFAIL`).
@@ -11,7 +12,7 @@
 //!   `id:… sub:001 dlvrd:001 submit date:… done date:… stat:DELIVRD err:000 text:…` (IA5,
 //!   `data_coding` 1, when it is ASCII; else UCS2), and the TLVs `receipted_message_id` and
 //!   `message_state` (2, DELIVERED). Source and destination are the message's, swapped. It is
-//!   routed with [`Server::deliver`]: round robin over the account's receiver-capable binds,
+//!   routed with [`SimServer::deliver`]: round robin over the account's receiver-capable binds,
 //!   stored while none is bound. Each part of a long message gets its own receipt.
 //! - [`SimConfig::mo_on_bind`]: mobile-originated messages sent to every new
 //!   receiver-capable bind, from 447700900999 to the bind's `address_range` (or `12345`).
@@ -40,6 +41,7 @@
 use crate::json::{Object, Value};
 use crate::message::{address, address_text, decode_text, prepare, MessageView, Split};
 use crate::message::{Assembler, TextEncoding};
+pub use crate::runtime::Runtime;
 use smol::channel::{Receiver, Sender};
 use smol::Task;
 use smpp_core::message::{
@@ -49,12 +51,12 @@ use smpp_core::pdu::{
     constant_time_eq, Address, Body, DataCoding, DeliverSm, DestAddress, EsmClass, Npi,
     RegisteredDelivery, Tlv, TlvTag, Tlvs, Ton,
 };
-use smpp_core::server::BindId;
-use smpp_core::session::{CloseReason, SessionConfig};
-use smpp_core::{CommandId, CommandStatus, Frame};
-use smpp_smol::{
-    BindRequest, DeliveryOutcome, Reply, RequestContext, Server, ServerConfig, ServerEvent, Trace,
+use smpp_core::server::{
+    BindId, BindRequest, DeliveryOutcome, Reply, RequestContext, ServerConfig, ServerEvent,
 };
+use smpp_core::session::{CloseReason, SessionConfig};
+use smpp_core::trace::Trace;
+use smpp_core::{CommandId, CommandStatus, Frame};
 use std::collections::HashMap;
 use std::fmt;
 use std::io::Write;
@@ -63,6 +65,10 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use std::time::Duration;
+
+mod server;
+
+pub use server::{Error as ServerError, SimDelivery, SimServer, SimSession, TlsPem};
 
 /// The source of MO messages sent on bind.
 pub const MO_SOURCE: &str = "447700900999";
@@ -110,6 +116,8 @@ impl fmt::Debug for Account {
 /// How the simulator runs.
 #[derive(Clone, Debug)]
 pub struct SimConfig {
+    /// The runtime whose server does the work (default `smol`).
+    pub runtime: Runtime,
     /// Address to listen on (`127.0.0.1:0` picks a free port).
     pub listen: String,
     /// Accepted accounts.
@@ -152,15 +160,17 @@ pub struct SimConfig {
 pub struct TlsListen {
     /// Address to listen on (`127.0.0.1:0` picks a free port).
     pub listen: String,
-    /// The certificate chain and key presented.
-    pub config: smpp_smol::TlsServerConfig,
+    /// The certificate chain and key presented (PEM, made into the runtime's
+    /// `TlsServerConfig` at start).
+    pub pem: TlsPem,
 }
 
 impl Default for SimConfig {
-    /// `127.0.0.1:2775`, account `smppclient1:password`, system_id `smpp-sim`, receipts at
-    /// once, inactivity timeout 120 s, window 512.
+    /// `smol`, `127.0.0.1:2775`, account `smppclient1:password`, system_id `smpp-sim`,
+    /// receipts at once, inactivity timeout 120 s, window 512.
     fn default() -> Self {
         SimConfig {
+            runtime: Runtime::Smol,
             listen: "127.0.0.1:2775".into(),
             accounts: vec![Account::new("smppclient1", "password")],
             system_id: "smpp-sim".into(),
@@ -187,7 +197,7 @@ pub enum SimError {
     /// The journal file could not be created.
     Journal(PathBuf, std::io::Error),
     /// The server did not start (address in use, ...).
-    Server(smpp_smol::Error),
+    Server(ServerError),
 }
 
 impl fmt::Display for SimError {
@@ -352,7 +362,7 @@ struct Shared {
 /// A running simulator. Dropping it stops it in the background; [`Simulator::shutdown`]
 /// waits for the sessions to unbind.
 pub struct Simulator {
-    server: Arc<Server>,
+    server: SimServer,
     shared: Arc<Shared>,
     /// A second handle on the events channel, to handle what is left at shutdown.
     events: Receiver<ServerEvent>,
@@ -364,13 +374,15 @@ pub struct Simulator {
 impl fmt::Debug for Simulator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Simulator")
+            .field("runtime", &self.server.runtime())
             .field("local_addr", &self.local_addr())
             .finish()
     }
 }
 
 impl Simulator {
-    /// Starts listening and serving (on the smol executor, `smol::spawn`).
+    /// Starts listening and serving with the server of [`SimConfig::runtime`] (the
+    /// simulator's own work runs on the smol executor, `smol::spawn`).
     pub async fn start(config: SimConfig) -> Result<Simulator, SimError> {
         let (journal, journal_thread) = match &config.jsonl {
             Some(path) => {
@@ -434,9 +446,16 @@ impl Simulator {
             let shared = shared.clone();
             move |ctx: &RequestContext, frame: &Frame| shared.handle(ctx, frame)
         };
-        let server = match Server::bind(config.listen.as_str(), server_config, auth, handler).await
-        {
-            Ok(s) => Arc::new(s),
+        let bound = SimServer::bind(
+            config.runtime,
+            config.listen.as_str(),
+            server_config,
+            auth,
+            handler,
+        )
+        .await;
+        let server = match bound {
+            Ok(s) => s,
             Err(e) => {
                 if let Some(j) = &shared.journal {
                     j.close();
@@ -449,10 +468,7 @@ impl Simulator {
         };
 
         let tls_addr = match &config.tls {
-            Some(t) => match server
-                .add_tls_listener(t.listen.as_str(), t.config.clone())
-                .await
-            {
+            Some(t) => match server.add_tls_listener(t.listen.as_str(), &t.pem).await {
                 Ok(a) => Some(a),
                 Err(e) => {
                     server.shutdown(Duration::ZERO).await;
@@ -514,8 +530,13 @@ impl Simulator {
         self.server.local_addr()
     }
 
-    /// The underlying server (sessions, events, deliveries).
-    pub fn server(&self) -> &Server {
+    /// The runtime serving.
+    pub fn runtime(&self) -> Runtime {
+        self.server.runtime()
+    }
+
+    /// The underlying server (sessions, events, deliveries), of either runtime.
+    pub fn server(&self) -> &SimServer {
         &self.server
     }
 
@@ -560,7 +581,7 @@ impl Drop for Simulator {
 }
 
 /// Runs each job on its own task (so a slow receiver never delays the others).
-async fn dispatch(shared: Arc<Shared>, server: Arc<Server>, jobs: Receiver<Job>) {
+async fn dispatch(shared: Arc<Shared>, server: SimServer, jobs: Receiver<Job>) {
     while let Ok(job) = jobs.recv().await {
         let shared = shared.clone();
         let server = server.clone();
@@ -801,7 +822,7 @@ impl Shared {
         o
     }
 
-    fn on_event(self: &Arc<Self>, server: &Arc<Server>, ev: ServerEvent) {
+    fn on_event(self: &Arc<Self>, server: &SimServer, ev: ServerEvent) {
         match ev {
             ServerEvent::Bound {
                 bind_id,
@@ -931,7 +952,7 @@ impl Shared {
     }
 
     /// Sends the MO-on-bind texts to one new bind.
-    async fn send_mo_on_bind(&self, server: &Server, bind_id: BindId, range: String) {
+    async fn send_mo_on_bind(&self, server: &SimServer, bind_id: BindId, range: String) {
         let Some(session) = server.session(bind_id) else {
             return;
         };
@@ -984,7 +1005,30 @@ impl Shared {
         }
     }
 
-    async fn run(&self, server: &Server, job: Job) {
+    /// Counts a delivery the server accepted; with a journal, waits for its outcome and
+    /// names it. Without one nobody needs the outcome: not waiting for it spares a thread
+    /// per delivery on the `blocking` runtime.
+    async fn delivered(
+        &self,
+        accepted: Result<SimDelivery, ServerError>,
+        counter: &AtomicU64,
+        account: &str,
+    ) -> Option<String> {
+        if accepted.is_ok() {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+        let outcome = match accepted {
+            Ok(d) if self.journal.is_some() => d.outcome().await,
+            Ok(_) => return None,
+            Err(e) => {
+                log::debug!("delivery for {account} not accepted: {e}");
+                Err(e)
+            }
+        };
+        self.journal.as_ref().map(|_| delivery_name(&outcome))
+    }
+
+    async fn run(&self, server: &SimServer, job: Job) {
         match job {
             Job::Receipt {
                 account,
@@ -1027,15 +1071,11 @@ impl Shared {
                     tlvs: Tlvs::from_slice(&tlvs),
                     ..Default::default()
                 });
-                let outcome = match server.deliver(&account, &body) {
-                    Ok(d) => {
-                        self.counters.receipts.fetch_add(1, Ordering::Relaxed);
-                        d.await
-                    }
-                    Err(e) => Err(e),
-                };
-                let delivery = delivery_name(&outcome);
-                if let Some(j) = &self.journal {
+                let accepted = server.deliver(&account, &body);
+                let delivery = self
+                    .delivered(accepted, &self.counters.receipts, &account)
+                    .await;
+                if let (Some(j), Some(delivery)) = (&self.journal, delivery) {
                     j.write(
                         "receipt",
                         Object::new()
@@ -1073,14 +1113,10 @@ impl Shared {
                         to.as_address(),
                         RegisteredDelivery::NONE,
                     );
-                    let outcome = match server.deliver(&account, &Body::DeliverSm(sm)) {
-                        Ok(d) => {
-                            self.counters.mo.fetch_add(1, Ordering::Relaxed);
-                            d.await
-                        }
-                        Err(e) => Err(e),
-                    };
-                    deliveries.push(Value::from(delivery_name(&outcome)));
+                    let accepted = server.deliver(&account, &Body::DeliverSm(sm));
+                    if let Some(d) = self.delivered(accepted, &self.counters.mo, &account).await {
+                        deliveries.push(Value::from(d));
+                    }
                 }
                 if let Some(j) = &self.journal {
                     j.write(
@@ -1101,7 +1137,7 @@ impl Shared {
 }
 
 /// How a delivery ended, for the journal.
-fn delivery_name(outcome: &Result<DeliveryOutcome, smpp_smol::Error>) -> String {
+fn delivery_name(outcome: &Result<DeliveryOutcome, ServerError>) -> String {
     match outcome {
         Ok(DeliveryOutcome::Delivered { .. }) => "delivered".into(),
         Ok(DeliveryOutcome::Refused { status, .. }) => {

@@ -10,6 +10,9 @@ use std::fmt::Display;
 use std::str::FromStr;
 use std::time::Duration;
 
+/// The runtime crate whose client (or server) does the work (`--runtime`).
+pub use smpp_examples::runtime::Runtime;
+
 /// A usage error: the message for [`crate::cli::usage_error`].
 #[derive(Debug)]
 pub struct UsageError(pub String);
@@ -130,37 +133,6 @@ pub struct Connection {
     pub server_name: Option<String>,
     /// `--runtime smol|blocking`.
     pub runtime: Runtime,
-}
-
-/// The runtime crate whose client does the work (`--runtime`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum Runtime {
-    /// `smpp_smol`: async, on smol.
-    #[default]
-    Smol,
-    /// `smpp_blocking`: std::net and threads.
-    Blocking,
-}
-
-impl FromStr for Runtime {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Runtime, String> {
-        match s.to_ascii_lowercase().as_str() {
-            "smol" => Ok(Runtime::Smol),
-            "blocking" => Ok(Runtime::Blocking),
-            _ => Err("unknown runtime (use smol or blocking)".into()),
-        }
-    }
-}
-
-impl Display for Runtime {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Runtime::Smol => "smol",
-            Runtime::Blocking => "blocking",
-        })
-    }
 }
 
 impl Default for Connection {

@@ -3,8 +3,7 @@
 use crate::cli;
 use crate::opts::{self, Item, Parser, UsageError};
 use smpp_examples::duration::format_duration;
-use smpp_examples::sim::{Account, SimConfig, Simulator, TlsListen};
-use smpp_smol::TlsServerConfig;
+use smpp_examples::sim::{Account, SimConfig, Simulator, TlsListen, TlsPem};
 use std::ffi::OsString;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -29,6 +28,9 @@ Ctrl-C (SIGINT) or SIGTERM unbinds every session and exits.
 Options:
   --listen ADDR            address to listen on (default 127.0.0.1:2775; port
                            0 picks a free port)
+  --runtime RT             the server library: smol (smpp-smol, async; the
+                           default) or blocking (smpp-blocking, threads); the
+                           simulator behaves the same on both
   --tls-cert FILE          PEM certificate chain (leaf first) for a TLS
                            (SMPPS) listener beside the plain one; needs
                            --tls-key
@@ -100,6 +102,7 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<SimConfig>, Usag
         match name.as_str() {
             "-h" | "--help" => return Ok(None),
             "--listen" => config.listen = p.value()?,
+            "--runtime" => config.runtime = p.parse()?,
             "--tls-cert" => tls_cert = Some(p.value()?),
             "--tls-key" => tls_key = Some(p.value()?),
             "--tls-listen" => tls_listen = Some(p.value()?),
@@ -163,11 +166,11 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<SimConfig>, Usag
     }
     match (tls_cert, tls_key) {
         (Some(cert), Some(key)) => {
-            let tls = TlsServerConfig::from_pem_files(&cert, &key)
+            let pem = TlsPem::from_files(&cert, &key)
                 .map_err(|e| UsageError(format!("--tls-cert {cert} / --tls-key {key}: {e}")))?;
             config.tls = Some(TlsListen {
                 listen: tls_listen.unwrap_or_else(|| "127.0.0.1:3550".into()),
-                config: tls,
+                pem,
             });
         }
         (None, None) if tls_listen.is_some() => {
