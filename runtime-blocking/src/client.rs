@@ -4,15 +4,20 @@
 
 mod pump;
 
+use crate::common::error_body;
 use crate::common::{Incoming, LinkState, Transport};
 use crate::conn::Slot;
+use crate::io::{Driver, STACK};
 use crate::{Error, Response};
-pub(crate) use pump::Responder;
-use pump::{connect_tcp, Dial, Shared, Waiter};
+use pump::{Core, Shared, Waiter};
 pub use smpp_core::client::ClientConfig;
+use smpp_core::client::IncomingId;
 use smpp_core::client::Mode;
 use smpp_core::pdu::Body;
+use smpp_core::pdu::CommandId;
+use smpp_core::session::SessionError;
 use smpp_core::session::{CloseReason, Counters};
+use smpp_core::CommandStatus;
 use std::fmt;
 use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
@@ -294,5 +299,186 @@ impl Ticket {
 impl fmt::Debug for Ticket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Ticket").field("seq", &self.seq).finish()
+    }
+}
+
+/// TLS for the client's connections (none without the `tls` feature).
+#[cfg(feature = "tls")]
+type Dialer = crate::tls::TlsDialer;
+#[cfg(not(feature = "tls"))]
+type Dialer = std::convert::Infallible;
+
+/// Where a reconnect dials.
+pub(crate) struct Dial {
+    pub(crate) addrs: Vec<SocketAddr>,
+    pub(crate) timeout: Duration,
+    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
+    pub(crate) tls: Option<Dialer>,
+}
+
+/// Opens a TCP connection to the first address that answers, each within `timeout`.
+pub(crate) fn connect_tcp(addrs: &[SocketAddr], timeout: Duration) -> Result<TcpStream, Error> {
+    let mut last = None;
+    for a in addrs {
+        match TcpStream::connect_timeout(a, timeout) {
+            Ok(s) => {
+                let _ = s.set_nodelay(true);
+                return Ok(s);
+            }
+            Err(e) if e.kind() == io::ErrorKind::TimedOut => last = Some(Error::ConnectTimeout),
+            Err(e) => last = Some(Error::Io(e)),
+        }
+    }
+    Err(last.unwrap_or_else(|| {
+        Error::Io(std::io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "no address to connect to",
+        ))
+    }))
+}
+
+impl Shared {
+    /// Starts the timer thread and the first connection, and waits until it is bound.
+    /// With [`Mode::Outbind`], the SMSC's `outbind` must come before `outbind_by`.
+    pub(crate) fn launch<T: Transport>(
+        self: &Arc<Self>,
+        t: T,
+        peer: Option<SocketAddr>,
+        mode: Mode,
+        outbind_by: Option<std::time::Instant>,
+    ) -> Result<(), Error> {
+        let me = self.clone();
+        if !crate::io::spawn("smpp-timer", STACK, move || crate::io::timer(&me)) {
+            return Err(Error::Io(std::io::Error::other("cannot start a thread")));
+        }
+        self.start_conn(t, peer, mode);
+        let bind_wait: Duration =
+            Duration::from(self.config.session.bind_timeout) + Duration::from_secs(1);
+        let mut bind_by = None;
+        let mut g = self.lock();
+        let failed = loop {
+            if g.bound {
+                return Ok(());
+            }
+            let deadline = match g.ep.state() {
+                LinkState::Closed(r) => return Err(bind_error(r, g.shut)),
+                LinkState::Connecting if mode == Mode::Outbind => outbind_by,
+                _ => Some(*bind_by.get_or_insert_with(|| std::time::Instant::now() + bind_wait)),
+            };
+            match self.wait_changed(g, deadline) {
+                Some(next) => g = next,
+                None if bind_by.is_some() => break Error::BindFailed(None),
+                None => break Error::ConnectTimeout,
+            }
+        };
+        self.with(|c, now| {
+            c.shut = true;
+            c.ep.abort(now);
+        });
+        Err(failed)
+    }
+
+    /// Sends a request whose result goes to `waiter`; returns its sequence number. With
+    /// `wait`, a full window is waited out (up to the response timeout, then
+    /// `Error::Timeout`); without, it fails at once.
+    pub(crate) fn request(
+        self: &Arc<Self>,
+        body: &Body<'_>,
+        waiter: Waiter,
+        wait: bool,
+    ) -> Result<u32, Error> {
+        let timeout: Duration = self.config.session.response_timeout.into();
+        let deadline = wait.then(|| std::time::Instant::now() + timeout);
+        let mut g = self.lock();
+        loop {
+            match g.ep.send_seq(self.now(), body) {
+                Ok((ticket, seq)) => {
+                    g.waiters.insert(ticket, waiter);
+                    self.settle(g);
+                    return Ok(seq);
+                }
+                Err(SessionError::WindowFull { window }) => {
+                    let Some(d) = deadline else {
+                        return Err(Error::Session(SessionError::WindowFull { window }));
+                    };
+                    g = self.wait_changed(g, Some(d)).ok_or(Error::Timeout)?;
+                }
+                Err(e) => return Err(g.send_error(e)),
+            }
+        }
+    }
+
+    /// Closes for good, gracefully, and waits until the connection ended (up to the drain
+    /// and unbind timeouts, then aborts). The reason it closed, when it was bound.
+    pub(crate) fn unbind(self: &Arc<Self>) -> Option<CloseReason> {
+        let was_bound = self.with(|c, now| {
+            c.shut = true;
+            let bound = matches!(c.ep.state(), LinkState::Bound(_));
+            c.ep.unbind(now);
+            bound
+        });
+        let s = &self.config.session;
+        let wait: Duration = s.drain_timeout.saturating_add(s.unbind_timeout).into();
+        let deadline = std::time::Instant::now() + wait + Duration::from_secs(1);
+        let done = |c: &Core| c.ep.is_closed() && c.io.is_none();
+        let mut g = self.lock();
+        while !done(&g) {
+            match self.wait_changed(g, Some(deadline)) {
+                Some(next) => g = next,
+                None => {
+                    self.with(|c, now| c.ep.abort(now));
+                    g = self.lock();
+                    break;
+                }
+            }
+        }
+        match g.ep.state() {
+            LinkState::Closed(r) if was_bound => r,
+            _ => None,
+        }
+    }
+}
+
+/// Answers one request of the SMSC on the connection it came on.
+pub(crate) struct Responder {
+    shared: Arc<Shared>,
+    id: IncomingId,
+    command_id: CommandId,
+}
+
+impl Responder {
+    /// Answers with `status` and `body`; a refused answer (wrong body, invalid field) is
+    /// replaced by `ESME_RX_T_APPN` and the error returned.
+    pub(crate) fn respond(&self, status: CommandStatus, body: &Body<'_>) -> Result<(), Error> {
+        self.shared
+            .with(|c, now| match c.ep.respond(now, self.id, status, body) {
+                Ok(()) => Ok(()),
+                Err(SessionError::Closed) => Err(Error::ConnectionLost(c.last_reason())),
+                Err(e) => {
+                    let body = error_body(self.command_id);
+                    let status = CommandStatus::ESME_RX_T_APPN;
+                    let _ = c.ep.respond(now, self.id, status, &body);
+                    Err(Error::Session(e))
+                }
+            })
+    }
+
+    /// Answers `ESME_RX_T_APPN` (the request was dropped unanswered).
+    pub(crate) fn refuse(&self) {
+        let body = error_body(self.command_id);
+        let status = CommandStatus::ESME_RX_T_APPN;
+        self.shared
+            .with(|c, now| c.ep.respond(now, self.id, status, &body))
+            .ok();
+    }
+}
+
+/// The error of a first bind that did not succeed.
+fn bind_error(reason: Option<CloseReason>, shut: bool) -> Error {
+    match reason {
+        Some(CloseReason::BindTimeout) => Error::BindFailed(None),
+        Some(CloseReason::BindFailed(s)) => Error::BindFailed(Some(s)),
+        Some(r) if !shut => Error::ConnectionLost(r),
+        _ => Error::Closed,
     }
 }

@@ -80,3 +80,20 @@ impl Slot {
         }
     }
 }
+
+/// Waits on `cv` until `deadline` (`None`: no limit); `None` once it passed.
+pub(crate) fn wait<'a, T>(
+    cv: &Condvar,
+    g: MutexGuard<'a, T>,
+    deadline: Option<std::time::Instant>,
+) -> Option<MutexGuard<'a, T>> {
+    let Some(d) = deadline else {
+        return Some(cv.wait(g).unwrap_or_else(PoisonError::into_inner));
+    };
+    let left = d.saturating_duration_since(std::time::Instant::now());
+    (!left.is_zero()).then(|| {
+        cv.wait_timeout(g, left)
+            .unwrap_or_else(PoisonError::into_inner)
+            .0
+    })
+}

@@ -101,6 +101,7 @@
 mod client;
 mod common;
 mod conn;
+mod io;
 mod server;
 #[cfg(feature = "tls")]
 mod tls;

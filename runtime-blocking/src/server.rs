@@ -6,6 +6,7 @@ mod pump;
 
 use crate::client::Ticket;
 use crate::conn::{lock, Slot};
+use crate::io::Driver;
 use crate::{Error, Response};
 use pump::{Once, Shared};
 use smpp_core::codec::Frame;
@@ -111,6 +112,7 @@ impl SessionHandle {
 
     fn lost(&self) -> Error {
         self.io
+            .key
             .reason
             .get()
             .map_or(Error::Closed, |r| Error::ConnectionLost(*r))
@@ -171,7 +173,7 @@ impl SessionHandle {
         {
             self.abort();
         }
-        match self.io.reason.get() {
+        match self.io.key.reason.get() {
             None | Some(CloseReason::Unbound | CloseReason::PeerUnbound) => Ok(()),
             Some(r) => Err(Error::ConnectionLost(*r)),
         }

@@ -1,41 +1,31 @@
-//! The client's I/O pump around the core's ESME [`Endpoint`]: per connection a reader and
-//! a writer thread, one timer thread per client (the endpoint's timeouts and reconnect
-//! back-off, and the linger of a closed connection), and a short-lived dial thread when the
-//! endpoint asks for a new connection. Every decision (binds, link state, reconnects,
-//! outbind) is the endpoint's; this file moves octets and time, and routes outcomes to
-//! their waiters and the SMSC's requests to the `Incoming` channel.
+//! The client's driver around the core's ESME [`Endpoint`]: per connection the shared
+//! byte pump (`crate::io`: a reader and a writer thread; one timer thread per client for
+//! the endpoint's timeouts, the reconnect back-off and the linger of a closed connection),
+//! and a short-lived dial thread when the endpoint asks for a new connection. Every
+//! decision (binds, link state, reconnects, outbind) is the endpoint's; this file routes
+//! outcomes to their waiters and the SMSC's requests to the `Incoming` channel.
 //!
-//! Every endpoint call goes through [`Shared::with`] (or ends in [`Shared::settle`]), which
+//! Every endpoint call goes through [`Shared::with`] (or ends in `settle`), which
 //! drains what the call caused while still holding the lock: state changes (to the
 //! subscribers, in order), outcomes (their slots complete; callbacks run right after the
 //! lock is released), incoming requests (sent to the channel in order) and wake-ups of the
 //! threads and blocked callers.
 
-use crate::common::ShutdownHandle;
-use crate::common::{error_body, IncomingRequest, LinkState, TraceExt, TraceFramer, Transport};
-use crate::conn::{lock, Slot};
+use super::{connect_tcp, Dial, Responder};
+use crate::common::{error_body, outcome_result, IncomingRequest, LinkState, Transport};
+use crate::conn::{lock, wait, Slot};
+use crate::io::{self, Clock, Driver, Link, Timer, STACK};
 use crate::{Error, Response};
 use smpp_core::client::Ticket as EpTicket;
-use smpp_core::client::{ClientConfig, ClientEvent, Endpoint, IncomingId, Mode, RequestOutcome};
-use smpp_core::pdu::{Body, CommandId};
+use smpp_core::client::{ClientConfig, ClientEvent, Endpoint, Mode};
 use smpp_core::session::{CloseReason, SessionError};
-use smpp_core::trace::Direction;
-use smpp_core::{CommandStatus, Duration as CoreDuration, Instant};
+use smpp_core::trace::Trace;
+use smpp_core::{CommandStatus, Instant};
 use std::collections::HashMap;
-use std::io::{self, ErrorKind, Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::mpsc::Sender;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
-use std::time::Duration;
-
-/// How long a closed connection may still flush its output before its socket is shut down
-/// under a blocked write (a peer that does not read must not keep the connection alive).
-const LINGER: CoreDuration = CoreDuration::from_millis(2_000);
-/// Stack sizes: the reader, the timer and the dial thread may run request callbacks and
-/// TLS handshakes or decryption; the writer only trace callbacks and TLS sealing.
-const STACK: usize = 256 * 1024;
-const SMALL_STACK: usize = 128 * 1024;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 /// A callback completing a request (`Client::submit_with`).
 pub(crate) type Callback = Box<dyn FnOnce(Result<Response, Error>) + Send + 'static>;
@@ -48,25 +38,11 @@ pub(crate) enum Waiter {
     Callback(Callback),
 }
 
-/// TLS for the client's connections (none without the `tls` feature).
-#[cfg(feature = "tls")]
-pub(crate) type Dialer = crate::tls::TlsDialer;
-#[cfg(not(feature = "tls"))]
-pub(crate) type Dialer = std::convert::Infallible;
-
-/// Where a reconnect dials.
-pub(crate) struct Dial {
-    pub(crate) addrs: Vec<SocketAddr>,
-    pub(crate) timeout: Duration,
-    #[cfg_attr(not(feature = "tls"), allow(dead_code))]
-    pub(crate) tls: Option<Dialer>,
-}
-
 /// Tickets are distinct sequential numbers: a multiply spreads them well enough.
 type TicketHash = std::hash::BuildHasherDefault<TicketHasher>;
 
 #[derive(Default)]
-struct TicketHasher(u64);
+pub(super) struct TicketHasher(u64);
 
 impl std::hash::Hasher for TicketHasher {
     fn finish(&self) -> u64 {
@@ -82,46 +58,35 @@ impl std::hash::Hasher for TicketHasher {
     }
 }
 
-/// The current connection's I/O side.
-struct ConnIo {
-    /// The endpoint's number for this connection.
-    generation: u64,
-    /// Shuts the socket down from any thread (a blocked read or write returns).
-    shutdown: ShutdownHandle,
-    peer: Option<SocketAddr>,
-}
+/// The current connection's I/O side; the key is the endpoint's number for it.
+type ConnIo = Link<u64>;
 
 /// What the endpoint's lock guards.
 pub(crate) struct Core {
     pub(crate) ep: Endpoint,
-    waiters: HashMap<EpTicket, Waiter, TicketHash>,
+    pub(super) waiters: HashMap<EpTicket, Waiter, TicketHash>,
     /// `None` once the client is over (the `Incoming` iteration then ends).
     incoming: Option<Sender<IncomingRequest>>,
     subscribers: Vec<Sender<LinkState>>,
     /// The application closed the client (unbind, abort, last handle dropped).
     pub(crate) shut: bool,
     /// The current connection, until both its threads ended.
-    io: Option<Arc<ConnIo>>,
+    pub(super) io: Option<Arc<ConnIo>>,
     /// Its threads still running.
     io_threads: u8,
-    /// When a closed connection's socket is shut down under a blocked write.
-    linger_at: Option<Instant>,
-    reader_waiting: bool,
-    writer_waiting: bool,
-    /// The deadline the timer thread sleeps until (`None` while it is awake).
-    timer_at: Option<Instant>,
+    timer: Timer<u64>,
     /// A dial thread is opening a connection.
     dialing: bool,
     /// Callers blocked on `changed`.
     blocked: usize,
     /// A bind succeeded (the first bind's waiter returns even if the link is gone since).
-    bound: bool,
+    pub(super) bound: bool,
 }
 
 impl Core {
     /// True while `io` is the endpoint's open connection.
     fn alive(&self, io: &ConnIo) -> bool {
-        self.ep.is_connected() && self.ep.generation() == io.generation
+        self.ep.is_connected() && self.ep.generation() == io.key
     }
 
     /// The peer's address while connected.
@@ -148,7 +113,7 @@ impl Core {
         }
     }
 
-    fn last_reason(&self) -> CloseReason {
+    pub(super) fn last_reason(&self) -> CloseReason {
         match self.ep.state() {
             LinkState::Closed(Some(r)) => r,
             _ => CloseReason::Aborted,
@@ -168,43 +133,15 @@ struct After {
 
 /// Everything the client's handles and its threads share.
 pub(crate) struct Shared {
-    core: Mutex<Core>,
+    pub(super) core: Mutex<Core>,
     pub(crate) config: ClientConfig,
-    dial: Option<Dial>,
-    epoch: std::time::Instant,
-    /// The reader and the writer wait here.
-    io_cv: Condvar,
+    pub(super) dial: Option<Dial>,
+    clock: Clock,
     /// The timer thread waits here.
     timer_cv: Condvar,
     /// Blocked callers wait here (bind, unbind, a full window, a dial for the previous
     /// connection's end): notified on every event.
     changed: Condvar,
-}
-
-/// Waits on `cv` until `deadline` (`None`: no limit); `None` once it passed.
-fn wait<'a, T>(
-    cv: &Condvar,
-    g: MutexGuard<'a, T>,
-    deadline: Option<std::time::Instant>,
-) -> Option<MutexGuard<'a, T>> {
-    let Some(d) = deadline else {
-        return Some(cv.wait(g).unwrap_or_else(PoisonError::into_inner));
-    };
-    let left = d.saturating_duration_since(std::time::Instant::now());
-    (!left.is_zero()).then(|| {
-        cv.wait_timeout(g, left)
-            .unwrap_or_else(PoisonError::into_inner)
-            .0
-    })
-}
-
-fn spawn(name: &str, stack: usize, f: impl FnOnce() + Send + 'static) -> io::Result<()> {
-    std::thread::Builder::new()
-        .name(name.into())
-        .stack_size(stack)
-        .spawn(f)
-        .map(drop)
-        .inspect_err(|e| log::warn!("smpp: cannot start a thread: {e}"))
 }
 
 /// A random seed for the endpoint's reconnect jitter.
@@ -219,124 +156,54 @@ fn random() -> u64 {
     h.finish()
 }
 
-/// Opens a TCP connection to the first address that answers, each within `timeout`.
-pub(crate) fn connect_tcp(addrs: &[SocketAddr], timeout: Duration) -> Result<TcpStream, Error> {
-    let mut last = None;
-    for a in addrs {
-        match TcpStream::connect_timeout(a, timeout) {
-            Ok(s) => {
-                let _ = s.set_nodelay(true);
-                return Ok(s);
-            }
-            Err(e) if e.kind() == ErrorKind::TimedOut => last = Some(Error::ConnectTimeout),
-            Err(e) => last = Some(Error::Io(e)),
+impl Driver for Shared {
+    type Core = Core;
+    type Key = u64;
+    type Work = ();
+
+    fn core(&self) -> &Mutex<Core> {
+        &self.core
+    }
+    fn now(&self) -> Instant {
+        self.clock.now()
+    }
+    fn trace(&self) -> &Trace {
+        &self.config.trace
+    }
+    fn timer_cv(&self) -> &Condvar {
+        &self.timer_cv
+    }
+    fn timer(c: &mut Core) -> &mut Timer<u64> {
+        &mut c.timer
+    }
+    fn over(c: &Core) -> bool {
+        c.ep.is_closed() && c.io.is_none() && !c.dialing
+    }
+    fn poll_timeout(c: &mut Core) -> Option<Instant> {
+        c.ep.poll_timeout()
+    }
+    fn handle_timeout(c: &mut Core, now: Instant) {
+        c.ep.handle_timeout(now);
+    }
+    fn is_open(c: &Core, generation: &u64) -> bool {
+        c.ep.is_connected() && c.ep.generation() == *generation
+    }
+    fn wants_input(c: &Core, _: &u64) -> bool {
+        c.ep.wants_input()
+    }
+    fn input(c: &mut Core, _: &u64, now: Instant, data: Option<&[u8]>) {
+        match data {
+            Some(data) => c.ep.handle_input(now, data),
+            None => c.ep.handle_eof(now),
         }
     }
-    Err(last.unwrap_or_else(|| {
-        Error::Io(io::Error::new(
-            ErrorKind::InvalidInput,
-            "no address to connect to",
-        ))
-    }))
-}
-
-/// The error of a first bind that did not succeed.
-fn bind_error(reason: Option<CloseReason>, shut: bool) -> Error {
-    match reason {
-        Some(CloseReason::BindTimeout) => Error::BindFailed(None),
-        Some(CloseReason::BindFailed(s)) => Error::BindFailed(Some(s)),
-        Some(r) if !shut => Error::ConnectionLost(r),
-        _ => Error::Closed,
-    }
-}
-
-fn outcome_result(outcome: RequestOutcome) -> Result<Response, Error> {
-    match outcome {
-        RequestOutcome::Response { frame, rtt } => Ok(Response {
-            frame,
-            rtt: rtt.into(),
-        }),
-        RequestOutcome::Timeout => Err(Error::Timeout),
-        RequestOutcome::ConnectionLost(r) => Err(Error::ConnectionLost(r)),
-    }
-}
-
-impl Shared {
-    /// A client before its first connection; `dial` says where reconnects go (`None`:
-    /// the connection cannot be opened again).
-    pub(crate) fn new(
-        config: ClientConfig,
-        dial: Option<Dial>,
-    ) -> (Arc<Shared>, std::sync::mpsc::Receiver<IncomingRequest>) {
-        let (tx, rx) = std::sync::mpsc::channel();
-        let ep = Endpoint::new(config.clone(), Instant::ZERO, dial.is_some(), random());
-        let shared = Arc::new(Shared {
-            core: Mutex::new(Core {
-                ep,
-                waiters: HashMap::default(),
-                incoming: Some(tx),
-                subscribers: Vec::new(),
-                shut: false,
-                io: None,
-                io_threads: 0,
-                linger_at: None,
-                reader_waiting: false,
-                writer_waiting: false,
-                timer_at: None,
-                dialing: false,
-                blocked: 0,
-                bound: false,
-            }),
-            config,
-            dial,
-            epoch: std::time::Instant::now(),
-            io_cv: Condvar::new(),
-            timer_cv: Condvar::new(),
-            changed: Condvar::new(),
-        });
-        (shared, rx)
-    }
-
-    /// The endpoint's clock: milliseconds since the client was created.
-    pub(crate) fn now(&self) -> Instant {
-        Instant::from_elapsed(self.epoch.elapsed())
-    }
-
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Core> {
-        lock(&self.core)
-    }
-
-    /// Runs `f` on the endpoint, then settles what it caused.
-    pub(crate) fn with<R>(self: &Arc<Self>, f: impl FnOnce(&mut Core, Instant) -> R) -> R {
-        let mut g = self.lock();
-        let r = f(&mut g, self.now());
-        self.settle(g);
-        r
-    }
-
-    /// Waits on `changed` (for an event) until `deadline`; `None` once it passed.
-    pub(crate) fn wait_changed<'a>(
-        &self,
-        mut g: MutexGuard<'a, Core>,
-        deadline: Option<std::time::Instant>,
-    ) -> Option<MutexGuard<'a, Core>> {
-        g.blocked += 1;
-        let mut g = match wait(&self.changed, g, deadline) {
-            Some(g) => g,
-            None => {
-                let mut g = self.lock();
-                g.blocked -= 1;
-                drop(g);
-                return None;
-            }
-        };
-        g.blocked -= 1;
-        Some(g)
+    fn done(self: &Arc<Self>, io: &Arc<ConnIo>, _: bool) {
+        self.thread_done(io);
     }
 
     /// Drains the endpoint's events under the lock and wakes whoever must act; then
     /// releases the lock and runs callbacks, starts a dial.
-    pub(crate) fn settle(self: &Arc<Self>, mut g: MutexGuard<'_, Core>) {
+    fn settle(self: &Arc<Self>, mut g: MutexGuard<'_, Core>) {
         let mut after = After::default();
         let c = &mut *g;
         let mut changed = false;
@@ -398,25 +265,18 @@ impl Shared {
             c.dialing = true;
             after.dial = true;
         }
-        let alive = c.io.as_ref().is_some_and(|io| c.alive(io));
-        if c.io.is_some() && !alive && c.linger_at.is_none() {
-            c.linger_at = Some(self.now() + LINGER);
-        }
-        if (c.writer_waiting && (!alive || c.ep.poll_transmit().is_some()))
-            || (c.reader_waiting && (!alive || c.ep.wants_input()))
-        {
-            self.io_cv.notify_all();
-        }
-        if let Some(t) = c.timer_at {
-            let next = [c.ep.poll_timeout(), c.linger_at]
-                .into_iter()
-                .flatten()
-                .min();
-            if c.ep.is_closed() || next.is_some_and(|n| n < t) {
-                c.timer_at = None;
-                self.timer_cv.notify_one();
+        if let Some(io) = &c.io {
+            let alive = c.alive(io);
+            if !alive {
+                c.timer.linger(self.now(), io);
             }
+            io.wake(
+                !alive || c.ep.poll_transmit().is_some(),
+                !alive || c.ep.wants_input(),
+            );
         }
+        let closed = c.ep.is_closed();
+        c.timer.kick(&self.timer_cv, closed, || c.ep.poll_timeout());
         if changed && c.blocked > 0 {
             self.changed.notify_all();
         }
@@ -429,61 +289,79 @@ impl Shared {
         drop(after.incoming);
         if after.dial {
             let me = self.clone();
-            if spawn("smpp-dial", STACK, move || me.dial()).is_err() {
-                self.with(|c, now| {
-                    c.dialing = false;
-                    c.ep.connect_failed(now);
-                });
+            if !io::spawn("smpp-dial", STACK, move || me.dial()) {
+                self.connect_failed();
             }
         }
     }
+}
 
-    /// Starts the timer thread and the first connection, and waits until it is bound.
-    /// With [`Mode::Outbind`], the SMSC's `outbind` must come before `outbind_by`.
-    pub(crate) fn launch<T: Transport>(
+impl Shared {
+    /// A client before its first connection; `dial` says where reconnects go (`None`:
+    /// the connection cannot be opened again).
+    pub(crate) fn new(
+        config: ClientConfig,
+        dial: Option<Dial>,
+    ) -> (Arc<Shared>, std::sync::mpsc::Receiver<IncomingRequest>) {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let ep = Endpoint::new(config.clone(), Instant::ZERO, dial.is_some(), random());
+        let shared = Arc::new(Shared {
+            core: Mutex::new(Core {
+                ep,
+                waiters: HashMap::default(),
+                incoming: Some(tx),
+                subscribers: Vec::new(),
+                shut: false,
+                io: None,
+                io_threads: 0,
+                timer: Timer::default(),
+                dialing: false,
+                blocked: 0,
+                bound: false,
+            }),
+            config,
+            dial,
+            clock: Clock::new(),
+            timer_cv: Condvar::new(),
+            changed: Condvar::new(),
+        });
+        (shared, rx)
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Core> {
+        lock(&self.core)
+    }
+
+    /// Waits on `changed` (for an event) until `deadline`; `None` once it passed.
+    pub(crate) fn wait_changed<'a>(
+        &self,
+        mut g: MutexGuard<'a, Core>,
+        deadline: Option<std::time::Instant>,
+    ) -> Option<MutexGuard<'a, Core>> {
+        g.blocked += 1;
+        let mut g = match wait(&self.changed, g, deadline) {
+            Some(g) => g,
+            None => {
+                let mut g = self.lock();
+                g.blocked -= 1;
+                drop(g);
+                return None;
+            }
+        };
+        g.blocked -= 1;
+        Some(g)
+    }
+
+    /// Takes a connection on: a new session on it, and its reader and writer threads.
+    pub(super) fn start_conn<T: Transport>(
         self: &Arc<Self>,
         t: T,
         peer: Option<SocketAddr>,
         mode: Mode,
-        outbind_by: Option<std::time::Instant>,
-    ) -> Result<(), Error> {
-        let me = self.clone();
-        spawn("smpp-timer", STACK, move || me.timer_loop())?;
-        self.start_conn(t, peer, mode);
-        let bind_wait: Duration =
-            Duration::from(self.config.session.bind_timeout) + Duration::from_secs(1);
-        let mut bind_by = None;
-        let mut g = self.lock();
-        let failed = loop {
-            if g.bound {
-                return Ok(());
-            }
-            let deadline = match g.ep.state() {
-                LinkState::Closed(r) => return Err(bind_error(r, g.shut)),
-                LinkState::Connecting if mode == Mode::Outbind => outbind_by,
-                _ => Some(*bind_by.get_or_insert_with(|| std::time::Instant::now() + bind_wait)),
-            };
-            match self.wait_changed(g, deadline) {
-                Some(next) => g = next,
-                None if bind_by.is_some() => break Error::BindFailed(None),
-                None => break Error::ConnectTimeout,
-            }
-        };
-        self.with(|c, now| {
-            c.shut = true;
-            c.ep.abort(now);
-        });
-        Err(failed)
-    }
-
-    /// Takes a connection on: a new session on it, and its reader and writer threads.
-    fn start_conn<T: Transport>(self: &Arc<Self>, t: T, peer: Option<SocketAddr>, mode: Mode) {
+    ) {
         let halves = t.shutdown_handle().and_then(|s| Ok((s, t.split()?)));
         let Ok((shutdown, (r, w))) = halves else {
-            return self.with(|c, now| {
-                c.dialing = false;
-                c.ep.connect_failed(now);
-            });
+            return self.connect_failed();
         };
         let mut g = self.lock();
         // The previous connection's threads end first (its last output is written).
@@ -497,63 +375,56 @@ impl Shared {
             self.settle(g);
             return shutdown();
         }
-        let io = Arc::new(ConnIo {
-            generation: g.ep.generation(),
-            shutdown,
-            peer,
-        });
+        let io = Link::new(g.ep.generation(), peer, shutdown);
         g.io = Some(io.clone());
         g.io_threads = 2;
-        g.linger_at = None;
         self.settle(g);
         let (me, i) = (self.clone(), io.clone());
-        if spawn("smpp-write", SMALL_STACK, move || me.writer(&i, w)).is_err() {
+        let take = |c: &mut Core, k: &u64| {
+            (c.ep.generation() == *k)
+                .then(|| c.ep.take_transmit())
+                .flatten()
+        };
+        if !io::spawn("smpp-read", STACK, move || io::run(&me, &i, r, w, take)) {
             self.with(|c, now| c.ep.handle_eof(now));
-            (io.shutdown)();
+            io.shutdown();
             self.thread_done(&io);
-            return self.thread_done(&io);
-        }
-        let (me, i) = (self.clone(), io.clone());
-        if spawn("smpp-read", STACK, move || me.reader(&i, r)).is_err() {
-            self.with(|c, now| c.ep.handle_eof(now));
-            (io.shutdown)();
             self.thread_done(&io);
         }
     }
 
     /// One of a connection's threads ended; after the last, the socket is shut down and
     /// the next connection may start.
-    fn thread_done(self: &Arc<Self>, io: &ConnIo) {
+    fn thread_done(self: &Arc<Self>, io: &Arc<ConnIo>) {
         let mut g = self.lock();
         g.io_threads -= 1;
         if g.io_threads == 0 {
-            (io.shutdown)();
+            io.shutdown();
             g.io = None;
-            g.linger_at = None;
+            g.timer.forget(io);
             if g.blocked > 0 {
                 self.changed.notify_all();
             }
-            if g.timer_at.is_some() {
-                g.timer_at = None;
-                self.timer_cv.notify_one();
-            }
+            g.timer.kick(&self.timer_cv, true, || None);
         }
+    }
+
+    /// Opening a connection failed.
+    fn connect_failed(self: &Arc<Self>) {
+        self.with(|c, now| {
+            c.dialing = false;
+            c.ep.connect_failed(now);
+        });
     }
 
     /// Opens a new connection (a reconnect the endpoint asked for).
     fn dial(self: Arc<Self>) {
         let Some(d) = &self.dial else {
-            return self.with(|c, now| {
-                c.dialing = false;
-                c.ep.connect_failed(now);
-            });
+            return self.connect_failed();
         };
         let failed = |e: Error| {
             log::info!("smpp: reconnect failed: {e}");
-            self.with(|c, now| {
-                c.dialing = false;
-                c.ep.connect_failed(now);
-            });
+            self.connect_failed();
         };
         match connect_tcp(&d.addrs, d.timeout) {
             Ok(s) => {
@@ -569,227 +440,5 @@ impl Shared {
             }
             Err(e) => failed(e),
         }
-    }
-
-    fn reader<R: Read>(self: &Arc<Self>, io: &ConnIo, mut r: R) {
-        let trace = &self.config.trace;
-        let mut framer = trace.is_on().then(TraceFramer::default);
-        let mut buf = vec![0u8; 4096];
-        let mut handled = false;
-        loop {
-            let mut g = self.lock();
-            loop {
-                if !g.alive(io) {
-                    drop(g);
-                    return self.thread_done(io);
-                }
-                if g.ep.wants_input() {
-                    break;
-                }
-                g.reader_waiting = true;
-                g = wait(&self.io_cv, g, None).expect("no deadline");
-                g.reader_waiting = false;
-            }
-            // Frames left buffered while our output backed up are handled before anything
-            // more is read.
-            let now = self.now();
-            if !handled && g.ep.poll_timeout().is_some_and(|t| t <= now) {
-                g.ep.handle_timeout(now);
-                self.settle(g);
-                handled = true;
-                continue;
-            }
-            handled = false;
-            drop(g);
-            match r.read(&mut buf) {
-                Ok(0) => self.with(|c, now| c.ep.handle_eof(now)),
-                Ok(n) => {
-                    if let Some(f) = framer.as_mut() {
-                        f.push(trace, io.peer, &buf[..n]);
-                    }
-                    self.with(|c, now| c.ep.handle_input(now, &buf[..n]));
-                    if n == buf.len() && n < 64 * 1024 {
-                        buf.resize(n * 2, 0);
-                    }
-                }
-                Err(e) if e.kind() == ErrorKind::Interrupted => {}
-                Err(e) => {
-                    log::debug!("smpp: read from {:?} failed: {e}", io.peer);
-                    self.with(|c, now| c.ep.handle_eof(now));
-                }
-            }
-        }
-    }
-
-    fn writer<W: Write>(self: &Arc<Self>, io: &ConnIo, mut w: W) {
-        let trace = &self.config.trace;
-        let tracing = trace.is_on();
-        let mut failed = false;
-        loop {
-            let chunk = {
-                let mut g = self.lock();
-                loop {
-                    if g.ep.generation() == io.generation {
-                        let full = !g.ep.wants_input();
-                        if let Some(b) = g.ep.take_transmit() {
-                            if full && g.reader_waiting {
-                                self.io_cv.notify_all(); // the reader may go on
-                            }
-                            break Some(b);
-                        }
-                    }
-                    if !g.alive(io) {
-                        break None;
-                    }
-                    g.writer_waiting = true;
-                    g = wait(&self.io_cv, g, None).expect("no deadline");
-                    g.writer_waiting = false;
-                }
-            };
-            let Some(b) = chunk else { break };
-            if tracing {
-                trace.emit_all(Direction::Out, io.peer, &b);
-            }
-            if !failed {
-                if let Err(e) = w.write_all(&b).and_then(|()| w.flush()) {
-                    log::debug!("smpp: write to {:?} failed: {e}", io.peer);
-                    failed = true;
-                    (io.shutdown)(); // the reader sees the end of the stream
-                }
-            }
-        }
-        drop(w); // a TLS writer sends its close_notify
-        (io.shutdown)();
-        self.thread_done(io);
-    }
-
-    /// The endpoint's timeouts (the session's timers, the reconnect back-off) and the
-    /// linger of a closed connection, until the client is over.
-    fn timer_loop(self: Arc<Self>) {
-        let mut g = self.lock();
-        loop {
-            if g.ep.is_closed() && g.io.is_none() && !g.dialing {
-                return;
-            }
-            let now = self.now();
-            if g.linger_at.is_some_and(|t| t <= now) {
-                g.linger_at = None;
-                if let Some(io) = &g.io {
-                    log::debug!("smpp: output to {:?} not written in time; closing", io.peer);
-                    (io.shutdown)();
-                }
-            }
-            let next = g.ep.poll_timeout();
-            if next.is_some_and(|t| t <= now) {
-                g.ep.handle_timeout(now);
-                self.settle(g);
-                g = self.lock();
-                continue;
-            }
-            let next = [next, g.linger_at].into_iter().flatten().min();
-            g.timer_at = Some(next.unwrap_or(Instant::FAR_FUTURE));
-            // Wake at least once a second (a safety net for missed notifications).
-            let ms = next.map_or(1_000, |t| t.as_millis().saturating_sub(now.as_millis()));
-            g = self
-                .timer_cv
-                .wait_timeout(g, Duration::from_millis(ms.min(1_000)))
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-            g.timer_at = None;
-        }
-    }
-
-    /// Sends a request whose result goes to `waiter`; returns its sequence number. With
-    /// `wait`, a full window is waited out (up to the response timeout, then
-    /// `Error::Timeout`); without, it fails at once.
-    pub(crate) fn request(
-        self: &Arc<Self>,
-        body: &Body<'_>,
-        waiter: Waiter,
-        wait: bool,
-    ) -> Result<u32, Error> {
-        let timeout: Duration = self.config.session.response_timeout.into();
-        let deadline = wait.then(|| std::time::Instant::now() + timeout);
-        let mut g = self.lock();
-        loop {
-            match g.ep.send_seq(self.now(), body) {
-                Ok((ticket, seq)) => {
-                    g.waiters.insert(ticket, waiter);
-                    self.settle(g);
-                    return Ok(seq);
-                }
-                Err(SessionError::WindowFull { window }) => {
-                    let Some(d) = deadline else {
-                        return Err(Error::Session(SessionError::WindowFull { window }));
-                    };
-                    g = self.wait_changed(g, Some(d)).ok_or(Error::Timeout)?;
-                }
-                Err(e) => return Err(g.send_error(e)),
-            }
-        }
-    }
-
-    /// Closes for good, gracefully, and waits until the connection ended (up to the drain
-    /// and unbind timeouts, then aborts). The reason it closed, when it was bound.
-    pub(crate) fn unbind(self: &Arc<Self>) -> Option<CloseReason> {
-        let was_bound = self.with(|c, now| {
-            c.shut = true;
-            let bound = matches!(c.ep.state(), LinkState::Bound(_));
-            c.ep.unbind(now);
-            bound
-        });
-        let s = &self.config.session;
-        let wait: Duration = s.drain_timeout.saturating_add(s.unbind_timeout).into();
-        let deadline = std::time::Instant::now() + wait + Duration::from_secs(1);
-        let done = |c: &Core| c.ep.is_closed() && c.io.is_none();
-        let mut g = self.lock();
-        while !done(&g) {
-            match self.wait_changed(g, Some(deadline)) {
-                Some(next) => g = next,
-                None => {
-                    self.with(|c, now| c.ep.abort(now));
-                    g = self.lock();
-                    break;
-                }
-            }
-        }
-        match g.ep.state() {
-            LinkState::Closed(r) if was_bound => r,
-            _ => None,
-        }
-    }
-}
-
-/// Answers one request of the SMSC on the connection it came on.
-pub(crate) struct Responder {
-    shared: Arc<Shared>,
-    id: IncomingId,
-    command_id: CommandId,
-}
-
-impl Responder {
-    /// Answers with `status` and `body`; a refused answer (wrong body, invalid field) is
-    /// replaced by `ESME_RX_T_APPN` and the error returned.
-    pub(crate) fn respond(&self, status: CommandStatus, body: &Body<'_>) -> Result<(), Error> {
-        self.shared
-            .with(|c, now| match c.ep.respond(now, self.id, status, body) {
-                Ok(()) => Ok(()),
-                Err(SessionError::Closed) => Err(Error::ConnectionLost(c.last_reason())),
-                Err(e) => {
-                    let body = error_body(self.command_id);
-                    let status = CommandStatus::ESME_RX_T_APPN;
-                    let _ = c.ep.respond(now, self.id, status, &body);
-                    Err(Error::Session(e))
-                }
-            })
-    }
-
-    /// Answers `ESME_RX_T_APPN` (the request was dropped unanswered).
-    pub(crate) fn refuse(&self) {
-        let body = error_body(self.command_id);
-        let status = CommandStatus::ESME_RX_T_APPN;
-        self.shared
-            .with(|c, now| c.ep.respond(now, self.id, status, &body))
-            .ok();
     }
 }
