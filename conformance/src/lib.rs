@@ -1,10 +1,10 @@
 //! # smpp-conformance: one suite, every runtime
 //!
-//! The SMPP runtime adapters (`smpp-smol`, `smpp-blocking`) are I/O pumps over the same
+//! The SMPP runtime adapters (`smpp-smol`, `smpp-tokio`, `smpp-blocking`) are I/O pumps over the same
 //! sans-IO endpoints of `smpp-core`, so they must behave the same on the wire. This crate
 //! states that once: a small runtime-neutral harness ([`Runtime`], [`ServerUnderTest`],
 //! [`ClientUnderTest`], [`RawPeer`]), one implementation of it per runtime
-//! ([`SmolRuntime`], `BlockingRuntime`), and the scenarios of [`suite`], written once as
+//! ([`SmolRuntime`], `TokioRuntime`, `BlockingRuntime`), and the scenarios of [`suite`], written once as
 //! generic functions and instantiated per runtime with [`conformance_suite!`]:
 //!
 //! ```ignore
@@ -24,11 +24,15 @@ mod blocking_rt;
 mod raw;
 mod smol_rt;
 pub mod suite;
+#[cfg(feature = "tokio")]
+mod tokio_rt;
 
 #[cfg(feature = "blocking")]
 pub use blocking_rt::BlockingRuntime;
 pub use raw::{RawPeer, RawRead};
 pub use smol_rt::SmolRuntime;
+#[cfg(feature = "tokio")]
+pub use tokio_rt::TokioRuntime;
 
 pub use smpp_core as core;
 
@@ -56,6 +60,8 @@ pub const PASSWORD: &str = "secret";
 pub enum Kind {
     /// `smpp-smol`: tasks on smol's executor.
     Smol,
+    /// `smpp-tokio`: tasks on a tokio runtime.
+    Tokio,
     /// `smpp-blocking`: threads and blocking sockets.
     Blocking,
 }

@@ -415,7 +415,9 @@ pub fn slow_handler<R: Runtime>() {
         "answered before the handler's delay: {took:?}"
     );
     match R::KIND {
-        Kind::Smol => assert!(took < delay * 4, "slow requests did not overlap: {took:?}"),
+        Kind::Smol | Kind::Tokio => {
+            assert!(took < delay * 4, "slow requests did not overlap: {took:?}")
+        }
         Kind::Blocking => assert!(took >= delay * 8, "expected serial handling: {took:?}"),
     }
     c.unbind().expect("unbind");

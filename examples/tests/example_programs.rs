@@ -1,5 +1,6 @@
-//! The example programs run for real: the runtime-free event loop against an in-process
-//! server, and the blocking script and the smol ESME against the smol SMSC example.
+//! The example programs run for real: the runtime-free event loop and the tokio examples
+//! against in-process servers, and the blocking script and the smol ESME against the smol
+//! SMSC example.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -109,4 +110,19 @@ fn blocking_script_and_smol_esme_against_the_smol_smsc() {
         Duration::from_secs(40),
     );
     assert!(ok, "smol_esme failed:\n{out}");
+}
+
+#[test]
+fn tokio_examples_self_test() {
+    for exe in [
+        env!("CARGO_BIN_EXE_tokio_esme"),
+        env!("CARGO_BIN_EXE_tokio_smsc"),
+    ] {
+        let (ok, out) = run_with_timeout(
+            Command::new(exe).arg("--self-test"),
+            Duration::from_secs(30),
+        );
+        assert!(ok, "{exe} --self-test failed:\n{out}");
+        assert!(out.contains("self-test passed"), "{exe}:\n{out}");
+    }
 }

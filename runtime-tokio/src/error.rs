@@ -1,0 +1,83 @@
+//! The adapter's error type.
+
+use smpp_core::server::{DeliverError, LimitError};
+use smpp_core::session::{CloseReason, SessionError};
+use smpp_core::CommandStatus;
+use std::fmt;
+
+/// Why an operation of the client or server failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// A socket operation failed (connect, accept, bind of a listener).
+    Io(std::io::Error),
+    /// Connect did not complete within `connect_timeout`.
+    ConnectTimeout,
+    /// The SMSC answered the bind with an error status (or nothing in time: `None`).
+    BindFailed(Option<CommandStatus>),
+    /// The link closed (or was closed) before the request completed.
+    ConnectionLost(CloseReason),
+    /// No response within the response timeout.
+    Timeout,
+    /// Refused locally by the session (window full, wrong bind, invalid field, ...).
+    Session(SessionError),
+    /// The client or server was shut down.
+    Closed,
+    /// A limit refused the operation (server).
+    Limit(LimitError),
+    /// The server's delivery queue refused a message (full, shutting down, or not a
+    /// `deliver_sm` / `data_sm`); nothing was queued.
+    Deliver(DeliverError),
+    /// TLS failed: a handshake (unknown CA, wrong server name, a peer that does not speak
+    /// TLS, no handshake within the bind timeout) or the TLS configuration (unreadable
+    /// certificate or key). The text names the problem.
+    Tls(String),
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io(e) => write!(f, "I/O error: {e}"),
+            Error::ConnectTimeout => f.write_str("connect timed out"),
+            Error::BindFailed(Some(s)) => write!(f, "bind failed: {s}"),
+            Error::BindFailed(None) => f.write_str("bind failed: no response in time"),
+            Error::ConnectionLost(r) => write!(f, "connection lost: {r}"),
+            Error::Timeout => f.write_str("no response within the response timeout"),
+            Error::Session(e) => write!(f, "refused by the session: {e}"),
+            Error::Closed => f.write_str("shut down"),
+            Error::Limit(e) => write!(f, "limit reached: {e}"),
+            Error::Deliver(e) => write!(f, "delivery refused: {e}"),
+            Error::Tls(e) => write!(f, "TLS: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io(e) => Some(e),
+            Error::Session(e) => Some(e),
+            Error::Limit(e) => Some(e),
+            Error::Deliver(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Self {
+        Error::Io(e)
+    }
+}
+
+impl From<SessionError> for Error {
+    fn from(e: SessionError) -> Self {
+        Error::Session(e)
+    }
+}
+
+impl From<LimitError> for Error {
+    fn from(e: LimitError) -> Self {
+        Error::Limit(e)
+    }
+}

@@ -1,0 +1,220 @@
+//! # smpp-tokio: the tokio runtime for [`smpp_core`]
+//!
+//! An I/O pump around the core's sans-IO endpoints on the [tokio](https://docs.rs/tokio)
+//! runtime: the ESME [`Endpoint`](smpp_core::client::Endpoint) for a [`Client`] and the
+//! SMSC [`Endpoint`](smpp_core::server::Endpoint) for a [`Server`]. Every protocol and
+//! policy decision — binds, routing, the delivery queue and its retries, reconnects,
+//! outbind — is the core's; this crate moves octets and time, runs the application's
+//! authenticator and handler, and routes outcomes to the futures waiting for them.
+//!
+//! The API is the one of `smpp_smol` (and, with `fn` and threads, of `smpp_blocking`):
+//! [`Client`] (connect, bind, send with window backpressure, [`Incoming`] requests from
+//! the SMSC, reconnect), [`Server`] (authenticator, [`Handler`], at-least-once
+//! [`Server::deliver`], outbind, graceful shutdown). The types the runtimes share come
+//! from [`smpp_core::client`], [`smpp_core::server`] and [`smpp_core::trace`] and are
+//! re-exported here.
+//!
+//! ## On tokio
+//!
+//! - Clients and servers must be created inside a tokio runtime, multi-thread or
+//!   current-thread; their tasks are spawned on that runtime (through its `Handle`, so
+//!   dropping a handle outside the runtime is fine) and end when the client or server is
+//!   over: nothing is left running after [`Server::shutdown`] and drop, or
+//!   [`Client::unbind`].
+//! - Nothing blocks the executor: the endpoint sits behind a `std::sync::Mutex` held only
+//!   for the non-blocking endpoint call, never across an `.await`. The application's
+//!   [`Authenticator`] and [`Handler`] run on the runtime's threads and must not block
+//!   either (use `tokio::task::spawn_blocking` inside an [`AsyncHandler`] for blocking
+//!   work such as a synchronous database).
+//! - The streams are `tokio::sync::mpsc` receivers: [`Incoming`] and
+//!   [`Client::state_changes`] unbounded (in order, never lost), [`Server::events`]
+//!   bounded by [`ServerConfig::event_capacity`] (a slow subscriber loses events rather
+//!   than growing memory). Window backpressure is a `tokio::sync::Semaphore`; timers are
+//!   `tokio::time::Sleep`.
+//!
+//! ## How it works
+//!
+//! One byte pump (`io.rs`) serves every connection of a client or a server. A server keeps
+//! its endpoint behind one lock: each connection's task feeds it what the socket delivered
+//! and writes what it produced, one timer task calls its `handle_timeout`, and wake-ups it
+//! reports for other connections wake their tasks. A client keeps its endpoint behind a
+//! lock shared by its handles and one supervisor task, which pumps the current connection
+//! and dials again when the endpoint says a reconnect is due. A handle's `send` encodes the
+//! request straight into the session's transmit buffer under the lock and wakes the pump;
+//! a semaphore with one permit per window slot gives `send` its backpressure. A server's
+//! handler future is polled once in place and moved to its own task only if it does not
+//! complete at once; a panicking authenticator or handler answers `ESME_RSYSERR` and
+//! costs nothing else. The endpoints' clock is the milliseconds since the client or server
+//! was created.
+//!
+//! ```no_run
+//! use smpp_tokio::core::pdu::{Address, Body, SubmitSm};
+//! use smpp_tokio::core::CommandStatus;
+//! use smpp_tokio::{Client, ClientConfig, Reply, Server, ServerConfig};
+//!
+//! # fn main() -> Result<(), smpp_tokio::Error> {
+//! let rt = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+//! rt.block_on(async {
+//!     // An SMSC that accepts the password "secret" and answers every submit_sm.
+//!     let server = Server::bind(
+//!         "127.0.0.1:2775",
+//!         ServerConfig::default(),
+//!         |req: &smpp_tokio::BindRequest| {
+//!             if req.password == "secret" {
+//!                 Ok(())
+//!             } else {
+//!                 Err(CommandStatus::ESME_RINVPASWD)
+//!             }
+//!         },
+//!         |_ctx: &smpp_tokio::RequestContext, _req: &smpp_tokio::core::Frame| {
+//!             Reply::ok_message_id("msg-1")
+//!         },
+//!     )
+//!     .await?;
+//!
+//!     // An ESME that binds as a transceiver and submits one message.
+//!     let (client, _incoming) =
+//!         Client::connect(server.local_addr(), ClientConfig::new("acme", "secret")).await?;
+//!     let response = client
+//!         .send(&Body::SubmitSm(SubmitSm {
+//!             destination: Address::international("447700900123"),
+//!             short_message: b"Hello",
+//!             ..Default::default()
+//!         }))
+//!         .await?;
+//!     assert_eq!(response.message_id().as_deref(), Some("msg-1"));
+//!     client.unbind().await?;
+//!     server.shutdown(std::time::Duration::from_secs(5)).await;
+//!     Ok(())
+//! })
+//! # }
+//! ```
+//!
+//! ## Hostile peers and resource bounds
+//!
+//! The [`Server`] is meant to face untrusted peers; [`ServerConfig::default`] is safe, with
+//! the bounds the core enforces for every runtime: `command_length` above
+//! `session.max_pdu_len` refused from the header alone, a bind timeout counted from the
+//! connection's start (slowloris), an inactivity timeout, `session.peer_window` requests
+//! waiting for the handler (beyond: `ESME_RTHROTTLED`), `session.max_transmit_buffer` for a
+//! peer that does not read, [`ServerConfig::max_connections`], [`ServerConfig::limits`],
+//! failed binds held back per IP address ([`FailedBindPolicy`]), passwords never in `Debug`
+//! output or traces ([`Password`] compares in constant time). `docs/runtime-api.md`
+//! ("Hostile peers", "Resource bounds") has the details.
+//!
+//! ## TLS (SMPPS)
+//!
+//! With the `tls` feature (tokio-rustls, ring provider): `TlsClientConfig` (system roots,
+//! a CA PEM, a server-name override, or `dangerous_accept_any_certificate` for test rigs)
+//! for `Client::connect_tls`, and `TlsServerConfig` (PEM certificate chain and key) for
+//! `Server::bind_tls` and `Server::add_tls_listener`; `Server::add_listener` adds a plain
+//! listener, so one server can serve plain and TLS side by side. Handshake failures are
+//! `Error::Tls`, bounded by the session's `bind_timeout`. See "TLS" in
+//! `docs/runtime-api.md`.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub use smpp_core as core;
+
+mod client;
+mod clock;
+mod error;
+mod io;
+mod oneshot;
+mod server;
+#[cfg(feature = "tls")]
+mod tls;
+mod trace;
+
+pub use client::{Client, ClientConfig, Incoming, ResponseFuture};
+pub use error::Error;
+/// The rustls crate this adapter's TLS is built on (for [`TlsClientConfig::from_rustls`]
+/// and [`TlsServerConfig::from_rustls`]).
+#[cfg(feature = "tls")]
+pub use rustls;
+pub use server::{AsyncHandler, Delivery, Handler, Server, SessionHandle};
+pub use smpp_core::client::{LinkState, Response};
+pub use smpp_core::server::{
+    Authenticator, BindId, BindRequest, DeliverError, DeliveryId, DeliveryOutcome, DeliveryPolicy,
+    FailedBindPolicy, GiveUpReason, OutbindId, Password, RegistryLimits, Reply, RequestContext,
+    ServerConfig, ServerEvent, SessionInfo,
+};
+#[cfg(feature = "tls")]
+pub use tls::{TlsClientConfig, TlsServerConfig};
+pub use trace::{Trace, TraceEvent, TraceFn};
+
+use client::Responder;
+use smpp_core::codec::Frame;
+use smpp_core::pdu::{Body, Pdu};
+use smpp_core::server::default_response;
+use smpp_core::CommandStatus;
+use smpp_core::DecodeError;
+
+/// A request from the peer (`deliver_sm`, `data_sm`, `alert_notification`, ...) that the
+/// application answers.
+///
+/// Dropping it unanswered answers it with `ESME_RX_T_APPN` (temporary application error:
+/// the SMSC retries later), so a `deliver_sm` is never left unanswered.
+pub struct IncomingRequest {
+    /// The request PDU.
+    pub frame: Frame,
+    responder: Option<Responder>,
+}
+
+impl IncomingRequest {
+    pub(crate) fn new(frame: Frame, responder: Option<Responder>) -> IncomingRequest {
+        IncomingRequest { frame, responder }
+    }
+
+    /// Parses the request.
+    pub fn pdu(&self) -> Result<Pdu<'_>, DecodeError> {
+        self.frame.pdu()
+    }
+
+    /// True when it still waits for an answer (false once the session answered it
+    /// automatically with `auto_respond`, or for requests that have no response such as
+    /// `alert_notification`; [`IncomingRequest::respond`] then does nothing).
+    pub fn needs_response(&self) -> bool {
+        self.responder.is_some()
+    }
+
+    /// Answers with `status` and `body` (the matching `*_resp`, or `generic_nack`). When the
+    /// session refuses the answer (wrong body, invalid field), the request is answered
+    /// `ESME_RX_T_APPN` instead and the error returned.
+    pub fn respond(mut self, status: CommandStatus, body: &Body<'_>) -> Result<(), Error> {
+        let Some(r) = self.responder.take() else {
+            return Ok(());
+        };
+        let result = r.respond(status, body);
+        if let Err(Error::Session(_)) = &result {
+            let fallback = default_response(self.frame.command_id());
+            let _ = r.respond(CommandStatus::ESME_RX_T_APPN, &fallback);
+        }
+        result
+    }
+
+    /// Answers `ESME_ROK` with the default body (`deliver_sm_resp` with an empty
+    /// `message_id`, ...).
+    pub fn respond_ok(self) -> Result<(), Error> {
+        let body = default_response(self.frame.command_id());
+        self.respond(CommandStatus::ESME_ROK, &body)
+    }
+}
+
+impl Drop for IncomingRequest {
+    fn drop(&mut self) {
+        if let Some(r) = self.responder.take() {
+            let body = default_response(self.frame.command_id());
+            let _ = r.respond(CommandStatus::ESME_RX_T_APPN, &body);
+        }
+    }
+}
+
+impl std::fmt::Debug for IncomingRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IncomingRequest")
+            .field("frame", &self.frame)
+            .field("needs_response", &self.needs_response())
+            .finish()
+    }
+}
