@@ -7,8 +7,8 @@
 //! - [`duration`]: durations on the command line (`3`, `500ms`, `3s`, `2m`).
 //! - [`message`]: addresses, text encoded and split into parts, received messages read
 //!   back as text, concatenated parts or delivery receipts.
-//! - [`runtime`]: `smol` or `blocking`, the runtime crate a command runs on.
-//! - [`sim`]: the SMSC simulator behind `smpp smsc` and `smpp demo`, on either runtime.
+//! - [`runtime`]: `smol`, `blocking` or `tokio`, the runtime crate a command runs on.
+//! - [`sim`]: the SMSC simulator behind `smpp smsc` and `smpp demo`, on any runtime.
 //! - [`stats`]: latency percentiles and the report of `smpp bench`.
 //!
 //! ```

@@ -1,6 +1,6 @@
-//! An SMSC simulator on either runtime's server ([`SimConfig::runtime`]: `smpp_smol` or
-//! `smpp_blocking`, behind one [`SimServer`]): the engine behind `smpp smsc` and
-//! `smpp demo`.
+//! An SMSC simulator on any runtime's server ([`SimConfig::runtime`]: `smpp_smol`,
+//! `smpp_blocking` or `smpp_tokio`, behind one [`SimServer`]): the engine behind
+//! `smpp smsc` and `smpp demo`.
 //!
 //! - Binds are checked against a list of accounts (wrong credentials: `ESME_RBINDFAIL`).
 //! - `submit_sm`, `data_sm` and `submit_multi` are answered with unique message ids (a hex
@@ -535,7 +535,7 @@ impl Simulator {
         self.server.runtime()
     }
 
-    /// The underlying server (sessions, events, deliveries), of either runtime.
+    /// The underlying server (sessions, events, deliveries), of any runtime.
     pub fn server(&self) -> &SimServer {
         &self.server
     }

@@ -1,11 +1,11 @@
-//! `--runtime smol|blocking` of `smpp send`, `smpp listen` and `smpp bench`: the same work
-//! through either runtime's client, against `smpp smsc` in its own process.
+//! `--runtime smol|blocking|tokio` of `smpp send`, `smpp listen` and `smpp bench`: the same
+//! work through each runtime's client, against `smpp smsc` in its own process.
 
 mod cli_common;
 
 use cli_common::{temp_path, Proc, Smsc};
 
-const RUNTIMES: [&str; 2] = ["smol", "blocking"];
+const RUNTIMES: [&str; 3] = ["smol", "blocking", "tokio"];
 
 /// The `message_id=...` of every `part i/n` line, in order.
 fn part_ids(stdout: &str) -> Vec<String> {
@@ -43,7 +43,7 @@ fn bench_json(stdout: &str) -> serde_json::Value {
 }
 
 #[test]
-fn send_waits_for_receipts_with_either_runtime() {
+fn send_waits_for_receipts_with_each_runtime() {
     let smsc = Smsc::start(&[]);
     let long = "Grüße from a text too long for one UCS2 message, so it goes in parts. ".repeat(2);
     for runtime in RUNTIMES {
@@ -115,7 +115,7 @@ fn send_waits_for_receipts_with_either_runtime() {
 }
 
 #[test]
-fn listen_receives_mo_with_either_runtime() {
+fn listen_receives_mo_with_each_runtime() {
     let long = "This MO is longer than one message can carry, so it comes in parts. ".repeat(3);
     let smsc = Smsc::start(&[
         "--mo-on-bind",
@@ -187,7 +187,7 @@ fn listen_receives_mo_with_either_runtime() {
 }
 
 #[test]
-fn bench_counts_every_answer_with_either_runtime() {
+fn bench_counts_every_answer_with_each_runtime() {
     let smsc = Smsc::start(&[]);
     for runtime in RUNTIMES {
         let out = smsc.run(
@@ -223,7 +223,7 @@ fn bench_counts_every_answer_with_either_runtime() {
 }
 
 #[test]
-fn bench_reports_rejections_with_either_runtime() {
+fn bench_reports_rejections_with_each_runtime() {
     let smsc = Smsc::start(&["--reject-rate", "0.5"]);
     for runtime in RUNTIMES {
         let out = smsc.run(
@@ -265,7 +265,8 @@ fn an_unknown_runtime_is_a_usage_error() {
         assert!(
             out.stderr.contains("\"bogus\"")
                 && out.stderr.contains("smol")
-                && out.stderr.contains("blocking"),
+                && out.stderr.contains("blocking")
+                && out.stderr.contains("tokio"),
             "{command}: {}",
             out.stderr
         );
@@ -287,7 +288,10 @@ fn help_mentions_the_runtime_option() {
         let out = cli_common::run(&[command, "--help"]);
         out.expect_code(0);
         assert!(
-            out.stdout.contains("--runtime RT") && out.stdout.contains("--runtime blocking"),
+            out.stdout.contains("--runtime RT")
+                && out.stdout.contains("--runtime blocking")
+                && out.stdout.contains("--runtime tokio")
+                && out.stdout.contains("tokio (smpp-tokio"),
             "{command}: {}",
             out.stdout
         );
@@ -312,7 +316,7 @@ fn pki() -> (String, String, String) {
 }
 
 #[test]
-fn tls_options_work_with_either_runtime() {
+fn tls_options_work_with_each_runtime() {
     let (ca_pem, cert_pem, key_pem) = pki();
     let dir = temp_path("runtime-tls");
     std::fs::create_dir_all(&dir).unwrap();

@@ -1,18 +1,19 @@
-//! `smpp smsc --runtime smol|blocking`: the same simulator on either runtime's server,
+//! `smpp smsc --runtime smol|blocking|tokio`: the same simulator on each runtime's server,
 //! exercised from outside with the CLI's clients (receipts, MO on bind, bench, outbind).
 
 mod cli_common;
 
 use cli_common::{run, Proc, Smsc};
 
-const RUNTIMES: [&str; 2] = ["smol", "blocking"];
+const RUNTIMES: [&str; 3] = ["smol", "blocking", "tokio"];
 
-/// The other runtime (for a client of the other kind).
+/// Another runtime (for a client of another kind): smol's server meets the blocking
+/// client, blocking's the tokio client, tokio's the smol client.
 fn other(runtime: &str) -> &'static str {
-    if runtime == "smol" {
-        "blocking"
-    } else {
-        "smol"
+    match runtime {
+        "smol" => "blocking",
+        "blocking" => "tokio",
+        _ => "smol",
     }
 }
 
@@ -23,7 +24,7 @@ fn bench_json(stdout: &str) -> serde_json::Value {
 }
 
 #[test]
-fn send_waits_for_a_receipt_on_either_server() {
+fn send_waits_for_a_receipt_on_each_server() {
     for runtime in RUNTIMES {
         let smsc = Smsc::start(&["--runtime", runtime, "--receipt-delay-ms", "10"]);
         for client in [runtime, other(runtime)] {
@@ -69,7 +70,7 @@ fn send_waits_for_a_receipt_on_either_server() {
 }
 
 #[test]
-fn listen_gets_the_mo_on_bind_from_either_server() {
+fn listen_gets_the_mo_on_bind_from_each_server() {
     let long = "An MO on bind long enough to need several parts, put back together. ".repeat(3);
     for runtime in RUNTIMES {
         let smsc = Smsc::start(&[
@@ -105,7 +106,7 @@ fn listen_gets_the_mo_on_bind_from_either_server() {
 }
 
 #[test]
-fn bench_gets_every_answer_from_either_server() {
+fn bench_gets_every_answer_from_each_server() {
     for runtime in RUNTIMES {
         let smsc = Smsc::start(&["--runtime", runtime]);
         for client in [runtime, other(runtime)] {
@@ -139,10 +140,14 @@ fn free_port() -> u16 {
 }
 
 #[test]
-fn outbind_reaches_listen_from_either_server() {
-    for runtime in RUNTIMES {
-        // The client of the other runtime, so both pairings are covered.
-        let client = other(runtime);
+fn outbind_reaches_listen_from_each_server() {
+    // Each server with a client of another runtime (so every runtime's outbind listener is
+    // covered), and tokio with tokio.
+    let pairs = RUNTIMES
+        .iter()
+        .map(|&runtime| (runtime, other(runtime)))
+        .chain([("tokio", "tokio")]);
+    for (runtime, client) in pairs {
         let addr = format!("127.0.0.1:{}", free_port());
         let listen = Proc::spawn(&[
             "listen",
@@ -169,12 +174,12 @@ fn outbind_reaches_listen_from_either_server() {
         assert!(
             out.stdout.starts_with("message from 447700900999 to 12345")
                 && out.stdout.contains("\"hello\""),
-            "{runtime}: {}",
+            "{runtime}/{client}: {}",
             out.stdout
         );
         assert!(
             out.stderr.contains("bound to the SMSC that sent outbind"),
-            "{runtime}: {}",
+            "{runtime}/{client}: {}",
             out.stderr
         );
         smsc.stop().expect_code(0);
@@ -185,18 +190,24 @@ fn outbind_reaches_listen_from_either_server() {
 fn an_unknown_server_runtime_is_a_usage_error() {
     let out = run(&["smsc", "--runtime", "bogus"]);
     out.expect_code(2);
-    assert!(out.stderr.contains("unknown runtime"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("unknown runtime") && out.stderr.contains("tokio"),
+        "{}",
+        out.stderr
+    );
     let out = run(&["smsc", "--help"]);
     out.expect_code(0);
     assert!(
-        out.stdout.contains("--runtime RT") && out.stdout.contains("blocking"),
+        out.stdout.contains("--runtime RT")
+            && out.stdout.contains("blocking")
+            && out.stdout.contains("tokio (smpp-tokio"),
         "{}",
         out.stdout
     );
 }
 
 #[test]
-fn the_journal_is_the_same_on_either_server() {
+fn the_journal_is_the_same_on_each_server() {
     for runtime in RUNTIMES {
         let path = cli_common::temp_path(&format!("runtime-journal-{runtime}.jsonl"));
         let smsc = Smsc::start(&[
@@ -261,7 +272,7 @@ fn pki() -> (String, String, String) {
 }
 
 #[test]
-fn tls_listens_on_either_server() {
+fn tls_listens_on_each_server() {
     let (ca_pem, cert_pem, key_pem) = pki();
     let dir = cli_common::temp_path("smsc-runtime-tls");
     std::fs::create_dir_all(&dir).unwrap();

@@ -1,4 +1,4 @@
-//! The few server calls the simulator makes, over either runtime's [`Server`]
+//! The few server calls the simulator makes, over any runtime's [`Server`]
 //! ([`Runtime`]): the simulator is written once against [`SimServer`].
 //!
 //! With `smol` these are `smpp_smol`'s own async calls. With `blocking`, `smpp_blocking`'s
@@ -8,9 +8,15 @@
 //! the server's `std::sync::mpsc` channel to an async one by a thread that ends with the
 //! server.
 //!
+//! With `tokio`, `smpp_tokio`'s server runs on the process's tokio runtime
+//! ([`tokio_handle`]): binding a listener and shutting down run there ([`on_tokio`]), the
+//! events are forwarded from its `tokio::sync::mpsc` channel to an async one by a task on
+//! that runtime, and deliveries' outcomes and requests to one session (runtime-agnostic
+//! futures) are awaited where they are.
+//!
 //! [`Server`]: smpp_smol::Server
 
-use crate::runtime::Runtime;
+use crate::runtime::{on_tokio, tokio_handle, Runtime};
 use smol::channel::{Receiver, Sender};
 use smpp_core::client::Response;
 use smpp_core::codec::{EncodeError, Frame};
@@ -18,6 +24,7 @@ use smpp_core::pdu::{Body, Pdu};
 use smpp_core::server::{
     BindId, BindRequest, DeliveryOutcome, Reply, RequestContext, ServerConfig, ServerEvent,
 };
+use smpp_core::session::SessionError;
 use smpp_core::CommandStatus;
 use std::fmt;
 use std::net::SocketAddr;
@@ -30,13 +37,15 @@ use std::time::Duration;
 /// How often an idle event-forwarding thread looks whether its server stopped.
 const FORWARD_POLL: Duration = Duration::from_millis(50);
 
-/// A failure of either runtime's server.
+/// A failure of any runtime's server.
 #[derive(Debug)]
 pub enum Error {
     /// From `smpp_smol`.
     Smol(smpp_smol::Error),
     /// From `smpp_blocking`.
     Blocking(smpp_blocking::Error),
+    /// From `smpp_tokio`.
+    Tokio(smpp_tokio::Error),
     /// A request that did not survive being encoded and read back to be sent from another
     /// thread (`blocking`).
     Pdu(String),
@@ -47,6 +56,7 @@ impl fmt::Display for Error {
         match self {
             Error::Smol(e) => e.fmt(f),
             Error::Blocking(e) => e.fmt(f),
+            Error::Tokio(e) => e.fmt(f),
             Error::Pdu(e) => write!(f, "invalid PDU: {e}"),
         }
     }
@@ -54,7 +64,7 @@ impl fmt::Display for Error {
 
 impl std::error::Error for Error {}
 
-/// A certificate chain and key as PEM text, turned into either runtime's
+/// A certificate chain and key as PEM text, turned into each runtime's
 /// `TlsServerConfig` when the listener starts.
 #[derive(Clone, PartialEq, Eq)]
 pub struct TlsPem {
@@ -103,9 +113,14 @@ impl TlsPem {
     pub fn blocking(&self) -> Result<smpp_blocking::TlsServerConfig, smpp_blocking::Error> {
         smpp_blocking::TlsServerConfig::from_pem(&self.cert_chain, &self.key)
     }
+
+    /// The configuration for `smpp_tokio`.
+    pub fn tokio(&self) -> Result<smpp_tokio::TlsServerConfig, smpp_tokio::Error> {
+        smpp_tokio::TlsServerConfig::from_pem(&self.cert_chain, &self.key)
+    }
 }
 
-/// The server of either runtime. Cheap to clone (all clones are the same server).
+/// The server of any runtime. Cheap to clone (all clones are the same server).
 #[derive(Clone)]
 pub struct SimServer(Inner);
 
@@ -113,6 +128,22 @@ pub struct SimServer(Inner);
 enum Inner {
     Smol(Arc<smpp_smol::Server>),
     Blocking(Arc<Blocking>),
+    Tokio(Arc<Tokio>),
+}
+
+/// `smpp_tokio`'s server and the tasks that forward its events.
+struct Tokio {
+    server: Arc<smpp_tokio::Server>,
+    /// Set to true when the server stops: the forwarding tasks pass on what is left and
+    /// end.
+    stop: tokio::sync::watch::Sender<bool>,
+    forwarders: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+}
+
+impl Drop for Tokio {
+    fn drop(&mut self) {
+        self.stop.send_replace(true);
+    }
 }
 
 /// `smpp_blocking`'s server and the threads that forward its events.
@@ -174,6 +205,19 @@ impl SimServer {
                     forwarders: Mutex::new(Vec::new()),
                 }))))
             }
+            Runtime::Tokio => {
+                let addr = addr.to_string();
+                let server = on_tokio(async move {
+                    smpp_tokio::Server::bind(addr.as_str(), config, authenticator, handler).await
+                })
+                .await
+                .map_err(Error::Tokio)?;
+                Ok(SimServer(Inner::Tokio(Arc::new(Tokio {
+                    server: Arc::new(server),
+                    stop: tokio::sync::watch::Sender::new(false),
+                    forwarders: Mutex::new(Vec::new()),
+                }))))
+            }
         }
     }
 
@@ -182,6 +226,7 @@ impl SimServer {
         match &self.0 {
             Inner::Smol(_) => Runtime::Smol,
             Inner::Blocking(_) => Runtime::Blocking,
+            Inner::Tokio(_) => Runtime::Tokio,
         }
     }
 
@@ -189,15 +234,23 @@ impl SimServer {
     pub fn smol(&self) -> Option<&smpp_smol::Server> {
         match &self.0 {
             Inner::Smol(s) => Some(s),
-            Inner::Blocking(_) => None,
+            Inner::Blocking(_) | Inner::Tokio(_) => None,
         }
     }
 
     /// `smpp_blocking`'s server, when it is the one serving.
     pub fn blocking(&self) -> Option<&smpp_blocking::Server> {
         match &self.0 {
-            Inner::Smol(_) => None,
             Inner::Blocking(b) => Some(&b.server),
+            Inner::Smol(_) | Inner::Tokio(_) => None,
+        }
+    }
+
+    /// `smpp_tokio`'s server, when it is the one serving.
+    pub fn tokio(&self) -> Option<&smpp_tokio::Server> {
+        match &self.0 {
+            Inner::Tokio(t) => Some(&t.server),
+            Inner::Smol(_) | Inner::Blocking(_) => None,
         }
     }
 
@@ -215,6 +268,13 @@ impl SimServer {
                     .await
                     .map_err(Error::Blocking)
             }
+            Inner::Tokio(t) => {
+                let tls = tls.tokio().map_err(Error::Tokio)?;
+                let (server, addr) = (t.server.clone(), addr.to_string());
+                on_tokio(async move { server.add_tls_listener(addr.as_str(), tls).await })
+                    .await
+                    .map_err(Error::Tokio)
+            }
         }
     }
 
@@ -223,6 +283,7 @@ impl SimServer {
         match &self.0 {
             Inner::Smol(s) => s.local_addr(),
             Inner::Blocking(b) => b.server.local_addr(),
+            Inner::Tokio(t) => t.server.local_addr(),
         }
     }
 
@@ -243,6 +304,14 @@ impl SimServer {
                 }
                 rx
             }
+            Inner::Tokio(t) => {
+                let (tx, rx) = smol::channel::unbounded();
+                let from = t.server.events();
+                let stop = t.stop.subscribe();
+                let task = tokio_handle().spawn(forward_tokio(from, tx, stop));
+                lock(&t.forwarders).push(task);
+                rx
+            }
         }
     }
 
@@ -251,11 +320,12 @@ impl SimServer {
         match &self.0 {
             Inner::Smol(s) => s.session(bind_id).map(SimSession::Smol),
             Inner::Blocking(b) => b.server.session(bind_id).map(SimSession::Blocking),
+            Inner::Tokio(t) => t.server.session(bind_id).map(SimSession::Tokio),
         }
     }
 
-    /// Queues a `deliver_sm` / `data_sm` for `account`'s receiver-capable binds (both
-    /// runtimes accept or refuse it at once).
+    /// Queues a `deliver_sm` / `data_sm` for `account`'s receiver-capable binds (every
+    /// runtime accepts or refuses it at once).
     pub fn deliver(&self, account: &str, body: &Body<'_>) -> Result<SimDelivery, Error> {
         match &self.0 {
             Inner::Smol(s) => s
@@ -267,6 +337,11 @@ impl SimServer {
                 .deliver(account, body)
                 .map(SimDelivery::Blocking)
                 .map_err(Error::Blocking),
+            Inner::Tokio(t) => t
+                .server
+                .deliver(account, body)
+                .map(SimDelivery::Tokio)
+                .map_err(Error::Tokio),
         }
     }
 
@@ -275,6 +350,7 @@ impl SimServer {
         match &self.0 {
             Inner::Smol(s) => s.queued(account),
             Inner::Blocking(b) => b.server.queued(account),
+            Inner::Tokio(t) => t.server.queued(account),
         }
     }
 
@@ -286,6 +362,9 @@ impl SimServer {
             }
             Inner::Blocking(b) => {
                 b.server.outbind(addr, system_id, password);
+            }
+            Inner::Tokio(t) => {
+                t.server.outbind(addr, system_id, password);
             }
         }
     }
@@ -306,6 +385,47 @@ impl SimServer {
                     }
                 })
                 .await;
+            }
+            Inner::Tokio(t) => {
+                let t = t.clone();
+                on_tokio(async move {
+                    t.server.shutdown(timeout).await;
+                    t.stop.send_replace(true);
+                    let forwarders = std::mem::take(&mut *lock(&t.forwarders));
+                    for f in forwarders {
+                        let _ = f.await;
+                    }
+                })
+                .await;
+            }
+        }
+    }
+}
+
+/// Passes the tokio server's events on until the server stops (then what is left) or
+/// nobody listens any more.
+async fn forward_tokio(
+    mut from: tokio::sync::mpsc::Receiver<ServerEvent>,
+    to: Sender<ServerEvent>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        tokio::select! {
+            biased;
+            ev = from.recv() => match ev {
+                Some(ev) => {
+                    if to.try_send(ev).is_err() {
+                        return;
+                    }
+                }
+                None => return,
+            },
+            // Stopped (or the server went away: the sender dropped).
+            _ = stop.wait_for(|stopped| *stopped) => {
+                while let Ok(ev) = from.try_recv() {
+                    let _ = to.try_send(ev);
+                }
+                return;
             }
         }
     }
@@ -340,6 +460,8 @@ pub enum SimDelivery {
     Smol(smpp_smol::Delivery),
     /// `smpp_blocking`'s, waited for on `smol::unblock`.
     Blocking(smpp_blocking::Delivery),
+    /// `smpp_tokio`'s, a future (that needs no tokio context).
+    Tokio(smpp_tokio::Delivery),
 }
 
 impl SimDelivery {
@@ -351,18 +473,24 @@ impl SimDelivery {
             SimDelivery::Blocking(d) => smol::unblock(move || d.wait())
                 .await
                 .map_err(Error::Blocking),
+            SimDelivery::Tokio(d) => d.await.map_err(Error::Tokio),
         }
     }
 }
 
-/// One bound session of either runtime.
+/// One bound session of any runtime.
 #[derive(Clone)]
 pub enum SimSession {
     /// `smpp_smol`'s.
     Smol(smpp_smol::SessionHandle),
     /// `smpp_blocking`'s.
     Blocking(smpp_blocking::SessionHandle),
+    /// `smpp_tokio`'s.
+    Tokio(smpp_tokio::SessionHandle),
 }
+
+/// How long a tokio session's request waits between tries while its window is full.
+const WINDOW_RETRY: Duration = Duration::from_millis(2);
 
 impl SimSession {
     /// The account bound.
@@ -370,11 +498,14 @@ impl SimSession {
         match self {
             SimSession::Smol(s) => s.account(),
             SimSession::Blocking(s) => s.account(),
+            SimSession::Tokio(s) => s.account(),
         }
     }
 
     /// Sends a request and waits for its response (a full window is waited out). With
-    /// `blocking` the request is encoded here and sent from `smol::unblock`.
+    /// `blocking` the request is encoded here and sent from `smol::unblock`; with `tokio`
+    /// (whose session refuses a request when its window is full) it is tried again
+    /// shortly until there is room.
     pub async fn send(&self, body: &Body<'_>) -> Result<Response, Error> {
         match self {
             SimSession::Smol(s) => s.send(body).await.map_err(Error::Smol),
@@ -387,6 +518,15 @@ impl SimSession {
                 })
                 .await
             }
+            SimSession::Tokio(s) => loop {
+                match s.try_send(body) {
+                    Ok(response) => break response.await.map_err(Error::Tokio),
+                    Err(smpp_tokio::Error::Session(SessionError::WindowFull { .. })) => {
+                        async_io::Timer::after(WINDOW_RETRY).await;
+                    }
+                    Err(e) => break Err(Error::Tokio(e)),
+                }
+            },
         }
     }
 }

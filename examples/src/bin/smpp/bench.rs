@@ -30,7 +30,9 @@ prints the throughput (answered messages per second, from the first request
 to the last response), the errors by status, and the latency from sending a
 request to reading its response (p50, p99, max, in ms). With --runtime smol
 each bind is a task of smpp-smol's client; with --runtime blocking each bind
-is a thread keeping up to W tickets of smpp-blocking's client in flight.
+is a thread keeping up to W tickets of smpp-blocking's client in flight; with
+--runtime tokio each bind is a task of smpp-tokio's client on a multi-thread
+tokio runtime (2 workers).
 
 Options:
 {conn}  --binds K             number of binds (default 1)
@@ -202,6 +204,13 @@ async fn bench(o: &Options) -> Result<BenchReport, String> {
             );
             match o.conn.runtime {
                 Runtime::Smol => Ok(smol::spawn(work)),
+                Runtime::Tokio => {
+                    // One tokio task per bind, on the runtime the clients were made on.
+                    let task = smpp_examples::runtime::tokio_handle().spawn(work);
+                    Ok(smol::spawn(async move {
+                        task.await.expect("a bench task panicked")
+                    }))
+                }
                 Runtime::Blocking => {
                     // One thread per bind: a submit that waits for a free slot
                     // in the window blocks only that bind.

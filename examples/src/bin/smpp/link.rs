@@ -1,23 +1,28 @@
-//! The client side of the network subcommands over either runtime (`--runtime`): one bound
+//! The client side of the network subcommands over any runtime (`--runtime`): one bound
 //! link, its incoming requests and its pending responses, whatever crate drives them.
 //!
 //! `send`, `listen` and `bench` are written once, as async code, against these types.
 //! With `smol` they are `smpp_smol`'s own; with `blocking`, `smpp_blocking`'s client does
 //! all the work on its threads and the waits the commands race against timers and signals
 //! run off the command's thread: connect and unbind on `smol::unblock`, incoming requests
-//! through a forwarding thread, responses through [`Pending`].
+//! through a forwarding thread, responses through [`Pending`]. With `tokio`,
+//! `smpp_tokio`'s client lives on the process's tokio runtime: connect and unbind run there
+//! ([`on_tokio`]); sending, incoming requests (a `tokio::sync::mpsc` receiver) and
+//! responses are runtime-agnostic and polled where they are awaited.
 
 use crate::opts::{Connection, Runtime};
 use smpp_core::client::{ClientConfig, Response};
 use smpp_core::codec::{DecodeError, Frame};
 use smpp_core::pdu::{Body, Pdu};
+use smpp_examples::runtime::on_tokio;
 use std::fmt;
 
-/// A bound client of either runtime. Cheap to clone.
+/// A bound client of any runtime. Cheap to clone.
 #[derive(Clone)]
 pub enum Link {
     Smol(smpp_smol::Client),
     Blocking(smpp_blocking::Client),
+    Tokio(smpp_tokio::Client),
 }
 
 /// The requests the SMSC sends (deliver_sm, data_sm, ...), in arrival order.
@@ -25,25 +30,30 @@ pub enum Incoming {
     Smol(smpp_smol::Incoming),
     /// Fed by a thread that reads the blocking client's `Incoming`.
     Blocking(smol::channel::Receiver<smpp_blocking::IncomingRequest>),
+    /// The tokio client's receiver (its `recv` takes `&mut`, hence the lock).
+    Tokio(smol::lock::Mutex<smpp_tokio::Incoming>),
 }
 
 /// One incoming request; dropping it unanswered answers it `ESME_RX_T_APPN`.
 pub enum Request {
     Smol(smpp_smol::IncomingRequest),
     Blocking(smpp_blocking::IncomingRequest),
+    Tokio(smpp_tokio::IncomingRequest),
 }
 
 /// A request sent and not answered yet.
 pub enum Pending {
     Smol(smpp_smol::ResponseFuture),
     Blocking(smpp_blocking::Ticket),
+    Tokio(smpp_tokio::ResponseFuture),
 }
 
-/// A failure of either runtime.
+/// A failure of any runtime.
 #[derive(Debug)]
 pub enum Error {
     Smol(smpp_smol::Error),
     Blocking(smpp_blocking::Error),
+    Tokio(smpp_tokio::Error),
 }
 
 impl fmt::Display for Error {
@@ -51,6 +61,7 @@ impl fmt::Display for Error {
         match self {
             Error::Smol(e) => e.fmt(f),
             Error::Blocking(e) => e.fmt(f),
+            Error::Tokio(e) => e.fmt(f),
         }
     }
 }
@@ -61,12 +72,17 @@ impl Error {
     pub fn kind(&self) -> String {
         use smpp_blocking::Error as B;
         use smpp_smol::Error as S;
+        use smpp_tokio::Error as T;
         match self {
-            Error::Smol(S::Timeout) | Error::Blocking(B::Timeout) => "timeout".into(),
-            Error::Smol(S::ConnectionLost(r)) | Error::Blocking(B::ConnectionLost(r)) => {
-                format!("connection lost: {r}")
+            Error::Smol(S::Timeout) | Error::Blocking(B::Timeout) | Error::Tokio(T::Timeout) => {
+                "timeout".into()
             }
-            Error::Smol(S::Closed) | Error::Blocking(B::Closed) => "closed".into(),
+            Error::Smol(S::ConnectionLost(r))
+            | Error::Blocking(B::ConnectionLost(r))
+            | Error::Tokio(T::ConnectionLost(r)) => format!("connection lost: {r}"),
+            Error::Smol(S::Closed) | Error::Blocking(B::Closed) | Error::Tokio(T::Closed) => {
+                "closed".into()
+            }
             other => other.to_string(),
         }
     }
@@ -75,10 +91,12 @@ impl Error {
     pub fn link_gone(&self) -> bool {
         use smpp_blocking::Error as B;
         use smpp_smol::Error as S;
+        use smpp_tokio::Error as T;
         matches!(
             self,
             Error::Smol(S::ConnectionLost(_) | S::Closed)
                 | Error::Blocking(B::ConnectionLost(_) | B::Closed)
+                | Error::Tokio(T::ConnectionLost(_) | T::Closed)
         )
     }
 }
@@ -137,6 +155,21 @@ impl Link {
                     Incoming::Blocking(forward(incoming)),
                 ))
             }
+            Runtime::Tokio => {
+                let tls = tls_config!(smpp_tokio, conn).map_err(Error::Tokio)?;
+                let addr = conn.connect.clone();
+                let (client, incoming) = on_tokio(async move {
+                    match tls {
+                        Some(tls) => {
+                            smpp_tokio::Client::connect_tls(addr.as_str(), config, tls).await
+                        }
+                        None => smpp_tokio::Client::connect(addr.as_str(), config).await,
+                    }
+                })
+                .await
+                .map_err(Error::Tokio)?;
+                Ok((Link::Tokio(client), Incoming::tokio(incoming)))
+            }
         }
     }
 
@@ -168,6 +201,15 @@ impl Link {
                     Incoming::Blocking(forward(incoming)),
                 ))
             }
+            Runtime::Tokio => {
+                let addr = addr.to_string();
+                let (client, incoming) = on_tokio(async move {
+                    smpp_tokio::Client::listen_outbind(addr.as_str(), config).await
+                })
+                .await
+                .map_err(Error::Tokio)?;
+                Ok((Link::Tokio(client), Incoming::tokio(incoming)))
+            }
         }
     }
 
@@ -185,6 +227,12 @@ impl Link {
                 .submit(body)
                 .map(Pending::Blocking)
                 .map_err(Error::Blocking),
+            // The window's semaphore and the transmit buffer need no tokio context.
+            Link::Tokio(c) => c
+                .send_pipelined(body)
+                .await
+                .map(Pending::Tokio)
+                .map_err(Error::Tokio),
         }
     }
 
@@ -197,6 +245,12 @@ impl Link {
                 smol::unblock(move || c.unbind())
                     .await
                     .map_err(Error::Blocking)
+            }
+            Link::Tokio(c) => {
+                let c = c.clone();
+                on_tokio(async move { c.unbind().await })
+                    .await
+                    .map_err(Error::Tokio)
             }
         }
     }
@@ -225,11 +279,16 @@ fn forward(
 }
 
 impl Incoming {
+    fn tokio(rx: smpp_tokio::Incoming) -> Incoming {
+        Incoming::Tokio(smol::lock::Mutex::new(rx))
+    }
+
     /// The next request; `None` once the link closed for good.
     pub async fn recv(&self) -> Option<Request> {
         match self {
             Incoming::Smol(rx) => rx.recv().await.ok().map(Request::Smol),
             Incoming::Blocking(rx) => rx.recv().await.ok().map(Request::Blocking),
+            Incoming::Tokio(rx) => rx.lock().await.recv().await.map(Request::Tokio),
         }
     }
 }
@@ -240,6 +299,7 @@ impl Request {
         match self {
             Request::Smol(r) => &r.frame,
             Request::Blocking(r) => &r.frame,
+            Request::Tokio(r) => &r.frame,
         }
     }
 
@@ -253,6 +313,7 @@ impl Request {
         match self {
             Request::Smol(r) => r.respond_ok().map_err(Error::Smol),
             Request::Blocking(r) => r.respond_ok().map_err(Error::Blocking),
+            Request::Tokio(r) => r.respond_ok().map_err(Error::Tokio),
         }
     }
 }
@@ -263,6 +324,7 @@ impl Pending {
         match self {
             Pending::Smol(f) => f.try_get().map(|r| r.map_err(Error::Smol)),
             Pending::Blocking(t) => t.try_get().map(|r| r.map_err(Error::Blocking)),
+            Pending::Tokio(f) => f.try_get().map(|r| r.map_err(Error::Tokio)),
         }
     }
 
@@ -277,6 +339,7 @@ impl Pending {
                     .await
                     .map_err(Error::Blocking),
             },
+            Pending::Tokio(f) => f.await.map_err(Error::Tokio),
         }
     }
 }

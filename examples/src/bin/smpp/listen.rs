@@ -27,7 +27,8 @@ answers each with ESME_ROK:
   receipt from 447700900123 to Shop: id=0000000001 stat=DELIVRD err=000 ...
 Parts of a long message (UDH or SAR) are put back together and printed once,
 when the last one arrived. --runtime blocking does the same through
-smpp-blocking's client (threads) instead of smpp-smol's.
+smpp-blocking's client (threads) instead of smpp-smol's, --runtime tokio
+through smpp-tokio's (on a tokio runtime).
 
 Options:
 {conn}  --bind rx|trx         bind as receiver or transceiver (default rx)

@@ -131,7 +131,7 @@ pub struct Connection {
     pub insecure: bool,
     /// `--server-name NAME`.
     pub server_name: Option<String>,
-    /// `--runtime smol|blocking`.
+    /// `--runtime smol|blocking|tokio`.
     pub runtime: Runtime,
 }
 
@@ -167,7 +167,8 @@ pub const CONNECTION_HELP: &str = concat!(
     "  --insecure            accept any certificate (test rigs only: no\n",
     "                        protection against impersonation; implies --tls)\n",
     "  --runtime RT          the client library: smol (smpp-smol, async; the\n",
-    "                        default) or blocking (smpp-blocking, threads)\n",
+    "                        default), blocking (smpp-blocking, threads) or\n",
+    "                        tokio (smpp-tokio, on a 2-worker tokio runtime)\n",
 );
 
 impl Connection {

@@ -33,7 +33,8 @@ the receipted_message_id TLV or the receipt text's id) and prints its fields:
 Several TEXT arguments are joined with spaces. Numbers (digits, optional +)
 are sent as international (TON 1, NPI 1), anything else as alphanumeric.
 --runtime blocking does the same through smpp-blocking's client (threads)
-instead of smpp-smol's.
+instead of smpp-smol's, --runtime tokio through smpp-tokio's (on a tokio
+runtime).
 
 Options:
   --to NUMBER           destination address (required)

@@ -29,8 +29,9 @@ Options:
   --listen ADDR            address to listen on (default 127.0.0.1:2775; port
                            0 picks a free port)
   --runtime RT             the server library: smol (smpp-smol, async; the
-                           default) or blocking (smpp-blocking, threads); the
-                           simulator behaves the same on both
+                           default), blocking (smpp-blocking, threads) or
+                           tokio (smpp-tokio, on a 2-worker tokio runtime);
+                           the simulator behaves the same on each
   --tls-cert FILE          PEM certificate chain (leaf first) for a TLS
                            (SMPPS) listener beside the plain one; needs
                            --tls-key
