@@ -8,7 +8,7 @@
 //! Lock order: the endpoint's lock first; a driver's `settle` may take others under it
 //! (subscribers, waiters) so that what it hands out stays in order.
 
-use crate::common::{ShutdownHandle, Trace, TraceExt, TraceFramer};
+use crate::common::{ShutdownHandle, Trace, TraceExt, TraceRx};
 use crate::conn::lock;
 use smpp_core::trace::Direction;
 use smpp_core::{Duration as CoreDuration, Instant};
@@ -38,17 +38,7 @@ pub(crate) fn spawn(name: &str, stack: usize, f: impl FnOnce() + Send + 'static)
 }
 
 /// The endpoint's clock: milliseconds since the client or server was created.
-pub(crate) struct Clock(std::time::Instant);
-
-impl Clock {
-    pub(crate) fn new() -> Clock {
-        Clock(std::time::Instant::now())
-    }
-
-    pub(crate) fn now(&self) -> Instant {
-        Instant::from_elapsed(self.0.elapsed())
-    }
-}
+pub(crate) use smpp_runtime::Clock;
 
 /// A client or server as its threads drive it. `c` is what the endpoint's lock guards;
 /// `k` names a connection to the endpoint.
@@ -280,7 +270,7 @@ enum Feed {
 /// Incoming work is taken under the same lock and run right after it.
 fn reader<D: Driver, R: Read>(d: &Arc<D>, link: &Arc<Link<D::Key>>, mut r: R) {
     let (k, trace) = (&link.key, d.trace());
-    let mut framer = trace.is_on().then(TraceFramer::default);
+    let mut framer = trace.enabled().then(TraceRx::default);
     let mut buf = vec![0u8; 4096];
     let mut work = D::Work::default();
     let mut feed = Feed::Resume;
@@ -322,7 +312,7 @@ fn reader<D: Driver, R: Read>(d: &Arc<D>, link: &Arc<Link<D::Key>>, mut r: R) {
                 Ok(0) => break Feed::Eof,
                 Ok(n) => {
                     if let Some(f) = framer.as_mut() {
-                        f.push(trace, link.peer, &buf[..n]);
+                        f.feed(trace, link.peer, &buf[..n]);
                     }
                     if n == buf.len() && n < 64 * 1024 {
                         buf.resize(n * 2, 0);
@@ -353,7 +343,7 @@ fn writer<D, W, B>(
     B: AsRef<[u8]>,
 {
     let (k, trace) = (&link.key, d.trace());
-    let tracing = trace.is_on();
+    let tracing = trace.enabled();
     let mut failed = false;
     loop {
         let out = {

@@ -95,6 +95,10 @@
 //! listener, so one server can serve plain and TLS side by side. Handshake failures are
 //! `Error::Tls`, bounded by the session's `bind_timeout`. See "TLS" in
 //! `docs/runtime-api.md`.
+//!
+//! [`Error`], the TLS settings and the trace support are those of `smpp_runtime`, the
+//! crate the runtimes share: the same types in `smpp_smol`, `smpp_tokio` and
+//! `smpp_blocking`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -125,4 +129,4 @@ pub use smpp_core::server::{
 #[cfg(feature = "tls")]
 pub use rustls;
 #[cfg(feature = "tls")]
-pub use tls::{TlsClientConfig, TlsServerConfig};
+pub use smpp_runtime::{TlsClientConfig, TlsServerConfig};

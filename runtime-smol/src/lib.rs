@@ -119,20 +119,22 @@
 //! listener, so one server can serve plain and TLS side by side. Handshake failures are
 //! `Error::Tls`, bounded by the session's `bind_timeout`. See "TLS" in
 //! `docs/runtime-api.md`.
+//!
+//! [`Error`], the TLS settings and the trace support are those of `smpp_runtime`, the
+//! crate the runtimes share: the same types in `smpp_smol`, `smpp_tokio` and
+//! `smpp_blocking`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 pub use smpp_core as core;
 
 mod client;
-mod clock;
-mod error;
 mod io;
-mod oneshot;
 mod server;
 #[cfg(feature = "tls")]
 mod tls;
-mod trace;
+// Runtime-independent support, shared with the other runtimes.
+use smpp_runtime::{clock, error, oneshot, trace};
 
 pub use client::{Client, ClientConfig, Incoming, ResponseFuture};
 pub use error::Error;
@@ -148,7 +150,7 @@ pub use smpp_core::server::{
     ServerConfig, ServerEvent, SessionInfo,
 };
 #[cfg(feature = "tls")]
-pub use tls::{TlsClientConfig, TlsServerConfig};
+pub use smpp_runtime::{TlsClientConfig, TlsServerConfig};
 pub use trace::{Trace, TraceEvent, TraceFn};
 
 use client::Responder;

@@ -1,309 +1,19 @@
-//! TLS (SMPPS) settings: which server certificates a client trusts, and the certificate a
-//! server presents. Built on rustls (through tokio-rustls) with the ring crypto
-//! provider.
+//! TLS (SMPPS) streams over tokio sockets, through tokio-rustls: a client's dialer and a
+//! server's acceptor. The settings ([`TlsClientConfig`], [`TlsServerConfig`]) are
+//! `smpp_runtime`'s, shared by every runtime.
 
 use crate::Error;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::CryptoProvider;
-use rustls::{DigitallySignedStruct, RootCertStore, SignatureScheme};
-use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use std::fmt;
+use smpp_runtime::tls::{accepted, handshake_error, TlsTarget};
+use smpp_runtime::{TlsClientConfig, TlsServerConfig};
 use std::net::SocketAddr;
-use std::path::Path;
-use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpStream;
-
-fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
-}
-
-fn tls_error(context: &str, e: impl fmt::Display) -> Error {
-    Error::Tls(format!("{context}: {e}"))
-}
-
-/// How a client verifies the SMSC's certificate, and the name it expects in it.
-///
-/// ```no_run
-/// # fn main() -> Result<(), smpp_tokio::Error> {
-/// use smpp_tokio::TlsClientConfig;
-/// // The system's trusted roots, the name taken from the address connected to.
-/// let public = TlsClientConfig::system_roots()?;
-/// // A private CA, and the name the SMSC's certificate carries.
-/// let private = TlsClientConfig::ca_file("ca.pem")?.with_server_name("smsc.example.com");
-/// # Ok(()) }
-/// ```
-#[derive(Clone)]
-pub struct TlsClientConfig {
-    config: Arc<rustls::ClientConfig>,
-    server_name: Option<String>,
-    insecure: bool,
-}
-
-impl TlsClientConfig {
-    /// Verifies the server against the operating system's trusted root certificates (the
-    /// usual choice for a public SMSC).
-    pub fn system_roots() -> Result<TlsClientConfig, Error> {
-        let found = rustls_native_certs::load_native_certs();
-        for e in &found.errors {
-            log::debug!("smpp: a system root certificate could not be loaded: {e}");
-        }
-        let mut roots = RootCertStore::empty();
-        let (added, _ignored) = roots.add_parsable_certificates(found.certs);
-        if added == 0 {
-            return Err(Error::Tls(
-                "no usable root certificate in the system's trust store".into(),
-            ));
-        }
-        TlsClientConfig::with_roots(roots)
-    }
-
-    /// Verifies the server against the CA certificate(s) of a PEM file (a private CA, or a
-    /// self-signed server certificate).
-    pub fn ca_file(path: impl AsRef<Path>) -> Result<TlsClientConfig, Error> {
-        let path = path.as_ref();
-        let certs = CertificateDer::pem_file_iter(path)
-            .map_err(|e| tls_error(&format!("cannot read {}", path.display()), e))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| tls_error(&format!("cannot read {}", path.display()), e))?;
-        TlsClientConfig::from_certs(certs, &path.display().to_string())
-    }
-
-    /// Verifies the server against the CA certificate(s) of PEM text.
-    pub fn ca_pem(pem: &[u8]) -> Result<TlsClientConfig, Error> {
-        let certs = CertificateDer::pem_slice_iter(pem)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| tls_error("cannot read the CA PEM", e))?;
-        TlsClientConfig::from_certs(certs, "the CA PEM")
-    }
-
-    fn from_certs(certs: Vec<CertificateDer<'static>>, what: &str) -> Result<Self, Error> {
-        if certs.is_empty() {
-            return Err(Error::Tls(format!("no certificate in {what}")));
-        }
-        let mut roots = RootCertStore::empty();
-        for c in certs {
-            roots
-                .add(c)
-                .map_err(|e| tls_error(&format!("unusable CA certificate in {what}"), e))?;
-        }
-        TlsClientConfig::with_roots(roots)
-    }
-
-    fn with_roots(roots: RootCertStore) -> Result<TlsClientConfig, Error> {
-        let config = rustls::ClientConfig::builder_with_provider(provider())
-            .with_safe_default_protocol_versions()
-            .map_err(|e| tls_error("TLS configuration", e))?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        Ok(TlsClientConfig::from_rustls(Arc::new(config)))
-    }
-
-    /// **Test rigs only: no security.** Accepts whatever certificate the server presents,
-    /// for any name: the link is encrypted but anyone in the path can impersonate the SMSC
-    /// and read the password. Never use it against a real SMSC.
-    pub fn dangerous_accept_any_certificate() -> TlsClientConfig {
-        let verifier = Arc::new(AcceptAnyCertificate(provider()));
-        let config = rustls::ClientConfig::builder_with_provider(provider())
-            .with_safe_default_protocol_versions()
-            .expect("the ring provider supports the default protocol versions")
-            .dangerous()
-            .with_custom_certificate_verifier(verifier)
-            .with_no_client_auth();
-        TlsClientConfig {
-            insecure: true,
-            ..TlsClientConfig::from_rustls(Arc::new(config))
-        }
-    }
-
-    /// A rustls configuration of the application's own (client certificates, pinning, ...).
-    pub fn from_rustls(config: Arc<rustls::ClientConfig>) -> TlsClientConfig {
-        TlsClientConfig {
-            config,
-            server_name: None,
-            insecure: false,
-        }
-    }
-
-    /// The name the server's certificate must carry (a DNS name or an IP address).
-    /// Default: the host part of the address connected to.
-    pub fn with_server_name(mut self, name: impl Into<String>) -> TlsClientConfig {
-        self.server_name = Some(name.into());
-        self
-    }
-
-    /// The rustls configuration.
-    pub fn rustls_config(&self) -> &Arc<rustls::ClientConfig> {
-        &self.config
-    }
-
-    /// The name to verify for a connection to `addr` (`"host:port"`, `"[v6]:port"`, ...).
-    pub(crate) fn server_name_for(&self, addr: &str) -> Result<ServerName<'static>, Error> {
-        let name = match &self.server_name {
-            Some(n) => n.clone(),
-            None => host_of(addr).to_string(),
-        };
-        ServerName::try_from(name.clone())
-            .map_err(|e| Error::Tls(format!("invalid TLS server name {name:?}: {e}")))
-    }
-}
-
-impl fmt::Debug for TlsClientConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TlsClientConfig")
-            .field("server_name", &self.server_name)
-            .field("dangerous_accept_any_certificate", &self.insecure)
-            .finish_non_exhaustive()
-    }
-}
-
-/// The host of `"host:port"` (brackets of an IPv6 address removed); the whole text when it
-/// has no port.
-pub(crate) fn host_of(addr: &str) -> &str {
-    if let Some(rest) = addr.strip_prefix('[') {
-        return rest.split(']').next().unwrap_or(rest);
-    }
-    match addr.rsplit_once(':') {
-        Some((host, port)) if !host.contains(':') && port.parse::<u16>().is_ok() => host,
-        _ => addr,
-    }
-}
-
-/// The certificate chain and key a server presents.
-#[derive(Clone)]
-pub struct TlsServerConfig {
-    config: Arc<rustls::ServerConfig>,
-}
-
-impl TlsServerConfig {
-    /// The certificate chain (leaf first) and private key (PKCS#8, PKCS#1 or SEC1) from PEM
-    /// files.
-    pub fn from_pem_files(
-        cert_chain: impl AsRef<Path>,
-        key: impl AsRef<Path>,
-    ) -> Result<TlsServerConfig, Error> {
-        let (cert_chain, key) = (cert_chain.as_ref(), key.as_ref());
-        let certs = CertificateDer::pem_file_iter(cert_chain)
-            .map_err(|e| tls_error(&format!("cannot read {}", cert_chain.display()), e))?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| tls_error(&format!("cannot read {}", cert_chain.display()), e))?;
-        let key = PrivateKeyDer::from_pem_file(key)
-            .map_err(|e| tls_error(&format!("no private key in {}", key.display()), e))?;
-        TlsServerConfig::build(certs, key, &cert_chain.display().to_string())
-    }
-
-    /// The certificate chain and private key from PEM text (for tests and embedded keys).
-    pub fn from_pem(cert_chain: &[u8], key: &[u8]) -> Result<TlsServerConfig, Error> {
-        let certs = CertificateDer::pem_slice_iter(cert_chain)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| tls_error("cannot read the certificate PEM", e))?;
-        let key = PrivateKeyDer::from_pem_slice(key)
-            .map_err(|e| tls_error("no private key in the key PEM", e))?;
-        TlsServerConfig::build(certs, key, "the certificate PEM")
-    }
-
-    fn build(
-        certs: Vec<CertificateDer<'static>>,
-        key: PrivateKeyDer<'static>,
-        what: &str,
-    ) -> Result<TlsServerConfig, Error> {
-        if certs.is_empty() {
-            return Err(Error::Tls(format!("no certificate in {what}")));
-        }
-        let config = rustls::ServerConfig::builder_with_provider(provider())
-            .with_safe_default_protocol_versions()
-            .map_err(|e| tls_error("TLS configuration", e))?
-            .with_no_client_auth()
-            .with_single_cert(certs, key)
-            .map_err(|e| tls_error("the certificate and key do not go together", e))?;
-        Ok(TlsServerConfig::from_rustls(Arc::new(config)))
-    }
-
-    /// A rustls configuration of the application's own (client authentication, ...).
-    pub fn from_rustls(config: Arc<rustls::ServerConfig>) -> TlsServerConfig {
-        TlsServerConfig { config }
-    }
-
-    /// The rustls configuration.
-    pub fn rustls_config(&self) -> &Arc<rustls::ServerConfig> {
-        &self.config
-    }
-}
-
-impl fmt::Debug for TlsServerConfig {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TlsServerConfig").finish_non_exhaustive()
-    }
-}
-
-/// Accepts any certificate (signatures are still checked, so the handshake itself is sound).
-#[derive(Debug)]
-struct AcceptAnyCertificate(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for AcceptAnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.0.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
-/// A handshake failure as an [`Error::Tls`] naming the peer and the problem.
-pub(crate) fn handshake_error(peer: &str, e: &std::io::Error) -> Error {
-    let detail = match e.get_ref().and_then(|i| i.downcast_ref::<rustls::Error>()) {
-        Some(r) => r.to_string(),
-        None if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-            "the peer closed the connection (is it a TLS listener?)".to_string()
-        }
-        None => e.to_string(),
-    };
-    Error::Tls(format!("TLS handshake with {peer} failed: {detail}"))
-}
 
 /// Opens TLS over connected sockets for a client (first connection and reconnects).
 #[derive(Clone)]
 pub(crate) struct TlsDialer {
     connector: tokio_rustls::TlsConnector,
-    name: ServerName<'static>,
-    timeout: Duration,
+    target: TlsTarget,
 }
 
 impl TlsDialer {
@@ -314,11 +24,9 @@ impl TlsDialer {
         addr: &str,
         timeout: Duration,
     ) -> Result<TlsDialer, Error> {
-        Ok(TlsDialer {
-            connector: tokio_rustls::TlsConnector::from(tls.config.clone()),
-            name: tls.server_name_for(addr)?,
-            timeout,
-        })
+        let target = TlsTarget::new(tls, addr, timeout)?;
+        let connector = tokio_rustls::TlsConnector::from(target.config.clone());
+        Ok(TlsDialer { connector, target })
     }
 
     pub(crate) async fn handshake(
@@ -328,13 +36,10 @@ impl TlsDialer {
         let who = stream
             .peer_addr()
             .map_or_else(|_| "the server".to_string(), |p| p.to_string());
-        let handshake = self.connector.connect(self.name.clone(), stream);
-        match tokio::time::timeout(self.timeout, handshake).await {
+        let handshake = self.connector.connect(self.target.name.clone(), stream);
+        match tokio::time::timeout(self.target.timeout, handshake).await {
             Ok(r) => r.map_err(|e| handshake_error(&who, &e)),
-            Err(_) => Err(Error::Tls(format!(
-                "TLS handshake with {who}: no answer within {:?} (is it a TLS listener?)",
-                self.timeout
-            ))),
+            Err(_) => Err(self.target.timed_out(&who)),
         }
     }
 }
@@ -348,7 +53,7 @@ pub(crate) struct TlsAcceptor {
 impl TlsAcceptor {
     pub(crate) fn new(tls: &TlsServerConfig) -> TlsAcceptor {
         TlsAcceptor {
-            acceptor: tokio_rustls::TlsAcceptor::from(tls.config.clone()),
+            acceptor: tokio_rustls::TlsAcceptor::from(tls.rustls_config().clone()),
         }
     }
 
@@ -360,30 +65,10 @@ impl TlsAcceptor {
         timeout: Duration,
     ) -> Option<tokio_rustls::server::TlsStream<TcpStream>> {
         let handshake = self.acceptor.accept(stream);
-        match tokio::time::timeout(timeout, handshake).await.ok() {
-            Some(Ok(s)) => Some(s),
-            Some(Err(e)) => {
-                log::debug!("smpp: {}", handshake_error(&peer.to_string(), &e));
-                None
-            }
-            None => {
-                log::debug!("smpp: no TLS handshake from {peer} within {timeout:?}");
-                None
-            }
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::host_of;
-
-    #[test]
-    fn host_of_addresses() {
-        assert_eq!(host_of("localhost:2775"), "localhost");
-        assert_eq!(host_of("127.0.0.1:3550"), "127.0.0.1");
-        assert_eq!(host_of("[::1]:3550"), "::1");
-        assert_eq!(host_of("smsc.example.com"), "smsc.example.com");
-        assert_eq!(host_of("::1"), "::1");
+        accepted(
+            tokio::time::timeout(timeout, handshake).await.ok(),
+            peer,
+            timeout,
+        )
     }
 }

@@ -144,18 +144,6 @@ pub(crate) struct Shared {
     changed: Condvar,
 }
 
-/// A random seed for the endpoint's reconnect jitter.
-fn random() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    h.finish()
-}
-
 impl Driver for Shared {
     type Core = Core;
     type Key = u64;
@@ -304,7 +292,12 @@ impl Shared {
         dial: Option<Dial>,
     ) -> (Arc<Shared>, std::sync::mpsc::Receiver<IncomingRequest>) {
         let (tx, rx) = std::sync::mpsc::channel();
-        let ep = Endpoint::new(config.clone(), Instant::ZERO, dial.is_some(), random());
+        let ep = Endpoint::new(
+            config.clone(),
+            Instant::ZERO,
+            dial.is_some(),
+            smpp_runtime::seed(),
+        );
         let shared = Arc::new(Shared {
             core: Mutex::new(Core {
                 ep,
@@ -321,7 +314,7 @@ impl Shared {
             }),
             config,
             dial,
-            clock: Clock::new(),
+            clock: Clock::start(),
             timer_cv: Condvar::new(),
             changed: Condvar::new(),
         });

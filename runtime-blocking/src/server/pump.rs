@@ -269,7 +269,7 @@ impl Shared {
             removed: Condvar::new(),
             timer: Condvar::new(),
             subscribers: Mutex::new(Vec::new()),
-            clock: Clock::new(),
+            clock: Clock::start(),
             auth,
             handler,
             config,

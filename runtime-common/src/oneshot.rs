@@ -1,7 +1,8 @@
 //! A minimal single-use channel: one value from the driver to one waiting future.
 //!
 //! Cheaper than a general channel (one allocation, one uncontended lock per side), which
-//! matters because every pipelined request gets one.
+//! matters because every pipelined request gets one. Runtime-independent: the receiver is
+//! a plain [`Future`], woken through its [`Waker`].
 
 use std::future::Future;
 use std::pin::Pin;
@@ -21,12 +22,13 @@ fn lock<T>(s: &Shared<T>) -> MutexGuard<'_, State<T>> {
 }
 
 /// The sending half; dropping it without sending ends the receiver with `None`.
-pub(crate) struct Sender<T>(Shared<T>);
+pub struct Sender<T>(Shared<T>);
 
 /// The receiving half: a future of `Some(value)`, or `None` when the sender was dropped.
-pub(crate) struct Receiver<T>(Shared<T>);
+pub struct Receiver<T>(Shared<T>);
 
-pub(crate) fn channel<T>() -> (Sender<T>, Receiver<T>) {
+/// A connected sender and receiver.
+pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
     let s = Arc::new(Mutex::new(State {
         value: None,
         waker: None,
@@ -37,7 +39,7 @@ pub(crate) fn channel<T>() -> (Sender<T>, Receiver<T>) {
 
 impl<T> Sender<T> {
     /// Delivers the value (the receiver is woken when the sender drops, right after).
-    pub(crate) fn send(self, value: T) {
+    pub fn send(self, value: T) {
         lock(&self.0).value = Some(value);
     }
 }
@@ -57,7 +59,7 @@ impl<T> Drop for Sender<T> {
 
 impl<T> Receiver<T> {
     /// The value if it already arrived.
-    pub(crate) fn try_take(&self) -> Option<T> {
+    pub fn try_take(&self) -> Option<T> {
         lock(&self.0).value.take()
     }
 }

@@ -1,4 +1,5 @@
-//! The adapter's error type.
+//! The error type of every runtime's client and server (re-exported by each runtime as
+//! its `Error`).
 
 use smpp_core::server::{DeliverError, LimitError};
 use smpp_core::session::{CloseReason, SessionError};
@@ -76,8 +77,31 @@ impl From<SessionError> for Error {
     }
 }
 
+impl From<DeliverError> for Error {
+    fn from(e: DeliverError) -> Self {
+        Error::Deliver(e)
+    }
+}
+
 impl From<LimitError> for Error {
     fn from(e: LimitError) -> Self {
         Error::Limit(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+    use smpp_core::CommandStatus;
+
+    #[test]
+    fn display() {
+        let e = Error::BindFailed(Some(CommandStatus::ESME_RINVPASWD));
+        assert_eq!(e.to_string(), "bind failed: ESME_RINVPASWD (0x0000000E)");
+        assert_eq!(
+            Error::BindFailed(None).to_string(),
+            "bind failed: no response in time"
+        );
+        assert_eq!(Error::Tls("x".into()).to_string(), "TLS: x");
     }
 }

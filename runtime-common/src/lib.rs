@@ -1,0 +1,38 @@
+//! # smpp-runtime: what the SMPP runtimes share
+//!
+//! The runtime adapters (`smpp_smol`, `smpp_tokio`, `smpp_blocking`) are thin I/O pumps
+//! around the sans-IO endpoints of [`smpp_core`]. This crate holds the support code they
+//! share and that does not depend on any runtime:
+//!
+//! - [`Error`], the error type of every client and server operation;
+//! - [`TraceExt`] and [`TraceRx`], which emit the PDUs of a [`Trace`](smpp_core::trace::Trace)
+//!   setting through the `log` facade or the application's callback;
+//! - [`oneshot`], a single-use channel from a driver to one waiting future;
+//! - [`Clock`] (the endpoints' millisecond clock) and [`seed`] (their jitter seed);
+//! - with the `tls` feature, the rustls-based [`TlsClientConfig`] and [`TlsServerConfig`]
+//!   builders and the [`tls`] helpers the runtimes' handshakes use.
+//!
+//! Applications do not depend on this crate directly: they use these types through the
+//! re-exports of their runtime (`smpp_smol::Error`, `smpp_tokio::TlsClientConfig`,
+//! `smpp_blocking::Error`, ...), which are the same types in every runtime. Each runtime
+//! keeps only its own stream wrapping and handshake code.
+//!
+//! Dependency rule: [`smpp_core`], `log` and rustls only — no async runtime.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod clock;
+pub mod error;
+pub mod oneshot;
+#[cfg(feature = "tls")]
+pub mod tls;
+pub mod trace;
+
+pub use clock::{seed, Clock};
+pub use error::Error;
+/// The rustls crate the TLS settings are built on.
+#[cfg(feature = "tls")]
+pub use rustls;
+#[cfg(feature = "tls")]
+pub use tls::{TlsClientConfig, TlsServerConfig};
+pub use trace::{TraceExt, TraceRx};
