@@ -7,6 +7,8 @@
 //! - [`Error`], the error type of every client and server operation;
 //! - [`TraceExt`] and [`TraceRx`], which emit the PDUs of a [`Trace`](smpp_core::trace::Trace)
 //!   setting through the `log` facade or the application's callback;
+//! - [`IncomingRequest`], a request from the SMSC the application answers (dropped
+//!   unanswered: `ESME_RX_T_APPN`), for the async runtimes, with the runtime's [`Respond`];
 //! - [`oneshot`], a single-use channel from a driver to one waiting future;
 //! - [`Clock`] (the endpoints' millisecond clock) and [`seed`] (their jitter seed);
 //! - with the `tls` feature, the rustls-based [`TlsClientConfig`] and [`TlsServerConfig`]
@@ -23,6 +25,7 @@
 
 pub mod clock;
 pub mod error;
+pub mod incoming;
 pub mod oneshot;
 #[cfg(feature = "tls")]
 pub mod tls;
@@ -30,6 +33,7 @@ pub mod trace;
 
 pub use clock::{seed, Clock};
 pub use error::Error;
+pub use incoming::{IncomingRequest, Respond};
 /// The rustls crate the TLS settings are built on.
 #[cfg(feature = "tls")]
 pub use rustls;

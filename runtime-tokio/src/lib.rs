@@ -128,7 +128,7 @@ mod tls;
 // Runtime-independent support, shared with the other runtimes.
 use smpp_runtime::{clock, error, oneshot, trace};
 
-pub use client::{Client, ClientConfig, Incoming, ResponseFuture};
+pub use client::{Client, ClientConfig, Incoming, Responder, ResponseFuture};
 pub use error::Error;
 /// The rustls crate this adapter's TLS is built on (for [`TlsClientConfig::from_rustls`]
 /// and [`TlsServerConfig::from_rustls`]).
@@ -145,78 +145,6 @@ pub use smpp_core::server::{
 pub use smpp_runtime::{TlsClientConfig, TlsServerConfig};
 pub use trace::{Trace, TraceEvent, TraceFn};
 
-use client::Responder;
-use smpp_core::codec::Frame;
-use smpp_core::pdu::{Body, Pdu};
-use smpp_core::server::default_response;
-use smpp_core::CommandStatus;
-use smpp_core::DecodeError;
-
-/// A request from the peer (`deliver_sm`, `data_sm`, `alert_notification`, ...) that the
-/// application answers.
-///
-/// Dropping it unanswered answers it with `ESME_RX_T_APPN` (temporary application error:
-/// the SMSC retries later), so a `deliver_sm` is never left unanswered.
-pub struct IncomingRequest {
-    /// The request PDU.
-    pub frame: Frame,
-    responder: Option<Responder>,
-}
-
-impl IncomingRequest {
-    pub(crate) fn new(frame: Frame, responder: Option<Responder>) -> IncomingRequest {
-        IncomingRequest { frame, responder }
-    }
-
-    /// Parses the request.
-    pub fn pdu(&self) -> Result<Pdu<'_>, DecodeError> {
-        self.frame.pdu()
-    }
-
-    /// True when it still waits for an answer (false once the session answered it
-    /// automatically with `auto_respond`, or for requests that have no response such as
-    /// `alert_notification`; [`IncomingRequest::respond`] then does nothing).
-    pub fn needs_response(&self) -> bool {
-        self.responder.is_some()
-    }
-
-    /// Answers with `status` and `body` (the matching `*_resp`, or `generic_nack`). When the
-    /// session refuses the answer (wrong body, invalid field), the request is answered
-    /// `ESME_RX_T_APPN` instead and the error returned.
-    pub fn respond(mut self, status: CommandStatus, body: &Body<'_>) -> Result<(), Error> {
-        let Some(r) = self.responder.take() else {
-            return Ok(());
-        };
-        let result = r.respond(status, body);
-        if let Err(Error::Session(_)) = &result {
-            let fallback = default_response(self.frame.command_id());
-            let _ = r.respond(CommandStatus::ESME_RX_T_APPN, &fallback);
-        }
-        result
-    }
-
-    /// Answers `ESME_ROK` with the default body (`deliver_sm_resp` with an empty
-    /// `message_id`, ...).
-    pub fn respond_ok(self) -> Result<(), Error> {
-        let body = default_response(self.frame.command_id());
-        self.respond(CommandStatus::ESME_ROK, &body)
-    }
-}
-
-impl Drop for IncomingRequest {
-    fn drop(&mut self) {
-        if let Some(r) = self.responder.take() {
-            let body = default_response(self.frame.command_id());
-            let _ = r.respond(CommandStatus::ESME_RX_T_APPN, &body);
-        }
-    }
-}
-
-impl std::fmt::Debug for IncomingRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IncomingRequest")
-            .field("frame", &self.frame)
-            .field("needs_response", &self.needs_response())
-            .finish()
-    }
-}
+/// A request from the SMSC that the application answers (dropped unanswered:
+/// `ESME_RX_T_APPN`), the same in every async runtime.
+pub type IncomingRequest = smpp_runtime::IncomingRequest<client::Responder>;

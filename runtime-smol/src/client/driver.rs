@@ -409,14 +409,15 @@ fn outcome_result(outcome: RequestOutcome) -> ResponseResult {
     }
 }
 
-/// Answers one incoming request on the connection it arrived on.
-pub(crate) struct Responder {
+/// Answers one incoming request on the connection it arrived on (held inside
+/// [`IncomingRequest`](crate::IncomingRequest)).
+pub struct Responder {
     shared: Arc<Shared>,
     id: IncomingId,
 }
 
-impl Responder {
-    pub(crate) fn respond(&self, status: CommandStatus, body: &Body<'_>) -> Result<(), Error> {
+impl smpp_runtime::Respond for Responder {
+    fn respond(&self, status: CommandStatus, body: &Body<'_>) -> Result<(), Error> {
         self.shared.with(|st, now| {
             st.ep
                 .respond(now, self.id, status, body)
