@@ -55,11 +55,24 @@ fn throttled_answer_pauses_sending_in_order() {
     let deps = submit_departures(&p);
     assert_eq!(
         deps[1..],
-        queued.iter().map(|s| (resume_at, *s)).collect::<Vec<_>>()[..],
-        "all queued requests leave at resume_at, in order"
+        [(resume_at, queued[0])],
+        "one request probes at resume_at"
     );
     // Queued requests' response timers start when they are sent.
     assert_eq!(p.esme.poll_timeout(), Some(resume_at + secs(30)));
+    // The probe succeeds: two go out, then one more per success, in order.
+    p.answer_all(Side::Smsc, CommandStatus::ESME_ROK);
+    p.settle();
+    let ids = |p: &Pair| {
+        submit_departures(p)[1..]
+            .iter()
+            .map(|d| d.1)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(ids(&p), queued[..3], "probe, then two");
+    p.answer_all(Side::Smsc, CommandStatus::ESME_ROK);
+    p.settle();
+    assert_eq!(ids(&p), queued, "then the rest, in order");
     p.answer_all(Side::Smsc, CommandStatus::ESME_ROK);
     p.settle();
     for s in &queued {
@@ -404,4 +417,107 @@ fn error_status_counters_overflow_into_other() {
         "counted under other"
     );
     assert_eq!(p.smsc.counters().errors_sent.other(), 4);
+}
+
+#[test]
+fn a_pipelined_burst_of_throttle_answers_pauses_once() {
+    let esme = SessionConfig {
+        window: 10,
+        throttle_backoff: secs(1),
+        ..quiet_esme()
+    };
+    let mut p = Pair::bound_with(esme, quiet_smsc(), BindType::Transmitter);
+    let seqs: Vec<u32> = (0..10)
+        .map(|_| p.send(Side::Esme, &submit()).unwrap())
+        .collect();
+    p.settle();
+    p.answer_all(Side::Smsc, CommandStatus::ESME_RTHROTTLED);
+    p.settle();
+    let throttled: Vec<Instant> = p
+        .esme_events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Throttled { resume_at, .. } => Some(*resume_at),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        throttled.len(),
+        1,
+        "one episode: {:?}",
+        kinds(&p.esme_events)
+    );
+    assert_eq!(p.esme.counters().throttled, 10);
+    // Without retries each request's outcome is its throttle answer.
+    for s in &seqs {
+        assert!(matches!(
+            p.outcomes(Side::Esme, *s).as_slice(),
+            [Event::Response { frame, .. }] if frame.command_status() == CommandStatus::ESME_RTHROTTLED
+        ));
+    }
+}
+
+#[test]
+fn throttled_requests_are_sent_again_until_accepted() {
+    let esme = SessionConfig {
+        window: 10,
+        throttle_backoff: secs(1),
+        throttle_retries: 3,
+        ..quiet_esme()
+    };
+    let mut p = Pair::bound_with(esme, quiet_smsc(), BindType::Transmitter);
+    let seqs: Vec<u32> = (0..5)
+        .map(|_| p.send(Side::Esme, &submit()).unwrap())
+        .collect();
+    p.settle();
+    p.answer_all(Side::Smsc, CommandStatus::ESME_RTHROTTLED);
+    p.settle();
+    assert_eq!(kinds(&p.esme_events[1..]), ["Throttled"], "no outcome yet");
+    assert_eq!(p.esme.in_flight(), 5, "all kept, queued again");
+    assert_eq!(p.esme.poll_timeout(), Some(p.now + secs(1)));
+    // From here the SMSC accepts everything: the probe, then the ramp, in the original order.
+    p.auto_answer[1] = Some(CommandStatus::ESME_ROK);
+    p.advance(secs(2));
+    for s in &seqs {
+        assert!(
+            matches!(
+                p.outcomes(Side::Esme, *s).as_slice(),
+                [Event::Response { frame, .. }] if frame.command_status().is_ok()
+            ),
+            "{s}: {:?}",
+            p.outcomes(Side::Esme, *s)
+        );
+    }
+    let deps = submit_departures(&p);
+    assert_eq!(deps.len(), 10, "each sent twice");
+    let again: Vec<u32> = deps[5..].iter().map(|d| d.1).collect();
+    assert_eq!(again, seqs, "sent again with the same numbers, in order");
+    assert_eq!(p.esme.counters().throttle_retries, 5);
+    assert_eq!(p.esme.in_flight(), 0);
+}
+
+#[test]
+fn throttle_retries_are_bounded() {
+    let esme = SessionConfig {
+        window: 4,
+        throttle_backoff: ms(100),
+        max_throttle_backoff: ms(400),
+        throttle_retries: 2,
+        ..quiet_esme()
+    };
+    let mut p = Pair::bound_with(esme, quiet_smsc(), BindType::Transmitter);
+    let seqs: Vec<u32> = (0..4)
+        .map(|_| p.send(Side::Esme, &submit()).unwrap())
+        .collect();
+    p.auto_answer[1] = Some(CommandStatus::ESME_RTHROTTLED);
+    p.advance(secs(10));
+    for s in &seqs {
+        assert!(matches!(
+            p.outcomes(Side::Esme, *s).as_slice(),
+            [Event::Response { frame, .. }] if frame.command_status() == CommandStatus::ESME_RTHROTTLED
+        ));
+        let sent = submit_departures(&p).iter().filter(|d| d.1 == *s).count();
+        assert_eq!(sent, 3, "seq {s}: first try and two retries");
+    }
+    assert_eq!(p.esme.in_flight(), 0);
 }

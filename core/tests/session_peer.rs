@@ -9,8 +9,8 @@ use smpp_core::pdu::{
     Address, AlertNotification, Bind, Body, CancelSm, DataSm, MessageIdResp, Outbind, QuerySm,
     ReplaceSm, SubmitMulti, Tlvs,
 };
-use smpp_core::session::{BindType, CloseReason, Event, SessionConfig, State};
-use smpp_core::{CommandId, CommandStatus, Frame, Pdu};
+use smpp_core::session::{BindType, CloseReason, Event, Session, SessionConfig, State};
+use smpp_core::{CommandId, CommandStatus, Frame, Instant, Pdu};
 
 const BIND_TYPES: [BindType; 3] = [
     BindType::Transmitter,
@@ -750,4 +750,58 @@ fn generic_nack_answers_a_request() {
         p.esme_events.last(),
         Some(Event::UnmatchedResponse { late: false, .. })
     ));
+}
+
+#[test]
+fn a_response_with_the_wrong_command_id_is_the_requests_error() {
+    let mut p = Pair::bound(BindType::Transceiver);
+    let seq = p.send(Side::Esme, &submit()).unwrap();
+    p.settle();
+    // The SMSC answers the submit_sm with a cancel_sm_resp of the same sequence number.
+    p.inject(Side::Esme, &raw_pdu(0x8000_0008, 0, seq, &[]));
+    match p.outcomes(Side::Esme, seq).as_slice() {
+        [Event::MismatchedResponse { request, frame, .. }] => {
+            assert_eq!(*request, CommandId::SubmitSm);
+            assert_eq!(frame.command_id(), CommandId::CancelSmResp);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(p.esme.counters().mismatched_responses, 1);
+    assert_eq!(p.esme.in_flight(), 0);
+    assert_eq!(p.esme.state(), State::Bound(BindType::Transceiver));
+    // A generic_nack still answers any request.
+    let seq = p.send(Side::Esme, &submit()).unwrap();
+    p.settle();
+    p.inject(Side::Esme, &raw_pdu(0x8000_0000, 0x0000_0003, seq, &[]));
+    assert!(matches!(
+        p.outcomes(Side::Esme, seq).as_slice(),
+        [Event::Response { frame, .. }] if frame.command_id() == CommandId::GenericNack
+    ));
+}
+
+#[test]
+fn a_bind_answered_with_another_response_fails() {
+    for wrong in [0x8000_0015u32, 0x8000_0004, 0x8000_0001] {
+        let now = Instant::ZERO;
+        let mut s = Session::new(quiet_esme(), now);
+        let seq = s
+            .bind(now, BindType::Transceiver, &Bind::new("u", "p"))
+            .unwrap();
+        s.handle_input(now, &raw_pdu(wrong, 0, seq, &[]));
+        let events: Vec<Event> = std::iter::from_fn(|| s.poll_event()).collect();
+        let response = CommandId::from_u32(wrong);
+        assert!(
+            matches!(
+                events.as_slice(),
+                [
+                    Event::MismatchedResponse { request: CommandId::BindTransceiver, frame, .. },
+                    Event::BindFailed { status: Some(CommandStatus::ESME_RBINDFAIL) },
+                    Event::Closed { reason: CloseReason::MismatchedResponse { request: CommandId::BindTransceiver, response: r } },
+                ] if frame.command_id() == response && *r == response
+            ),
+            "{wrong:#x}: {events:?}"
+        );
+        assert_eq!(s.counters().mismatched_responses, 1);
+        assert_eq!(s.state(), State::Closed);
+    }
 }

@@ -329,3 +329,41 @@ fn inactivity_close_fails_pending_requests() {
         }]
     ));
 }
+
+#[test]
+fn inactivity_counts_messages_only_when_asked() {
+    use smpp_core::session::Inactivity;
+    for mode in [Inactivity::AnyPdu, Inactivity::Messages] {
+        let esme = SessionConfig {
+            inactivity_timeout: Some(secs(10)),
+            inactivity: mode,
+            ..quiet_esme()
+        };
+        // The SMSC only keeps the link alive with enquire_link every 3 s.
+        let smsc = SessionConfig {
+            enquire_link_interval: Some(secs(3)),
+            ..quiet_smsc()
+        };
+        let mut p = Pair::bound_with(esme, smsc, BindType::Transceiver);
+        p.auto_answer = [Some(CommandStatus::ESME_ROK); 2];
+        let t0 = p.now;
+        // Messages keep it alive in both modes: one submit_sm every 5 s for 30 s.
+        for _ in 0..6 {
+            p.send(Side::Esme, &submit()).unwrap();
+            p.advance(secs(5));
+        }
+        assert!(!p.esme.is_closed(), "{mode:?}: messages are activity");
+        p.advance(secs(30));
+        match mode {
+            Inactivity::AnyPdu => assert!(!p.esme.is_closed(), "enquire_link counts"),
+            Inactivity::Messages => {
+                assert_eq!(
+                    p.closed_reason(Side::Esme),
+                    Some(CloseReason::InactivityTimeout)
+                );
+                let closed = p.closed_at(Side::Esme).unwrap();
+                assert_eq!(closed, t0 + secs(35), "10 s after the last submit_sm");
+            }
+        }
+    }
+}

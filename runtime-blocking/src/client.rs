@@ -361,7 +361,7 @@ impl Shared {
                 return Ok(());
             }
             let deadline = match g.ep.state() {
-                LinkState::Closed(r) => return Err(bind_error(r, g.shut)),
+                LinkState::Closed(r) => return Err(smpp_runtime::error::bind_error(r, g.shut)),
                 LinkState::Connecting if mode == Mode::Outbind => outbind_by,
                 _ => Some(*bind_by.get_or_insert_with(|| std::time::Instant::now() + bind_wait)),
             };
@@ -470,15 +470,5 @@ impl Responder {
         self.shared
             .with(|c, now| c.ep.respond(now, self.id, status, &body))
             .ok();
-    }
-}
-
-/// The error of a first bind that did not succeed.
-fn bind_error(reason: Option<CloseReason>, shut: bool) -> Error {
-    match reason {
-        Some(CloseReason::BindTimeout) => Error::BindFailed(None),
-        Some(CloseReason::BindFailed(s)) => Error::BindFailed(Some(s)),
-        Some(r) if !shut => Error::ConnectionLost(r),
-        _ => Error::Closed,
     }
 }

@@ -6,7 +6,6 @@ use crate::client::Responder;
 pub use smpp_core::client::{LinkState, Response};
 use smpp_core::codec::{DecodeError, Frame};
 use smpp_core::pdu::{Body, CommandId, CommandStatus, MessageIdResp, Pdu};
-use smpp_core::server::RequestOutcome;
 pub use smpp_core::trace::{Trace, TraceEvent, TraceFn};
 pub use smpp_runtime::Error;
 pub(crate) use smpp_runtime::{TraceExt, TraceRx};
@@ -73,18 +72,6 @@ pub(crate) fn ok_body(id: CommandId) -> Body<'static> {
         CommandId::DeliverSm => Body::DeliverSmResp(MessageIdResp::EMPTY),
         CommandId::DataSm => Body::DataSmResp(MessageIdResp::EMPTY),
         other => Body::error_response_for(other).unwrap_or(Body::GenericNack),
-    }
-}
-
-/// A request's outcome as its waiter gets it.
-pub(crate) fn outcome_result(outcome: RequestOutcome) -> Result<Response, Error> {
-    match outcome {
-        RequestOutcome::Response { frame, rtt } => Ok(Response {
-            frame,
-            rtt: rtt.into(),
-        }),
-        RequestOutcome::Timeout => Err(Error::Timeout),
-        RequestOutcome::ConnectionLost(r) => Err(Error::ConnectionLost(r)),
     }
 }
 

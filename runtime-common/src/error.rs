@@ -1,9 +1,10 @@
 //! The error type of every runtime's client and server (re-exported by each runtime as
 //! its `Error`).
 
-use smpp_core::server::{DeliverError, LimitError};
+use smpp_core::client::Response;
+use smpp_core::server::{DeliverError, LimitError, RequestOutcome};
 use smpp_core::session::{CloseReason, SessionError};
-use smpp_core::CommandStatus;
+use smpp_core::{CommandId, CommandStatus};
 use std::fmt;
 
 /// Why an operation of the client or server failed.
@@ -20,6 +21,14 @@ pub enum Error {
     ConnectionLost(CloseReason),
     /// No response within the response timeout.
     Timeout,
+    /// The peer answered the request with a PDU that is neither its response nor
+    /// `generic_nack` (a protocol error; for a bind, the bind failed).
+    MismatchedResponse {
+        /// The request's command.
+        request: CommandId,
+        /// The `command_id` received instead.
+        response: CommandId,
+    },
     /// Refused locally by the session (window full, wrong bind, invalid field, ...).
     Session(SessionError),
     /// The client or server was shut down.
@@ -44,6 +53,9 @@ impl fmt::Display for Error {
             Error::BindFailed(None) => f.write_str("bind failed: no response in time"),
             Error::ConnectionLost(r) => write!(f, "connection lost: {r}"),
             Error::Timeout => f.write_str("no response within the response timeout"),
+            Error::MismatchedResponse { request, response } => {
+                write!(f, "protocol error: {request} answered with {response}")
+            }
             Error::Session(e) => write!(f, "refused by the session: {e}"),
             Error::Closed => f.write_str("shut down"),
             Error::Limit(e) => write!(f, "limit reached: {e}"),
@@ -62,6 +74,36 @@ impl std::error::Error for Error {
             Error::Deliver(e) => Some(e),
             _ => None,
         }
+    }
+}
+
+/// A request's outcome as its waiter gets it: the response, or the error that ended it.
+pub fn outcome_result(outcome: RequestOutcome) -> Result<Response, Error> {
+    match outcome {
+        RequestOutcome::Response { frame, rtt } => Ok(Response {
+            frame,
+            rtt: rtt.into(),
+        }),
+        RequestOutcome::Timeout => Err(Error::Timeout),
+        RequestOutcome::ConnectionLost(r) => Err(Error::ConnectionLost(r)),
+        RequestOutcome::MismatchedResponse { request, frame } => Err(Error::MismatchedResponse {
+            request,
+            response: frame.command_id(),
+        }),
+    }
+}
+
+/// The error of a first bind that did not succeed, from the reason its session closed
+/// (`shut`: the application shut the client down meanwhile).
+pub fn bind_error(reason: Option<CloseReason>, shut: bool) -> Error {
+    match reason {
+        Some(CloseReason::BindTimeout) => Error::BindFailed(None),
+        Some(CloseReason::BindFailed(s)) => Error::BindFailed(Some(s)),
+        Some(CloseReason::MismatchedResponse { request, response }) => {
+            Error::MismatchedResponse { request, response }
+        }
+        Some(r) if !shut => Error::ConnectionLost(r),
+        _ => Error::Closed,
     }
 }
 

@@ -475,6 +475,14 @@ impl Endpoint {
                         outcome: RequestOutcome::Response { frame, rtt },
                     });
                 }
+                Event::MismatchedResponse {
+                    sequence_number,
+                    request,
+                    frame,
+                } => self.fail(
+                    sequence_number,
+                    RequestOutcome::MismatchedResponse { request, frame },
+                ),
                 Event::ResponseTimeout {
                     sequence_number, ..
                 } => self.fail(sequence_number, RequestOutcome::Timeout),

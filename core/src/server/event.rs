@@ -6,7 +6,7 @@ use super::queue::{AttemptFailure, DeliveryId, DeliveryOutcome};
 use super::registry::BindId;
 use crate::codec::Frame;
 use crate::session::{BindType, CloseReason, Counters};
-use crate::CommandStatus;
+use crate::{CommandId, CommandStatus};
 use alloc::boxed::Box;
 use alloc::string::String;
 use alloc::sync::Arc;
@@ -71,6 +71,14 @@ pub enum RequestOutcome {
     Timeout,
     /// The connection closed first.
     ConnectionLost(CloseReason),
+    /// The peer answered with a PDU that is neither the request's response nor
+    /// `generic_nack`: a protocol error.
+    MismatchedResponse {
+        /// The request's command.
+        request: CommandId,
+        /// The PDU received instead (its `command_id` names the wrong response).
+        frame: Frame,
+    },
 }
 
 /// The outcome of an application request, for its waiter

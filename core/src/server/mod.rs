@@ -1022,6 +1022,22 @@ impl Endpoint {
                     }),
                 }
             }
+            Event::MismatchedResponse {
+                sequence_number,
+                request,
+                frame,
+            } => match c.pending.remove(&sequence_number) {
+                Some(Pending::Delivery(d)) => self.delivery_failed(
+                    id,
+                    d,
+                    AttemptFailure::MismatchedResponse(frame.command_id()),
+                ),
+                _ => self.responses.push_back(AppResponse {
+                    bind_id: id,
+                    sequence_number,
+                    outcome: RequestOutcome::MismatchedResponse { request, frame },
+                }),
+            },
             Event::ResponseTimeout {
                 sequence_number, ..
             } => match c.pending.remove(&sequence_number) {

@@ -34,6 +34,8 @@ pub enum AttemptFailure {
     Timeout,
     /// The link closed before the response.
     LinkLost,
+    /// The receiver answered with this `command_id`, which is not the request's response.
+    MismatchedResponse(crate::CommandId),
 }
 
 impl fmt::Display for AttemptFailure {
@@ -42,6 +44,7 @@ impl fmt::Display for AttemptFailure {
             AttemptFailure::Status(s) => write!(f, "answered {s}"),
             AttemptFailure::Timeout => f.write_str("no response in time"),
             AttemptFailure::LinkLost => f.write_str("link lost before the response"),
+            AttemptFailure::MismatchedResponse(id) => write!(f, "answered with {id}"),
         }
     }
 }

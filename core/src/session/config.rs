@@ -4,6 +4,35 @@ use super::state::Role;
 use crate::pdu::{CommandId, ParseOptions};
 use crate::time::Duration;
 
+/// What counts as activity for [`SessionConfig::inactivity_timeout`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Inactivity {
+    /// Any PDU received from the peer (`enquire_link` included) resets the timer.
+    #[default]
+    AnyPdu,
+    /// Only messages, in either direction: `submit_sm`, `deliver_sm`, `data_sm` and
+    /// `submit_multi` requests, sent or received. A peer that only sends `enquire_link`
+    /// times out.
+    Messages,
+}
+
+impl Inactivity {
+    /// True when a request of `id`, sent or received, resets the timer in this mode
+    /// (in [`Inactivity::AnyPdu`] every received PDU does).
+    pub fn counts(self, id: CommandId) -> bool {
+        match self {
+            Inactivity::AnyPdu => true,
+            Inactivity::Messages => matches!(
+                id,
+                CommandId::SubmitSm
+                    | CommandId::DeliverSm
+                    | CommandId::DataSm
+                    | CommandId::SubmitMulti
+            ),
+        }
+    }
+}
+
 /// Everything a [`Session`](super::Session) can be told. Start from
 /// [`SessionConfig::esme`] or [`SessionConfig::smsc`] and adjust.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -28,9 +57,11 @@ pub struct SessionConfig {
     pub response_timeout: Duration,
     /// Send `enquire_link` after this long without receiving anything (`None`: never).
     pub enquire_link_interval: Option<Duration>,
-    /// Close (after an attempt to unbind) after this long without receiving anything
-    /// (`None`: never).
+    /// Close (after an attempt to unbind) after this long without activity (`None`: never);
+    /// what counts as activity is `inactivity`.
     pub inactivity_timeout: Option<Duration>,
+    /// What resets the inactivity timer: any PDU received (the default), or only messages.
+    pub inactivity: Inactivity,
     /// Time allowed for the `unbind_resp`.
     pub unbind_timeout: Duration,
     /// On a local unbind, how long outstanding requests may take to complete before
@@ -44,11 +75,19 @@ pub struct SessionConfig {
     /// Burst size of the token bucket (at least 1).
     pub send_burst: u32,
     /// How long sending pauses after the peer answers `ESME_RTHROTTLED` or
-    /// `ESME_RMSGQFUL`; doubles on each consecutive throttle answer up to
-    /// `max_throttle_backoff`.
+    /// `ESME_RMSGQFUL`. Answers to requests already on the wire when the pause began belong
+    /// to the same episode and do not pause again; then one request probes, and a probe
+    /// throttled again doubles the pause, up to `max_throttle_backoff`. After a successful
+    /// probe the requests allowed on the wire grow by one per success back to the window.
     pub throttle_backoff: Duration,
     /// Upper bound of the throttle back-off.
     pub max_throttle_backoff: Duration,
+    /// How many times a request answered `ESME_RTHROTTLED` or `ESME_RMSGQFUL` is sent again
+    /// by the session itself (same sequence number, after the pause, ahead of requests not
+    /// yet sent) before that answer is reported as its response. 0 (the default) reports the
+    /// first throttle answer. With retries on, the session keeps a copy of each request it
+    /// sends (buffers reused across requests).
+    pub throttle_retries: u32,
     /// SMSC role: the requests this server implements; anything else is answered with
     /// `generic_nack` `ESME_RINVCMDID`. `None` means every SMPP 3.4 request.
     pub supported_commands: Option<&'static [CommandId]>,
@@ -74,6 +113,7 @@ impl SessionConfig {
             response_timeout: Duration::from_secs(30),
             enquire_link_interval: Some(Duration::from_secs(30)),
             inactivity_timeout: None,
+            inactivity: Inactivity::AnyPdu,
             unbind_timeout: Duration::from_secs(5),
             drain_timeout: Duration::from_secs(10),
             auto_respond: false,
@@ -81,6 +121,7 @@ impl SessionConfig {
             send_burst: 1,
             throttle_backoff: Duration::from_secs(1),
             max_throttle_backoff: Duration::from_secs(30),
+            throttle_retries: 0,
             supported_commands: None,
             max_transmit_buffer: 1 << 20,
             first_sequence_number: 1,

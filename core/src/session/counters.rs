@@ -115,6 +115,10 @@ pub struct Counters {
     pub response_timeouts: u64,
     /// Responses that matched nothing (late ones included).
     pub unmatched_responses: u64,
+    /// Responses whose `command_id` did not answer the request of their sequence number.
+    pub mismatched_responses: u64,
+    /// Throttled requests the session sent again (`SessionConfig::throttle_retries`).
+    pub throttle_retries: u64,
     /// PDUs from the peer that failed to decode.
     pub invalid_pdus: u64,
     /// Times the peer throttled us.

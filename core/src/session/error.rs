@@ -137,6 +137,14 @@ pub enum CloseReason {
     BufferOverflow,
     /// The application aborted the session.
     Aborted,
+    /// ESME: the bind was answered with a PDU that is neither its response nor
+    /// `generic_nack`.
+    MismatchedResponse {
+        /// The request (a bind).
+        request: CommandId,
+        /// The `command_id` received instead.
+        response: CommandId,
+    },
 }
 
 impl fmt::Display for CloseReason {
@@ -155,6 +163,9 @@ impl fmt::Display for CloseReason {
             CloseReason::ProtocolError(e) => write!(f, "protocol error: {e}"),
             CloseReason::BufferOverflow => f.write_str("peer does not read: buffer overflow"),
             CloseReason::Aborted => f.write_str("aborted"),
+            CloseReason::MismatchedResponse { request, response } => {
+                write!(f, "{request} answered with {response}")
+            }
         }
     }
 }

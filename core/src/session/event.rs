@@ -9,7 +9,7 @@ use crate::time::{Duration, Instant};
 /// An event drained with [`Session::poll_event`](super::Session::poll_event).
 ///
 /// Every request the application sends ends in exactly one of [`Event::Response`],
-/// [`Event::ResponseTimeout`] or [`Event::RequestFailed`]. [`Event::Closed`] comes exactly
+/// [`Event::MismatchedResponse`], [`Event::ResponseTimeout`] or [`Event::RequestFailed`]. [`Event::Closed`] comes exactly
 /// once, last.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -76,6 +76,18 @@ pub enum Event {
         /// Why the session closed.
         reason: CloseReason,
     },
+    /// One of our requests was answered with a PDU that is neither its response nor
+    /// `generic_nack` (say a `submit_sm` answered with `cancel_sm_resp`): a protocol error,
+    /// and that request's outcome. Counted in `Counters::mismatched_responses`. For a bind,
+    /// [`Event::BindFailed`] and [`Event::Closed`] follow.
+    MismatchedResponse {
+        /// The request's sequence number.
+        sequence_number: u32,
+        /// The request's command.
+        request: CommandId,
+        /// The PDU received (its `command_id` is the wrong one).
+        frame: Frame,
+    },
     /// A response matched no outstanding request.
     UnmatchedResponse {
         /// The response PDU.
@@ -83,8 +95,10 @@ pub enum Event {
         /// True when it answers a request that already timed out (reported once).
         late: bool,
     },
-    /// The peer answered `ESME_RTHROTTLED` or `ESME_RMSGQFUL`: sending pauses until
-    /// `resume_at`, keeping order (requests sent meanwhile queue).
+    /// The peer answered `ESME_RTHROTTLED` or `ESME_RMSGQFUL` and a throttle episode began:
+    /// sending pauses until `resume_at`, keeping order (requests sent meanwhile queue), then
+    /// one request probes. Further throttle answers to requests already on the wire belong to
+    /// the same episode and raise no event (see `SessionConfig::throttle_backoff`).
     Throttled {
         /// The status received.
         status: CommandStatus,

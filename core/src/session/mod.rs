@@ -58,7 +58,7 @@ mod state;
 mod throttle;
 mod window;
 
-pub use config::SessionConfig;
+pub use config::{Inactivity, SessionConfig};
 pub use counters::{Counters, PerCommand, StatusCounts};
 pub use error::{CloseReason, SessionError};
 pub use event::Event;
@@ -89,6 +89,8 @@ pub struct Session {
     events: VecDeque<Event>,
     window: Window,
     queued: VecDeque<(u32, Bytes)>,
+    /// How many entries at the front of `queued` are throttled requests sent again.
+    requeued: usize,
     throttle: Throttle,
     /// ESME: our bind request (sequence number, type).
     bind_pending: Option<(u32, BindType)>,
@@ -100,6 +102,8 @@ pub struct Session {
     unbind_pending: Option<(u32, Instant)>,
     drain_deadline: Option<Instant>,
     last_rx: Instant,
+    /// The last activity for the inactivity timer (see [`Inactivity`]).
+    last_activity: Instant,
     peer_requests: VecDeque<(u32, CommandId)>,
     late: VecDeque<u32>,
     counters: Counters,
@@ -115,7 +119,11 @@ impl Session {
             crate::session::Role::Esme => None,
         };
         Session {
-            window: Window::new(config.window, config.first_sequence_number),
+            window: Window::new(
+                config.window,
+                config.first_sequence_number,
+                config.throttle_retries > 0,
+            ),
             throttle: Throttle::new(
                 config.max_send_rate,
                 config.send_burst,
@@ -129,6 +137,7 @@ impl Session {
             tx: BytesMut::new(),
             events: VecDeque::new(),
             queued: VecDeque::new(),
+            requeued: 0,
             bind_pending: None,
             bind_request: None,
             bind_deadline,
@@ -136,6 +145,7 @@ impl Session {
             unbind_pending: None,
             drain_deadline: None,
             last_rx: now,
+            last_activity: now,
             peer_requests: VecDeque::new(),
             late: VecDeque::new(),
             counters: Counters::default(),
@@ -261,7 +271,7 @@ impl Session {
             self.send_unbind(now);
         }
         if let Some(t) = self.config.inactivity_timeout {
-            if self.state.bind_type().is_some() && now >= self.last_rx + t {
+            if self.state.bind_type().is_some() && now >= self.last_activity + t {
                 if self.unbind_pending.is_none() {
                     let seq = self.window.take_untracked();
                     self.write_internal(&Pdu::new(seq, Body::Unbind));
@@ -422,16 +432,27 @@ impl Session {
         self.window.reserve_one();
         let seq = self.window.peek_seq();
         let pdu = Pdu::new(seq, *body);
-        if self.queued.is_empty() && self.throttle.blocked_until(now).is_none() {
+        if self.queued.is_empty() && self.throttle.may_send(now, self.on_wire()) {
+            let start = self.tx.len();
             pdu.encode_to(&mut self.tx)?;
             self.throttle.consume();
             self.window.insert(seq, id, Some(now));
+            if self.window.keeps_pdus() {
+                self.window
+                    .store_pdu(seq, self.tx.get(start..).unwrap_or_default());
+            }
             self.counters.requests_sent.add(id);
         } else {
             let mut buf = BytesMut::with_capacity(pdu.encoded_len());
             pdu.encode_to(&mut buf)?;
             self.window.insert(seq, id, None);
+            if self.window.keeps_pdus() {
+                self.window.store_pdu(seq, &buf);
+            }
             self.queued.push_back((seq, buf.freeze()));
+        }
+        if self.config.inactivity == Inactivity::Messages && Inactivity::Messages.counts(id) {
+            self.last_activity = now;
         }
         Ok(seq)
     }
@@ -551,10 +572,16 @@ impl Session {
         consider(self.unbind_pending.map(|(_, d)| d));
         consider(self.drain_deadline);
         if self.state.bind_type().is_some() {
-            consider(self.config.inactivity_timeout.map(|t| self.last_rx + t));
+            consider(
+                self.config
+                    .inactivity_timeout
+                    .map(|t| self.last_activity + t),
+            );
         }
         consider(self.enquire_due());
-        if !self.queued.is_empty() {
+        // Queued requests wait for the clock (pause, rate), or for a response while a
+        // throttle episode ramps back up (no timer then).
+        if !self.queued.is_empty() && self.throttle.ramp().is_none_or(|c| self.on_wire() < c) {
             let now = self.now;
             consider(Some(self.throttle.blocked_until(now).unwrap_or(now)));
         }
@@ -619,16 +646,23 @@ impl Session {
         // Requests still queued (rate limit, peer throttle) must not follow the unbind on
         // the wire: they stay in the window and fail when the session closes.
         self.queued.clear();
+        self.requeued = 0;
+    }
+
+    /// Our requests on the wire (outstanding and not queued).
+    fn on_wire(&self) -> usize {
+        self.window.len().saturating_sub(self.queued.len())
     }
 
     fn flush_queue(&mut self, now: Instant) {
         while !self.queued.is_empty() && !self.is_closed() {
-            if self.throttle.blocked_until(now).is_some() {
+            if !self.throttle.may_send(now, self.on_wire()) {
                 return;
             }
             let Some((seq, bytes)) = self.queued.pop_front() else {
                 return;
             };
+            self.requeued = self.requeued.saturating_sub(1);
             self.tx.extend_from_slice(&bytes);
             self.throttle.consume();
             self.window.mark_sent(seq, now);
@@ -700,6 +734,12 @@ impl Session {
         let Ok(frame) = Frame::new(bytes) else {
             return;
         };
+        let id = frame.command_id();
+        if self.config.inactivity == Inactivity::AnyPdu
+            || (!id.is_response() && self.config.inactivity.counts(id))
+        {
+            self.last_activity = now;
+        }
         if frame.command_id().is_response() {
             self.on_response(now, frame);
         } else {
@@ -719,6 +759,23 @@ impl Session {
             if s == seq {
                 self.bind_pending = None;
                 self.bind_deadline = None;
+                let expected = bind_type.command_id().response();
+                if id != CommandId::GenericNack && Some(id) != expected {
+                    self.counters.mismatched_responses += 1;
+                    self.events.push_back(Event::MismatchedResponse {
+                        sequence_number: seq,
+                        request: bind_type.command_id(),
+                        frame,
+                    });
+                    self.events.push_back(Event::BindFailed {
+                        status: Some(CommandStatus::ESME_RBINDFAIL),
+                    });
+                    self.close(CloseReason::MismatchedResponse {
+                        request: bind_type.command_id(),
+                        response: id,
+                    });
+                    return;
+                }
                 if status.is_ok() && id != CommandId::GenericNack {
                     self.state = State::Bound(bind_type);
                     self.events.push_back(Event::Bound { bind_type, frame });
@@ -737,7 +794,12 @@ impl Session {
             }
         }
         if self.enquire_pending.is_some_and(|(s, _)| s == seq) {
-            self.enquire_pending = None;
+            if id == CommandId::EnquireLinkResp || id == CommandId::GenericNack {
+                self.enquire_pending = None;
+            } else {
+                // Not an answer: the link check stays pending and times out.
+                self.counters.mismatched_responses += 1;
+            }
             return;
         }
         if self.unbind_pending.is_some_and(|(s, _)| s == seq) {
@@ -745,41 +807,65 @@ impl Session {
             self.close(CloseReason::Unbound);
             return;
         }
-        match self.window.remove(seq) {
-            Some(slot) => {
-                let rtt = slot.sent_at.map_or(Default::default(), |t| now - t);
-                self.counters.rtt_sum = self.counters.rtt_sum.saturating_add(rtt);
-                self.counters.rtt_max = self.counters.rtt_max.max(rtt);
-                if status == CommandStatus::ESME_RTHROTTLED
-                    || status == CommandStatus::ESME_RMSGQFUL
-                {
-                    self.counters.throttled += 1;
-                    let resume_at = self.throttle.pause(now);
-                    self.events
-                        .push_back(Event::Throttled { status, resume_at });
-                } else if status.is_ok() {
-                    self.throttle.reset_backoff();
+        let Some(slot) = self.window.get(seq) else {
+            self.counters.unmatched_responses += 1;
+            let late = match self.late.iter().position(|s| *s == seq) {
+                Some(i) => {
+                    self.late.remove(i);
+                    true
                 }
-                self.events.push_back(Event::Response {
-                    request: slot.command_id,
-                    frame,
-                    rtt,
-                });
-                self.after_window_change(now);
-            }
-            None => {
-                self.counters.unmatched_responses += 1;
-                let late = match self.late.iter().position(|s| *s == seq) {
-                    Some(i) => {
-                        self.late.remove(i);
-                        true
-                    }
-                    None => false,
-                };
-                self.events
-                    .push_back(Event::UnmatchedResponse { frame, late });
-            }
+                None => false,
+            };
+            self.events
+                .push_back(Event::UnmatchedResponse { frame, late });
+            return;
+        };
+        if slot.sent_at.is_none() {
+            // Queued again after a throttle answer and not yet re-sent: this is a duplicate.
+            self.counters.unmatched_responses += 1;
+            self.events
+                .push_back(Event::UnmatchedResponse { frame, late: false });
+            return;
         }
+        if id != CommandId::GenericNack && slot.command_id.response() != Some(id) {
+            self.window.remove(seq);
+            self.counters.mismatched_responses += 1;
+            self.events.push_back(Event::MismatchedResponse {
+                sequence_number: seq,
+                request: slot.command_id,
+                frame,
+            });
+            self.after_window_change(now);
+            return;
+        }
+        let rtt = slot.sent_at.map_or(Default::default(), |t| now - t);
+        self.counters.rtt_sum = self.counters.rtt_sum.saturating_add(rtt);
+        self.counters.rtt_max = self.counters.rtt_max.max(rtt);
+        if status == CommandStatus::ESME_RTHROTTLED || status == CommandStatus::ESME_RMSGQFUL {
+            self.counters.throttled += 1;
+            if let Some(resume_at) = self.throttle.throttled(now, slot.sent_at) {
+                self.events
+                    .push_back(Event::Throttled { status, resume_at });
+            }
+            if slot.retries < self.config.throttle_retries && !self.window.pdu(seq).is_empty() {
+                let copy = Bytes::copy_from_slice(self.window.pdu(seq));
+                self.window.unsend(seq);
+                self.counters.throttle_retries += 1;
+                let at = self.requeued.min(self.queued.len());
+                self.queued.insert(at, (seq, copy));
+                self.requeued += 1;
+                return;
+            }
+        } else if status.is_ok() {
+            self.throttle.succeeded(slot.sent_at, self.window.max());
+        }
+        self.window.remove(seq);
+        self.events.push_back(Event::Response {
+            request: slot.command_id,
+            frame,
+            rtt,
+        });
+        self.after_window_change(now);
     }
 
     fn on_request(&mut self, now: Instant, frame: Frame) {
@@ -926,6 +1012,7 @@ impl Session {
             });
         }
         self.queued.clear();
+        self.requeued = 0;
         self.peer_requests.clear();
         self.bind_request = None;
         self.bind_deadline = None;

@@ -35,16 +35,23 @@ pub(crate) struct Slot {
     pub(crate) command_id: CommandId,
     /// `None` while queued (not yet on the wire).
     pub(crate) sent_at: Option<Instant>,
+    /// Times the session sent it again after a throttle answer.
+    pub(crate) retries: u32,
 }
 
 const FREE: Slot = Slot {
     seq: 0,
     command_id: CommandId::GenericNack,
     sent_at: None,
+    retries: 0,
 };
 
 pub(crate) struct Window {
     slots: Vec<Slot>,
+    /// With copies kept (throttle retries on): each slot's encoded request, in a buffer
+    /// reused by the slot's later requests. Empty otherwise.
+    pdus: Vec<Vec<u8>>,
+    keep_pdus: bool,
     mask: u32,
     /// The largest table (twice the window, a power of two).
     max_cap: usize,
@@ -55,7 +62,7 @@ pub(crate) struct Window {
 }
 
 impl Window {
-    pub(crate) fn new(max: usize, first_seq: u32) -> Window {
+    pub(crate) fn new(max: usize, first_seq: u32, keep_pdus: bool) -> Window {
         let max = max.max(1);
         let max_cap = (max * 2).next_power_of_two().max(4);
         let cap = max_cap.min(INITIAL_SLOTS);
@@ -66,6 +73,12 @@ impl Window {
         };
         Window {
             slots: alloc::vec![FREE; cap],
+            pdus: if keep_pdus {
+                alloc::vec![Vec::new(); cap]
+            } else {
+                Vec::new()
+            },
+            keep_pdus,
             mask: (cap - 1) as u32,
             max_cap,
             max,
@@ -123,12 +136,22 @@ impl Window {
             let cap = self.slots.len() * 2;
             let mask = (cap - 1) as u32;
             let mut slots = alloc::vec![FREE; cap];
-            for sl in self.slots.iter().filter(|sl| sl.seq != 0) {
-                if let Some(dst) = slots.get_mut((sl.seq & mask) as usize) {
+            let mut pdus = if self.keep_pdus {
+                alloc::vec![Vec::new(); cap]
+            } else {
+                Vec::new()
+            };
+            for (i, sl) in self.slots.iter().enumerate().filter(|(_, sl)| sl.seq != 0) {
+                let at = (sl.seq & mask) as usize;
+                if let Some(dst) = slots.get_mut(at) {
                     *dst = *sl;
+                }
+                if let (Some(src), Some(dst)) = (self.pdus.get_mut(i), pdus.get_mut(at)) {
+                    *dst = core::mem::take(src);
                 }
             }
             self.slots = slots;
+            self.pdus = pdus;
             self.mask = mask;
         }
     }
@@ -145,6 +168,7 @@ impl Window {
                 seq,
                 command_id,
                 sent_at,
+                retries: 0,
             };
         }
         self.count += 1;
@@ -154,6 +178,45 @@ impl Window {
         if let Some(sl) = self.slot_mut(seq) {
             if sl.seq == seq {
                 sl.sent_at = Some(now);
+            }
+        }
+    }
+
+    /// True when the window keeps a copy of each request (throttle retries on).
+    pub(crate) fn keeps_pdus(&self) -> bool {
+        self.keep_pdus
+    }
+
+    /// Keeps a copy of request `seq`'s encoding (when copies are kept), reusing the slot's
+    /// buffer.
+    pub(crate) fn store_pdu(&mut self, seq: u32, pdu: &[u8]) {
+        if let Some(buf) = self.pdus.get_mut((seq & self.mask) as usize) {
+            buf.clear();
+            buf.extend_from_slice(pdu);
+        }
+    }
+
+    /// The outstanding request `seq`, if any.
+    pub(crate) fn get(&self, seq: u32) -> Option<Slot> {
+        self.slot(seq)
+            .filter(|sl| sl.seq == seq && seq != 0)
+            .copied()
+    }
+
+    /// Request `seq`'s kept encoding (empty when none is kept).
+    pub(crate) fn pdu(&self, seq: u32) -> &[u8] {
+        match (self.get(seq), self.pdus.get((seq & self.mask) as usize)) {
+            (Some(_), Some(buf)) => buf,
+            _ => &[],
+        }
+    }
+
+    /// Puts request `seq` back to queued (off the wire) for one more try.
+    pub(crate) fn unsend(&mut self, seq: u32) {
+        if let Some(sl) = self.slot_mut(seq) {
+            if sl.seq == seq {
+                sl.sent_at = None;
+                sl.retries += 1;
             }
         }
     }
@@ -202,7 +265,7 @@ mod tests {
 
     #[test]
     fn table_grows_with_the_requests_and_keeps_them() {
-        let mut w = Window::new(100, 1);
+        let mut w = Window::new(100, 1, false);
         assert_eq!(w.slots.len(), INITIAL_SLOTS);
         let mut seqs = Vec::new();
         for _ in 0..100 {
@@ -221,7 +284,7 @@ mod tests {
 
     #[test]
     fn allocation_wraps_and_skips_busy_slots() {
-        let mut w = Window::new(2, MAX_SEQUENCE);
+        let mut w = Window::new(2, MAX_SEQUENCE, true);
         w.reserve_one();
         let a = w.peek_seq();
         assert_eq!(a, MAX_SEQUENCE);

@@ -659,6 +659,9 @@ pub fn outcome_seq(e: &Event) -> Option<u32> {
         }
         | Event::RequestFailed {
             sequence_number, ..
+        }
+        | Event::MismatchedResponse {
+            sequence_number, ..
         } => Some(*sequence_number),
         _ => None,
     }
@@ -814,6 +817,7 @@ pub fn kind(e: &Event) -> &'static str {
         Event::ResponseTimeout { .. } => "ResponseTimeout",
         Event::RequestFailed { .. } => "RequestFailed",
         Event::UnmatchedResponse { .. } => "UnmatchedResponse",
+        Event::MismatchedResponse { .. } => "MismatchedResponse",
         Event::Throttled { .. } => "Throttled",
         Event::InvalidPdu { .. } => "InvalidPdu",
         Event::RejectedRequest { .. } => "RejectedRequest",
@@ -840,7 +844,8 @@ pub fn summarize(e: &Event) -> Summary {
         | Event::BindRequest { frame, .. }
         | Event::Request { frame, .. }
         | Event::Response { frame, .. }
-        | Event::UnmatchedResponse { frame, .. } => f(frame),
+        | Event::UnmatchedResponse { frame, .. }
+        | Event::MismatchedResponse { frame, .. } => f(frame),
         Event::BindFailed { status } => (None, None, status.map(|s| s.0)),
         Event::ResponseTimeout {
             sequence_number,

@@ -12,7 +12,7 @@
 //! threads and blocked callers.
 
 use super::{connect_tcp, Dial, Responder};
-use crate::common::{error_body, outcome_result, IncomingRequest, LinkState, Transport};
+use crate::common::{error_body, IncomingRequest, LinkState, Transport};
 use crate::conn::{lock, wait, Slot};
 use crate::io::{self, Clock, Driver, Link, Timer, STACK};
 use crate::{Error, Response};
@@ -21,6 +21,7 @@ use smpp_core::client::{ClientConfig, ClientEvent, Endpoint, Mode};
 use smpp_core::session::{CloseReason, SessionError};
 use smpp_core::trace::Trace;
 use smpp_core::{CommandStatus, Instant};
+use smpp_runtime::error::outcome_result;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};

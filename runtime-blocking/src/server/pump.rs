@@ -10,7 +10,7 @@
 //! (started after the lock is released).
 
 use super::{Acceptor, Handler};
-use crate::common::{outcome_result, Transport};
+use crate::common::Transport;
 use crate::conn::{lock, wait, Slot};
 use crate::io::{self, Clock, Driver, Link, Timer, SMALL_STACK, STACK};
 use smpp_core::server::{
@@ -20,6 +20,7 @@ use smpp_core::server::{
 use smpp_core::session::CloseReason;
 use smpp_core::trace::Trace;
 use smpp_core::{CommandId, CommandStatus, Instant};
+use smpp_runtime::error::outcome_result;
 use std::collections::HashMap;
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::panic::{catch_unwind, AssertUnwindSafe};

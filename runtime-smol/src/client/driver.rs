@@ -12,12 +12,11 @@ use crate::{IncomingRequest, LinkState, Response};
 use futures_lite::{AsyncRead, AsyncWrite};
 use smol::channel::{Receiver, Sender};
 use smol::lock::{Semaphore, SemaphoreGuardArc};
-use smpp_core::client::{
-    ClientConfig, ClientEvent, Endpoint, IncomingId, Mode, RequestOutcome, Ticket,
-};
+use smpp_core::client::{ClientConfig, ClientEvent, Endpoint, IncomingId, Mode, Ticket};
 use smpp_core::pdu::Body;
 use smpp_core::session::{CloseReason, SessionError};
 use smpp_core::{CommandStatus, Instant};
+use smpp_runtime::error::outcome_result;
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -153,7 +152,9 @@ impl Shared {
                 ClientEvent::State(s) => {
                     let bind = match s {
                         LinkState::Bound(_) => Some(Ok(())),
-                        LinkState::Closed(reason) => Some(Err(bind_error(reason, st.shut))),
+                        LinkState::Closed(reason) => {
+                            Some(Err(smpp_runtime::error::bind_error(reason, st.shut)))
+                        }
                         _ => None,
                     };
                     if let Some(r) = bind {
@@ -385,27 +386,6 @@ impl Shared {
             tx.send(Err(Error::Closed));
         }
         self.finished.0.close();
-    }
-}
-
-/// The error of a first bind that did not succeed.
-fn bind_error(reason: Option<CloseReason>, shut: bool) -> Error {
-    match reason {
-        Some(CloseReason::BindTimeout) => Error::BindFailed(None),
-        Some(CloseReason::BindFailed(s)) => Error::BindFailed(Some(s)),
-        Some(r) if !shut => Error::ConnectionLost(r),
-        _ => Error::Closed,
-    }
-}
-
-fn outcome_result(outcome: RequestOutcome) -> ResponseResult {
-    match outcome {
-        RequestOutcome::Response { frame, rtt } => Ok(Response {
-            frame,
-            rtt: rtt.into(),
-        }),
-        RequestOutcome::Timeout => Err(Error::Timeout),
-        RequestOutcome::ConnectionLost(r) => Err(Error::ConnectionLost(r)),
     }
 }
 

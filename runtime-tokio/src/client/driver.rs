@@ -9,12 +9,11 @@ use crate::error::Error;
 use crate::io::{Turn, Wire};
 use crate::oneshot;
 use crate::{IncomingRequest, LinkState, Response};
-use smpp_core::client::{
-    ClientConfig, ClientEvent, Endpoint, IncomingId, Mode, RequestOutcome, Ticket,
-};
+use smpp_core::client::{ClientConfig, ClientEvent, Endpoint, IncomingId, Mode, Ticket};
 use smpp_core::pdu::Body;
 use smpp_core::session::{CloseReason, SessionError};
 use smpp_core::{CommandStatus, Instant};
+use smpp_runtime::error::outcome_result;
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -148,7 +147,9 @@ impl Shared {
                 ClientEvent::State(s) => {
                     let bind = match s {
                         LinkState::Bound(_) => Some(Ok(())),
-                        LinkState::Closed(reason) => Some(Err(bind_error(reason, st.shut))),
+                        LinkState::Closed(reason) => {
+                            Some(Err(smpp_runtime::error::bind_error(reason, st.shut)))
+                        }
                         _ => None,
                     };
                     if let Some(r) = bind {
@@ -382,27 +383,6 @@ impl Shared {
             tx.send(Err(Error::Closed));
         }
         self.finished.close();
-    }
-}
-
-/// The error of a first bind that did not succeed.
-fn bind_error(reason: Option<CloseReason>, shut: bool) -> Error {
-    match reason {
-        Some(CloseReason::BindTimeout) => Error::BindFailed(None),
-        Some(CloseReason::BindFailed(s)) => Error::BindFailed(Some(s)),
-        Some(r) if !shut => Error::ConnectionLost(r),
-        _ => Error::Closed,
-    }
-}
-
-fn outcome_result(outcome: RequestOutcome) -> ResponseResult {
-    match outcome {
-        RequestOutcome::Response { frame, rtt } => Ok(Response {
-            frame,
-            rtt: rtt.into(),
-        }),
-        RequestOutcome::Timeout => Err(Error::Timeout),
-        RequestOutcome::ConnectionLost(r) => Err(Error::ConnectionLost(r)),
     }
 }
 

@@ -10,7 +10,7 @@ use crate::Response;
 use smpp_core::codec::Frame;
 use smpp_core::server::{
     AppResponse, Authenticator, BindId, ConnEvent, Connect, DeliveryId, DeliveryOutcome, Endpoint,
-    Reply, RequestContext, RequestOutcome, ServerConfig, ServerEvent,
+    Reply, RequestContext, ServerConfig, ServerEvent,
 };
 use smpp_core::{CommandId, CommandStatus, Instant};
 use std::collections::HashMap;
@@ -166,14 +166,7 @@ impl Shared {
         }) = st.ep.poll_response()
         {
             if let Some(tx) = st.requests.remove(&(bind_id, sequence_number)) {
-                let r = match outcome {
-                    RequestOutcome::Response { frame, rtt } => Ok(Response {
-                        frame,
-                        rtt: rtt.into(),
-                    }),
-                    RequestOutcome::Timeout => Err(Error::Timeout),
-                    RequestOutcome::ConnectionLost(r) => Err(Error::ConnectionLost(r)),
-                };
+                let r = smpp_runtime::error::outcome_result(outcome);
                 after.responses.push((tx, r));
             }
         }
