@@ -21,6 +21,7 @@
 
 #[cfg(feature = "blocking")]
 mod blocking_rt;
+pub mod peers;
 mod raw;
 mod smol_rt;
 pub mod suite;
@@ -343,6 +344,9 @@ pub struct HandlerPolicy {
     pub delay: Option<Duration>,
     /// Panic on requests whose `short_message` is this.
     pub panic_on: Option<Vec<u8>>,
+    /// Counts the requests answered (shared by every clone), for scenarios that react to
+    /// them (a receipt after each `submit_sm`).
+    pub answered: std::sync::Arc<AtomicU64>,
 }
 
 impl HandlerPolicy {
@@ -371,6 +375,7 @@ impl HandlerPolicy {
         }
         static NEXT: AtomicU64 = AtomicU64::new(1);
         let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        self.answered.fetch_add(1, Ordering::Relaxed);
         Reply::ok_message_id(&format!("m{n}"))
     }
 }

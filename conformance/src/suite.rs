@@ -1258,6 +1258,8 @@ macro_rules! conformance_suite {
             huge_command_length,
             hostile_flood,
             max_connections_refuses_excess,
+            nagle_peer_smsc,
+            nagle_peer_esme,
         );
     };
     (@tests $rt:ty; $($name:ident),* $(,)?) => {
@@ -1268,4 +1270,85 @@ macro_rules! conformance_suite {
             }
         )*
     };
+}
+
+// ----- peers built like other implementations ------------------------------------------------
+
+/// An SMSC that keeps Nagle's algorithm on and writes one PDU per call (as many deployed
+/// servers do) answers every request of a window-1 and of a pipelined client, all `ESME_ROK`.
+/// The time taken is printed: with delayed acknowledgements on our side meeting Nagle on
+/// theirs each exchange would wait for the peer's delayed-ACK timer; `BENCHMARKS.md` records
+/// the rates.
+pub fn nagle_peer_smsc<R: Runtime>() {
+    use crate::peers::{PeerAnswer, PeerSmsc};
+    let peer = PeerSmsc::start(PeerAnswer::Ok, false);
+    for window in [1usize, 16] {
+        let mut config = client_config("acme", BindType::Transceiver);
+        config.session.window = window;
+        let c = R::connect(peer.addr(), config).expect("bind to the peer");
+        let texts: Vec<String> = (0..window).map(|i| format!("msg {i}")).collect();
+        let bodies: Vec<Body<'_>> = texts.iter().map(|t| submit(t)).collect();
+        let rounds = 400 / window;
+        let start = Instant::now();
+        for _ in 0..rounds {
+            for r in c.send_all(&bodies) {
+                assert_eq!(r.expect("a response").status(), CommandStatus::ESME_ROK);
+            }
+        }
+        let took = start.elapsed();
+        eprintln!(
+            "{:?} client, window {window}: {} submit_sm against a Nagle peer in {took:?}",
+            R::KIND,
+            rounds * window
+        );
+        c.unbind().expect("unbind");
+    }
+    assert_eq!(peer.stats().accepted.load(Ordering::Relaxed), 800);
+}
+
+/// A window-1 ESME that keeps Nagle's algorithm on and writes one PDU per call, asking for
+/// receipts: after each `submit_sm` the server delivers a receipt, the ESME answers it and
+/// sends its next `submit_sm` at once (two small writes in a row, the pattern that meets
+/// delayed acknowledgements). Every message is answered and every receipt arrives. The
+/// rates with and without receipts are printed; `BENCHMARKS.md` records them.
+pub fn nagle_peer_esme<R: Runtime>() {
+    use crate::peers::nagle_esme;
+    let policy = HandlerPolicy::message_id();
+    let answered = policy.answered.clone();
+    let server = R::start_server(server_config(), Accounts::standard(), policy);
+    let addr = server.local_addr();
+    let plain = nagle_esme(addr, "acme", PASSWORD, 200, false).expect("without receipts");
+    assert_eq!((plain.accepted, plain.receipts), (200, 0));
+    let stop = AtomicBool::new(false);
+    let with = std::thread::scope(|s| {
+        let deliverer = s.spawn(|| {
+            let mut delivered = answered.load(Ordering::Relaxed);
+            let base = delivered;
+            while !stop.load(Ordering::Relaxed) && delivered - base < 200 {
+                // A bind of its own ("beta"): the receipts cannot go to the first run's
+                // connection while it closes.
+                if answered.load(Ordering::Relaxed) > delivered
+                    && server
+                        .deliver("beta", &receipt("id:m1 stat:DELIVRD"))
+                        .is_ok()
+                {
+                    delivered += 1;
+                } else {
+                    std::thread::yield_now();
+                }
+            }
+        });
+        let run = nagle_esme(addr, "beta", PASSWORD, 200, true);
+        stop.store(true, Ordering::Relaxed);
+        let _ = deliverer.join();
+        run
+    })
+    .expect("with receipts");
+    assert_eq!((with.accepted, with.receipts), (200, 200));
+    eprintln!(
+        "{:?} server, Nagle ESME window 1: {:.0} msg/s without receipts, {:.0} msg/s with",
+        R::KIND,
+        200.0 / plain.elapsed.as_secs_f64(),
+        200.0 / with.elapsed.as_secs_f64()
+    );
 }

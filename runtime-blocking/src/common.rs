@@ -166,6 +166,12 @@ pub trait Transport: Send + 'static {
     /// A handle that shuts the stream down in both directions so that a read or write
     /// blocked in another thread returns. Taken before [`Transport::split`].
     fn shutdown_handle(&self) -> io::Result<ShutdownHandle>;
+    /// The quick-acknowledgement switch of the underlying TCP socket, re-armed after each
+    /// read (see [`smpp_runtime::QuickAck`]); none by default. Taken before
+    /// [`Transport::split`].
+    fn quickack(&self) -> smpp_runtime::QuickAck {
+        smpp_runtime::QuickAck::none()
+    }
     /// Splits into a reading and a writing half.
     fn split(self) -> io::Result<(Self::Reader, Self::Writer)>;
 }
@@ -179,6 +185,10 @@ impl Transport for TcpStream {
         Ok(Box::new(move || {
             let _ = s.shutdown(std::net::Shutdown::Both);
         }))
+    }
+
+    fn quickack(&self) -> smpp_runtime::QuickAck {
+        smpp_runtime::QuickAck::of_std(self)
     }
 
     fn split(self) -> io::Result<(TcpStream, TcpStream)> {

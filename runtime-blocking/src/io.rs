@@ -12,6 +12,7 @@ use crate::common::{ShutdownHandle, Trace, TraceExt, TraceRx};
 use crate::conn::lock;
 use smpp_core::trace::Direction;
 use smpp_core::{Duration as CoreDuration, Instant};
+use smpp_runtime::QuickAck;
 use std::collections::VecDeque;
 use std::io::{ErrorKind, Read, Write};
 use std::net::SocketAddr;
@@ -91,6 +92,8 @@ pub(crate) struct Link<K> {
     pub(crate) key: K,
     pub(crate) peer: Option<SocketAddr>,
     shutdown: ShutdownHandle,
+    /// Re-armed after every read.
+    quickack: QuickAck,
     /// The reader and writer wait here, with the endpoint's lock.
     cv: Condvar,
     /// Changed and read only under the endpoint's lock.
@@ -100,11 +103,17 @@ pub(crate) struct Link<K> {
 }
 
 impl<K> Link<K> {
-    pub(crate) fn new(key: K, peer: Option<SocketAddr>, shutdown: ShutdownHandle) -> Arc<Self> {
+    pub(crate) fn new(
+        key: K,
+        peer: Option<SocketAddr>,
+        shutdown: ShutdownHandle,
+        quickack: QuickAck,
+    ) -> Arc<Self> {
         Arc::new(Link {
             key,
             peer,
             shutdown,
+            quickack,
             cv: Condvar::new(),
             reader_waiting: AtomicBool::new(false),
             writer_waiting: AtomicBool::new(false),
@@ -311,6 +320,7 @@ fn reader<D: Driver, R: Read>(d: &Arc<D>, link: &Arc<Link<D::Key>>, mut r: R) {
             match r.read(&mut buf) {
                 Ok(0) => break Feed::Eof,
                 Ok(n) => {
+                    link.quickack.rearm();
                     if let Some(f) = framer.as_mut() {
                         f.feed(trace, link.peer, &buf[..n]);
                     }

@@ -162,6 +162,10 @@ impl Transport for TlsStream {
         self.sock.shutdown_handle()
     }
 
+    fn quickack(&self) -> smpp_runtime::QuickAck {
+        smpp_runtime::QuickAck::of_std(&self.sock)
+    }
+
     fn split(self) -> io::Result<(TlsReader, TlsWriter)> {
         let rsock = self.sock.try_clone()?;
         let shared = Arc::new(TlsShared {

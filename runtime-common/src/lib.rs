@@ -27,6 +27,7 @@ pub mod clock;
 pub mod error;
 pub mod incoming;
 pub mod oneshot;
+pub mod socket;
 #[cfg(feature = "tls")]
 pub mod tls;
 pub mod trace;
@@ -37,6 +38,7 @@ pub use incoming::{IncomingRequest, Respond};
 /// The rustls crate the TLS settings are built on.
 #[cfg(feature = "tls")]
 pub use rustls;
+pub use socket::QuickAck;
 #[cfg(feature = "tls")]
 pub use tls::{TlsClientConfig, TlsServerConfig};
 pub use trace::{TraceExt, TraceRx};

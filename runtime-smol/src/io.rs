@@ -6,6 +6,7 @@ use crate::trace::{Trace, TraceExt, TraceRx};
 use bytes::{Buf, Bytes};
 use futures_lite::{AsyncRead, AsyncWrite};
 use smpp_core::trace::Direction;
+use smpp_runtime::QuickAck;
 use std::cell::RefCell;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -50,14 +51,20 @@ pub(crate) trait Wire {
 }
 
 /// Pumps `io` until the connection's session closed and its output was written (or the
-/// linger passed).
-pub(crate) async fn pump<S, W>(io: &mut S, wire: &mut W, trace: &Trace, peer: Option<SocketAddr>)
-where
+/// linger passed), re-arming `quickack` after every read.
+pub(crate) async fn pump<S, W>(
+    io: &mut S,
+    quickack: QuickAck,
+    wire: &mut W,
+    trace: &Trace,
+    peer: Option<SocketAddr>,
+) where
     S: AsyncRead + AsyncWrite + Unpin,
     W: Wire,
 {
     let mut p = Pump {
         io,
+        quickack,
         wire,
         trace,
         peer,
@@ -75,6 +82,7 @@ where
 
 struct Pump<'a, S, W> {
     io: &'a mut S,
+    quickack: QuickAck,
     wire: &'a mut W,
     trace: &'a Trace,
     peer: Option<SocketAddr>,
@@ -179,6 +187,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, W: Wire> Pump<'_, S, W> {
     fn read_into(&mut self, cx: &mut Context<'_>, buf: &mut [u8]) -> bool {
         match Pin::new(&mut *self.io).poll_read(cx, buf) {
             Poll::Ready(Ok(n)) if n > 0 => {
+                self.quickack.rearm();
                 let data = buf.get(..n).unwrap_or(&[]);
                 if let Some(t) = &mut self.trace_rx {
                     t.feed(self.trace, self.peer, data);

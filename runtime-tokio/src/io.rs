@@ -5,6 +5,7 @@
 use crate::trace::{Trace, TraceExt, TraceRx};
 use bytes::{Buf, Bytes};
 use smpp_core::trace::Direction;
+use smpp_runtime::QuickAck;
 use std::cell::RefCell;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -52,13 +53,19 @@ pub(crate) trait Wire {
 
 /// Pumps `io` until the connection's session closed and its output was written (or the
 /// linger passed).
-pub(crate) async fn pump<S, W>(io: &mut S, wire: &mut W, trace: &Trace, peer: Option<SocketAddr>)
-where
+pub(crate) async fn pump<S, W>(
+    io: &mut S,
+    quickack: QuickAck,
+    wire: &mut W,
+    trace: &Trace,
+    peer: Option<SocketAddr>,
+) where
     S: AsyncRead + AsyncWrite + Unpin,
     W: Wire,
 {
     let mut p = Pump {
         io,
+        quickack,
         wire,
         trace,
         peer,
@@ -77,6 +84,7 @@ where
 
 struct Pump<'a, S, W> {
     io: &'a mut S,
+    quickack: QuickAck,
     wire: &'a mut W,
     trace: &'a Trace,
     peer: Option<SocketAddr>,
@@ -181,6 +189,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin, W: Wire> Pump<'_, S, W> {
         let mut rb = ReadBuf::new(buf);
         match Pin::new(&mut *self.io).poll_read(cx, &mut rb) {
             Poll::Ready(Ok(())) if !rb.filled().is_empty() => {
+                self.quickack.rearm();
                 let data = rb.filled();
                 if let Some(t) = &mut self.trace_rx {
                     t.feed(self.trace, self.peer, data);

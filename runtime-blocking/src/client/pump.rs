@@ -353,6 +353,7 @@ impl Shared {
         peer: Option<SocketAddr>,
         mode: Mode,
     ) {
+        let quickack = t.quickack();
         let halves = t.shutdown_handle().and_then(|s| Ok((s, t.split()?)));
         let Ok((shutdown, (r, w))) = halves else {
             return self.connect_failed();
@@ -369,7 +370,7 @@ impl Shared {
             self.settle(g);
             return shutdown();
         }
-        let io = Link::new(g.ep.generation(), peer, shutdown);
+        let io = Link::new(g.ep.generation(), peer, shutdown, quickack);
         g.io = Some(io.clone());
         g.io_threads = 2;
         self.settle(g);

@@ -21,6 +21,7 @@ use smpp_core::session::CloseReason;
 use smpp_core::trace::Trace;
 use smpp_core::{CommandId, CommandStatus, Instant};
 use smpp_runtime::error::outcome_result;
+use smpp_runtime::QuickAck;
 use std::collections::HashMap;
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -308,7 +309,7 @@ impl Shared {
         let (Ok(peer), Ok(tcp)) = (s.peer_addr(), s.try_clone()) else {
             return;
         };
-        let _ = s.set_nodelay(true);
+        let quickack = QuickAck::of_std(&s);
         let io = self.with(|c, now| {
             let id = match outbind {
                 Some(o) => {
@@ -324,7 +325,7 @@ impl Shared {
                 let _ = tcp.shutdown(Shutdown::Both);
             });
             let reason = OnceLock::new();
-            let io = Link::new(Conn { id, reason }, Some(peer), shutdown);
+            let io = Link::new(Conn { id, reason }, Some(peer), shutdown, quickack);
             c.conns.insert(id, io.clone());
             Some(io)
         });

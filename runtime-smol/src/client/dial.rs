@@ -3,6 +3,7 @@
 use crate::error::Error;
 use futures_lite::FutureExt;
 use smol::net::TcpStream;
+use smpp_runtime::QuickAck;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -15,10 +16,11 @@ pub(crate) struct Dial {
 }
 
 impl Dial {
-    pub(crate) async fn connect(&self) -> Result<(TcpStream, Option<SocketAddr>), Error> {
+    pub(crate) async fn connect(&self) -> Result<(TcpStream, Option<SocketAddr>, QuickAck), Error> {
         let s = connect_tcp(&self.addrs, self.timeout).await?;
         let peer = s.peer_addr().ok();
-        Ok((s, peer))
+        let quickack = QuickAck::of(&s);
+        Ok((s, peer, quickack))
     }
 }
 
@@ -31,10 +33,7 @@ pub(crate) async fn connect_tcp(
         let mut last = None;
         for a in addrs {
             match TcpStream::connect(*a).await {
-                Ok(s) => {
-                    let _ = s.set_nodelay(true);
-                    return Ok(s);
-                }
+                Ok(s) => return Ok(s),
                 Err(e) => last = Some(e),
             }
         }

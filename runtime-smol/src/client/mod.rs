@@ -19,6 +19,7 @@ pub use smpp_core::client::ClientConfig;
 use smpp_core::client::Mode;
 use smpp_core::pdu::Body;
 use smpp_core::session::{Counters, SessionError};
+use smpp_runtime::QuickAck;
 use std::fmt;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -91,6 +92,7 @@ impl Client {
         let timeout = config.connect_timeout;
         let stream = connect_tcp(&addrs, timeout).await?;
         let peer = stream.peer_addr().ok();
+        let quickack = QuickAck::of(&stream);
         let (client, incoming) = Client::create(config, true);
         let dial = Dial {
             addrs,
@@ -100,7 +102,7 @@ impl Client {
         };
         client
             .shared
-            .launch(stream, peer, Mode::Bind, Some(dial))
+            .launch(stream, quickack, peer, Mode::Bind, Some(dial))
             .await?;
         Ok((client, incoming))
     }
@@ -126,6 +128,7 @@ impl Client {
         let timeout = config.connect_timeout;
         let stream = connect_tcp(&addrs, timeout).await?;
         let peer = stream.peer_addr().ok();
+        let quickack = QuickAck::of(&stream);
         let stream = dialer.handshake(stream).await?;
         let (client, incoming) = Client::create(config, true);
         let dial = Dial {
@@ -135,7 +138,7 @@ impl Client {
         };
         client
             .shared
-            .launch(stream, peer, Mode::Bind, Some(dial))
+            .launch(stream, quickack, peer, Mode::Bind, Some(dial))
             .await?;
         Ok((client, incoming))
     }
@@ -150,7 +153,10 @@ impl Client {
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         let (client, incoming) = Client::create(config, false);
-        client.shared.launch(stream, None, Mode::Bind, None).await?;
+        client
+            .shared
+            .launch(stream, QuickAck::none(), None, Mode::Bind, None)
+            .await?;
         Ok((client, incoming))
     }
 
@@ -172,8 +178,8 @@ impl Client {
         config: ClientConfig,
     ) -> Result<(Client, Incoming), Error> {
         let (stream, peer) = listener.accept().await?;
-        let _ = stream.set_nodelay(true);
-        Client::outbind_stream_with_peer(stream, Some(peer), config).await
+        let quickack = QuickAck::of(&stream);
+        Client::outbind_stream_with_peer(stream, quickack, Some(peer), config).await
     }
 
     /// Waits for the SMSC's `outbind` on a stream the application opened, then binds as
@@ -185,11 +191,12 @@ impl Client {
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        Client::outbind_stream_with_peer(stream, None, config).await
+        Client::outbind_stream_with_peer(stream, QuickAck::none(), None, config).await
     }
 
     async fn outbind_stream_with_peer<S>(
         stream: S,
+        quickack: QuickAck,
         peer: Option<SocketAddr>,
         config: ClientConfig,
     ) -> Result<(Client, Incoming), Error>
@@ -198,7 +205,9 @@ impl Client {
     {
         let wait: Duration = config.session.bind_timeout.into();
         let (client, incoming) = Client::create(config, false);
-        let launch = client.shared.launch(stream, peer, Mode::Outbind, None);
+        let launch = client
+            .shared
+            .launch(stream, quickack, peer, Mode::Outbind, None);
         let timeout = async {
             async_io::Timer::after(wait).await;
             Err(Error::BindFailed(None))

@@ -15,6 +15,7 @@ use smpp_core::server::{
     Reply, RequestContext, ServerConfig, ServerEvent,
 };
 use smpp_core::{CommandId, CommandStatus, Instant};
+use smpp_runtime::QuickAck;
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -272,10 +273,10 @@ impl Shared {
             };
             match connect.or(expire).await {
                 Some(stream) => {
-                    let _ = stream.set_nodelay(true);
+                    let quickack = QuickAck::of(&stream);
                     let conn = self.with(|st, now| st.ep.outbind_connected(now, c.id, c.addr));
                     if let Ok(id) = conn {
-                        self.serve(stream, id, c.addr).await;
+                        self.serve(stream, quickack, id, c.addr).await;
                     }
                 }
                 None => self.with(|st, now| st.ep.outbind_failed(now, c.id)),
@@ -286,8 +287,13 @@ impl Shared {
 
     /// Pumps connection `id` until its session closed and its output was written, then
     /// removes it.
-    pub(crate) async fn serve<S>(self: &Arc<Self>, mut io: S, id: BindId, peer: SocketAddr)
-    where
+    pub(crate) async fn serve<S>(
+        self: &Arc<Self>,
+        mut io: S,
+        quickack: QuickAck,
+        id: BindId,
+        peer: SocketAddr,
+    ) where
         S: AsyncRead + AsyncWrite + Unpin,
     {
         let mut wire = ConnWire {
@@ -296,7 +302,7 @@ impl Shared {
             work: Vec::new(),
             replies: Vec::new(),
         };
-        crate::io::pump(&mut io, &mut wire, &self.config.trace, Some(peer)).await;
+        crate::io::pump(&mut io, quickack, &mut wire, &self.config.trace, Some(peer)).await;
         self.remove(id);
     }
 

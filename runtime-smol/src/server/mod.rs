@@ -19,6 +19,7 @@ pub use smpp_core::server::{
     ServerConfig, ServerEvent, SessionInfo,
 };
 use smpp_core::session::{BindType, CloseReason, Counters, SessionError};
+use smpp_runtime::QuickAck;
 use std::fmt;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -330,7 +331,7 @@ fn spawn_accept(shared: Arc<Shared>, listener: TcpListener, tls: Option<Acceptor
                 let _ = stream.shutdown(std::net::Shutdown::Both);
                 continue;
             };
-            let _ = stream.set_nodelay(true);
+            let quickack = QuickAck::of(&stream);
             let shared = shared.clone();
             #[cfg(feature = "tls")]
             if let Some(tls) = &tls {
@@ -338,14 +339,14 @@ fn spawn_accept(shared: Arc<Shared>, listener: TcpListener, tls: Option<Acceptor
                 let timeout: Duration = shared.config.session.bind_timeout.into();
                 smol::spawn(async move {
                     match tls.handshake(stream, peer, timeout).await {
-                        Some(stream) => shared.serve(stream, id, peer).await,
+                        Some(stream) => shared.serve(stream, quickack, id, peer).await,
                         None => shared.remove(id),
                     }
                 })
                 .detach();
                 continue;
             }
-            smol::spawn(async move { shared.serve(stream, id, peer).await }).detach();
+            smol::spawn(async move { shared.serve(stream, quickack, id, peer).await }).detach();
         }
     })
 }

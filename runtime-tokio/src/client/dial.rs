@@ -1,6 +1,7 @@
 //! Where and how a client opens its connections: the first one and every reconnect.
 
 use crate::error::Error;
+use smpp_runtime::QuickAck;
 use std::net::SocketAddr;
 use std::time::Duration;
 use tokio::net::TcpStream;
@@ -14,10 +15,11 @@ pub(crate) struct Dial {
 }
 
 impl Dial {
-    pub(crate) async fn connect(&self) -> Result<(TcpStream, Option<SocketAddr>), Error> {
+    pub(crate) async fn connect(&self) -> Result<(TcpStream, Option<SocketAddr>, QuickAck), Error> {
         let s = connect_tcp(&self.addrs, self.timeout).await?;
         let peer = s.peer_addr().ok();
-        Ok((s, peer))
+        let quickack = QuickAck::of(&s);
+        Ok((s, peer, quickack))
     }
 }
 
@@ -30,10 +32,7 @@ pub(crate) async fn connect_tcp(
         let mut last = None;
         for a in addrs {
             match TcpStream::connect(*a).await {
-                Ok(s) => {
-                    let _ = s.set_nodelay(true);
-                    return Ok(s);
-                }
+                Ok(s) => return Ok(s),
                 Err(e) => last = Some(e),
             }
         }

@@ -14,6 +14,7 @@ use smpp_core::pdu::Body;
 use smpp_core::session::{CloseReason, SessionError};
 use smpp_core::{CommandStatus, Instant};
 use smpp_runtime::error::outcome_result;
+use smpp_runtime::QuickAck;
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -254,6 +255,7 @@ impl Shared {
     pub(crate) async fn launch<S>(
         self: &Arc<Self>,
         stream: S,
+        quickack: QuickAck,
         peer: Option<SocketAddr>,
         mode: Mode,
         dial: Option<Dial>,
@@ -269,7 +271,7 @@ impl Shared {
         });
         let shared = self.clone();
         self.rt.spawn(async move {
-            shared.pump(stream, peer).await;
+            shared.pump(stream, quickack, peer).await;
             if let Some(dial) = dial {
                 shared.reconnect_loop(&dial).await;
             }
@@ -281,6 +283,7 @@ impl Shared {
     async fn pump<S: AsyncRead + AsyncWrite + Unpin>(
         self: &Arc<Self>,
         mut io: S,
+        quickack: QuickAck,
         peer: Option<SocketAddr>,
     ) {
         let mut wire = ClientWire {
@@ -288,7 +291,7 @@ impl Shared {
             timer: Box::pin(tokio::time::sleep(std::time::Duration::ZERO)),
             timer_at: None,
         };
-        crate::io::pump(&mut io, &mut wire, &self.config.trace, peer).await;
+        crate::io::pump(&mut io, quickack, &mut wire, &self.config.trace, peer).await;
     }
 
     /// Between connections: waits for the endpoint's next attempt and dials, until it is
@@ -312,7 +315,7 @@ impl Shared {
                 self.sleep_until(deadline).await;
                 continue;
             }
-            let (stream, peer) = match dial.connect().await {
+            let (stream, peer, quickack) = match dial.connect().await {
                 Ok(c) => c,
                 Err(e) => {
                     self.redial_failed(&e);
@@ -322,12 +325,12 @@ impl Shared {
             #[cfg(feature = "tls")]
             if let Some(tls) = &dial.tls {
                 match tls.handshake(stream).await {
-                    Ok(s) => self.reconnected(s, peer).await,
+                    Ok(s) => self.reconnected(s, quickack, peer).await,
                     Err(e) => self.redial_failed(&e),
                 }
                 continue;
             }
-            self.reconnected(stream, peer).await;
+            self.reconnected(stream, quickack, peer).await;
         }
     }
 
@@ -335,13 +338,14 @@ impl Shared {
     async fn reconnected<S: AsyncRead + AsyncWrite + Unpin>(
         self: &Arc<Self>,
         stream: S,
+        quickack: QuickAck,
         peer: Option<SocketAddr>,
     ) {
         self.with(|st, now| {
             st.peer = peer;
             st.ep.connected(now, Mode::Bind);
         });
-        self.pump(stream, peer).await;
+        self.pump(stream, quickack, peer).await;
     }
 
     fn redial_failed(self: &Arc<Self>, e: &Error) {

@@ -16,6 +16,7 @@ pub use smpp_core::client::ClientConfig;
 use smpp_core::client::Mode;
 use smpp_core::pdu::Body;
 use smpp_core::session::{Counters, SessionError};
+use smpp_runtime::QuickAck;
 use std::fmt;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -94,6 +95,7 @@ impl Client {
         let timeout = config.connect_timeout;
         let stream = connect_tcp(&addrs, timeout).await?;
         let peer = stream.peer_addr().ok();
+        let quickack = QuickAck::of(&stream);
         let (client, incoming) = Client::create(config, true);
         let dial = Dial {
             addrs,
@@ -101,7 +103,9 @@ impl Client {
             #[cfg(feature = "tls")]
             tls: None,
         };
-        let launch = client.shared.launch(stream, peer, Mode::Bind, Some(dial));
+        let launch = client
+            .shared
+            .launch(stream, quickack, peer, Mode::Bind, Some(dial));
         launch.await?;
         Ok((client, incoming))
     }
@@ -124,6 +128,7 @@ impl Client {
         let timeout = config.connect_timeout;
         let stream = connect_tcp(&addrs, timeout).await?;
         let peer = stream.peer_addr().ok();
+        let quickack = QuickAck::of(&stream);
         let stream = dialer.handshake(stream).await?;
         let (client, incoming) = Client::create(config, true);
         let dial = Dial {
@@ -131,7 +136,9 @@ impl Client {
             timeout,
             tls: Some(dialer),
         };
-        let launch = client.shared.launch(stream, peer, Mode::Bind, Some(dial));
+        let launch = client
+            .shared
+            .launch(stream, quickack, peer, Mode::Bind, Some(dial));
         launch.await?;
         Ok((client, incoming))
     }
@@ -146,7 +153,10 @@ impl Client {
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
         let (client, incoming) = Client::create(config, false);
-        client.shared.launch(stream, None, Mode::Bind, None).await?;
+        client
+            .shared
+            .launch(stream, QuickAck::none(), None, Mode::Bind, None)
+            .await?;
         Ok((client, incoming))
     }
 
@@ -168,8 +178,8 @@ impl Client {
         config: ClientConfig,
     ) -> Result<(Client, Incoming), Error> {
         let (stream, peer) = listener.accept().await?;
-        let _ = stream.set_nodelay(true);
-        Client::outbind_with_peer(stream, Some(peer), config).await
+        let quickack = QuickAck::of(&stream);
+        Client::outbind_with_peer(stream, quickack, Some(peer), config).await
     }
 
     /// Waits for the SMSC's `outbind` on a stream the application opened, then binds as
@@ -181,11 +191,12 @@ impl Client {
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        Client::outbind_with_peer(stream, None, config).await
+        Client::outbind_with_peer(stream, QuickAck::none(), None, config).await
     }
 
     async fn outbind_with_peer<S>(
         stream: S,
+        quickack: QuickAck,
         peer: Option<SocketAddr>,
         config: ClientConfig,
     ) -> Result<(Client, Incoming), Error>
@@ -194,7 +205,9 @@ impl Client {
     {
         let wait: Duration = config.session.bind_timeout.into();
         let (client, incoming) = Client::create(config, false);
-        let launch = client.shared.launch(stream, peer, Mode::Outbind, None);
+        let launch = client
+            .shared
+            .launch(stream, quickack, peer, Mode::Outbind, None);
         tokio::time::timeout(wait, launch)
             .await
             .unwrap_or(Err(Error::BindFailed(None)))?;

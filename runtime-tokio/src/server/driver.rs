@@ -13,6 +13,7 @@ use smpp_core::server::{
     Reply, RequestContext, ServerConfig, ServerEvent,
 };
 use smpp_core::{CommandId, CommandStatus, Instant};
+use smpp_runtime::QuickAck;
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -274,10 +275,10 @@ impl Shared {
             let connect = tokio::net::TcpStream::connect(c.addr);
             match tokio::time::timeout(timeout, connect).await {
                 Ok(Ok(stream)) => {
-                    let _ = stream.set_nodelay(true);
+                    let quickack = QuickAck::of(&stream);
                     let conn = self.with(|st, now| st.ep.outbind_connected(now, c.id, c.addr));
                     if let Ok(id) = conn {
-                        self.serve(stream, id, c.addr).await;
+                        self.serve(stream, quickack, id, c.addr).await;
                     }
                 }
                 _ => self.with(|st, now| st.ep.outbind_failed(now, c.id)),
@@ -287,8 +288,13 @@ impl Shared {
 
     /// Pumps connection `id` until its session closed and its output was written, then
     /// removes it.
-    pub(crate) async fn serve<S>(self: &Arc<Self>, mut io: S, id: BindId, peer: SocketAddr)
-    where
+    pub(crate) async fn serve<S>(
+        self: &Arc<Self>,
+        mut io: S,
+        quickack: QuickAck,
+        id: BindId,
+        peer: SocketAddr,
+    ) where
         S: AsyncRead + AsyncWrite + Unpin,
     {
         let mut wire = ConnWire {
@@ -297,7 +303,7 @@ impl Shared {
             work: Vec::new(),
             replies: Vec::new(),
         };
-        crate::io::pump(&mut io, &mut wire, &self.config.trace, Some(peer)).await;
+        crate::io::pump(&mut io, quickack, &mut wire, &self.config.trace, Some(peer)).await;
         self.remove(id);
     }
 

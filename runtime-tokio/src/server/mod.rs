@@ -15,6 +15,7 @@ pub use smpp_core::server::{
     ServerConfig, ServerEvent, SessionInfo,
 };
 use smpp_core::session::{BindType, CloseReason, Counters, SessionError};
+use smpp_runtime::QuickAck;
 use std::fmt;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -331,7 +332,7 @@ fn spawn_accept(
                 // Accepted, and closed at once (dropped): no task, no session, no PDU.
                 continue;
             };
-            let _ = stream.set_nodelay(true);
+            let quickack = QuickAck::of(&stream);
             let shared = shared.clone();
             #[cfg(feature = "tls")]
             if let Some(tls) = &tls {
@@ -339,7 +340,7 @@ fn spawn_accept(
                 let timeout: Duration = shared.config.session.bind_timeout.into();
                 shared.rt.clone().spawn(async move {
                     match tls.handshake(stream, peer, timeout).await {
-                        Some(stream) => shared.serve(stream, id, peer).await,
+                        Some(stream) => shared.serve(stream, quickack, id, peer).await,
                         None => shared.remove(id),
                     }
                 });
@@ -348,7 +349,7 @@ fn spawn_accept(
             shared
                 .rt
                 .clone()
-                .spawn(async move { shared.serve(stream, id, peer).await });
+                .spawn(async move { shared.serve(stream, quickack, id, peer).await });
         }
     })
 }
