@@ -29,6 +29,9 @@ fn failure(e: Error) -> Failure {
         Error::BindFailed(s) => Failure::BindFailed(s),
         Error::ConnectionLost(r) => Failure::ConnectionLost(r),
         Error::Timeout => Failure::Timeout,
+        Error::MismatchedResponse { request, response } => {
+            Failure::MismatchedResponse { request, response }
+        }
         Error::Session(e) => Failure::Session(e),
         Error::Closed => Failure::Closed,
         Error::Limit(e) => Failure::Limit(e),

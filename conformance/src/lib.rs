@@ -251,6 +251,13 @@ pub enum Failure {
     ConnectionLost(CloseReason),
     /// No response within the response timeout.
     Timeout,
+    /// The peer answered with a PDU that does not answer the request.
+    MismatchedResponse {
+        /// The request's command.
+        request: smpp_core::CommandId,
+        /// What came instead.
+        response: smpp_core::CommandId,
+    },
     /// Refused locally by the session.
     Session(SessionError),
     /// The client or server was shut down.

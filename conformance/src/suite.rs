@@ -1260,6 +1260,8 @@ macro_rules! conformance_suite {
             max_connections_refuses_excess,
             nagle_peer_smsc,
             nagle_peer_esme,
+            mismatched_responses_are_errors,
+            throttled_requests_are_retried,
         );
     };
     (@tests $rt:ty; $($name:ident),* $(,)?) => {
@@ -1352,4 +1354,58 @@ pub fn nagle_peer_esme<R: Runtime>() {
         200.0 / plain.elapsed.as_secs_f64(),
         200.0 / with.elapsed.as_secs_f64()
     );
+}
+
+/// A response whose command id does not answer the request is that request's error, naming
+/// both ids; a bind answered that way fails.
+pub fn mismatched_responses_are_errors<R: Runtime>() {
+    use crate::peers::{PeerAnswer, PeerSmsc};
+    let peer = PeerSmsc::start(PeerAnswer::WrongSubmitResponse, false);
+    let c = R::connect(peer.addr(), client_config("acme", BindType::Transceiver)).expect("bind");
+    match c.send(&submit("hello")) {
+        Err(Failure::MismatchedResponse { request, response }) => {
+            assert_eq!(request, CommandId::SubmitSm);
+            assert_eq!(response, CommandId::CancelSmResp);
+        }
+        other => panic!("{other:?}"),
+    }
+    c.unbind().expect("unbind");
+    let peer = PeerSmsc::start(PeerAnswer::WrongBindResponse, false);
+    match R::connect(peer.addr(), client_config("acme", BindType::Transceiver)) {
+        Err(Failure::MismatchedResponse { request, response }) => {
+            assert_eq!(request, CommandId::BindTransceiver);
+            assert_eq!(response, CommandId::EnquireLinkResp);
+        }
+        Err(e) => panic!("{e:?}"),
+        Ok(_) => panic!("a bind answered with enquire_link_resp counts as bound"),
+    }
+}
+
+/// Against an SMSC that accepts 50 submit_sm per second and throttles the rest, a client
+/// with `throttle_retries` gets every message accepted: throttled requests are sent again
+/// by the session after one pause per episode.
+pub fn throttled_requests_are_retried<R: Runtime>() {
+    use crate::peers::{PeerAnswer, PeerSmsc};
+    let peer = PeerSmsc::start(PeerAnswer::Throttle { per_second: 50 }, false);
+    let mut config = client_config("acme", BindType::Transceiver);
+    config.session.window = 10;
+    config.session.throttle_retries = 20;
+    config.session.throttle_backoff = CoreDuration::from_millis(100);
+    config.session.max_throttle_backoff = CoreDuration::from_millis(800);
+    config.session.response_timeout = CoreDuration::from_secs(10);
+    let c = R::connect(peer.addr(), config).expect("bind");
+    let texts: Vec<String> = (0..10).map(|i| format!("msg {i}")).collect();
+    let bodies: Vec<Body<'_>> = texts.iter().map(|t| submit(t)).collect();
+    for _ in 0..12 {
+        for r in c.send_all(&bodies) {
+            assert_eq!(r.expect("a response").status(), CommandStatus::ESME_ROK);
+        }
+    }
+    let stats = peer.stats();
+    assert_eq!(stats.accepted.load(Ordering::Relaxed), 120);
+    assert!(
+        stats.throttled.load(Ordering::Relaxed) > 0,
+        "the peer throttled: the retry path ran"
+    );
+    c.unbind().expect("unbind");
 }

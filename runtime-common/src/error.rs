@@ -86,10 +86,14 @@ pub fn outcome_result(outcome: RequestOutcome) -> Result<Response, Error> {
         }),
         RequestOutcome::Timeout => Err(Error::Timeout),
         RequestOutcome::ConnectionLost(r) => Err(Error::ConnectionLost(r)),
-        RequestOutcome::MismatchedResponse { request, frame } => Err(Error::MismatchedResponse {
-            request,
-            response: frame.command_id(),
-        }),
+        RequestOutcome::MismatchedResponse { request, frame } => {
+            let response = frame.command_id();
+            log::warn!(
+                "smpp: protocol error: {request} (sequence number {}) answered with {response}",
+                frame.sequence_number()
+            );
+            Err(Error::MismatchedResponse { request, response })
+        }
     }
 }
 
@@ -100,6 +104,7 @@ pub fn bind_error(reason: Option<CloseReason>, shut: bool) -> Error {
         Some(CloseReason::BindTimeout) => Error::BindFailed(None),
         Some(CloseReason::BindFailed(s)) => Error::BindFailed(Some(s)),
         Some(CloseReason::MismatchedResponse { request, response }) => {
+            log::warn!("smpp: protocol error: {request} answered with {response}");
             Error::MismatchedResponse { request, response }
         }
         Some(r) if !shut => Error::ConnectionLost(r),
