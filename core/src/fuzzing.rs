@@ -165,7 +165,12 @@ pub fn session(data: &[u8]) {
     config.inactivity_timeout = Some(Duration::from_secs(5));
     config.bind_timeout = Duration::from_secs(2);
     config.max_transmit_buffer = 4096;
-    config.auto_respond = r.u8() & 1 == 1;
+    let flags = r.u8();
+    config.auto_respond = flags & 1 == 1;
+    config.throttle_retries = u32::from((flags >> 1) & 3);
+    if flags & 8 != 0 {
+        config.inactivity = crate::session::Inactivity::Messages;
+    }
     let mut now = Instant::ZERO;
     let mut s = Session::new(config, now);
     let mut outcomes: BTreeMap<u32, u32> = BTreeMap::new();
@@ -273,6 +278,9 @@ fn drain(
                 sequence_number, ..
             }
             | Event::RequestFailed {
+                sequence_number, ..
+            }
+            | Event::MismatchedResponse {
                 sequence_number, ..
             } => *outcomes.entry(sequence_number).or_default() += 1,
             Event::Request {
