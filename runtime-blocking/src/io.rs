@@ -324,7 +324,7 @@ fn reader<D: Driver, R: Read>(d: &Arc<D>, link: &Arc<Link<D::Key>>, mut r: R) {
                     if let Some(f) = framer.as_mut() {
                         f.feed(trace, link.peer, &buf[..n]);
                     }
-                    if n == buf.len() && n < 64 * 1024 {
+                    if n == buf.len() && n < 32 * 1024 {
                         buf.resize(n * 2, 0);
                     }
                     break Feed::Read(n);

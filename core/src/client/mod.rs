@@ -392,12 +392,15 @@ impl Endpoint {
     /// Marks `n` octets of [`Endpoint::poll_transmit`] as written.
     pub fn advance_transmit(&mut self, n: usize) {
         self.session.advance_transmit(n);
+        self.process();
     }
 
     /// Takes all pending output as one buffer.
     #[must_use]
     pub fn take_transmit(&mut self) -> Option<Bytes> {
-        self.session.take_transmit()
+        let out = self.session.take_transmit();
+        self.process();
+        out
     }
 
     /// The next event.

@@ -814,14 +814,25 @@ impl Endpoint {
     /// Marks `n` octets of [`Endpoint::poll_transmit`] as written.
     pub fn advance_transmit(&mut self, id: BindId, n: usize) {
         if let Some(c) = self.conns.get_mut(&id) {
+            let held = c.session.holds_input();
             c.session.advance_transmit(n);
+            if held {
+                self.after(id);
+            }
         }
     }
 
-    /// Takes all pending output of connection `id` as one buffer.
+    /// Takes all pending output of connection `id` as one buffer. Input the connection held
+    /// back while its output was over its bound is processed then.
     #[must_use]
     pub fn take_transmit(&mut self, id: BindId) -> Option<Bytes> {
-        self.conns.get_mut(&id)?.session.take_transmit()
+        let session = &mut self.conns.get_mut(&id)?.session;
+        let held = session.holds_input();
+        let out = session.take_transmit();
+        if held {
+            self.after(id);
+        }
+        out
     }
 
     /// The next piece of work for the application from connection `id`.

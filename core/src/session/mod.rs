@@ -196,10 +196,33 @@ impl Session {
         &self.counters
     }
 
-    /// True while the driver should read more from the peer: false once closed, and while
-    /// the peer is not reading our output (backpressure).
+    /// True while the driver should read more from the peer: false once closed, while the
+    /// peer is not reading our output (backpressure), and while a whole maximum-size PDU's
+    /// worth of input already waits to be processed (it is processed as the output drains:
+    /// [`Session::take_transmit`] and [`Session::advance_transmit`] resume it). A driver
+    /// that reads at most 64 KiB at a time never makes the receive buffer overflow.
     pub fn wants_input(&self) -> bool {
+        self.can_process() && self.rx.len() < self.config.max_pdu_len as usize
+    }
+
+    /// True while received PDUs may be processed (open, and the output within its bound).
+    fn can_process(&self) -> bool {
         !self.is_closed() && self.tx.len() <= self.config.max_transmit_buffer
+    }
+
+    /// True when received input waits because the output is over its bound.
+    pub(crate) fn holds_input(&self) -> bool {
+        !self.rx.is_empty() && !self.is_closed() && !self.can_process()
+    }
+
+    /// After output was taken: processes input held back while the output was over its
+    /// bound.
+    fn resume(&mut self, held: bool) {
+        if held && self.can_process() {
+            let now = self.now;
+            self.process(now);
+            self.flush_queue(now);
+        }
     }
 
     // ----- handlers ------------------------------------------------------------------------
@@ -524,14 +547,20 @@ impl Session {
 
     /// Marks `n` octets from [`Session::poll_transmit`] as written.
     pub fn advance_transmit(&mut self, n: usize) {
+        let held = self.holds_input();
         let n = n.min(self.tx.len());
         self.tx.advance(n);
+        self.resume(held);
     }
 
-    /// Takes all pending output as one owned buffer.
+    /// Takes all pending output as one owned buffer. Input held back while the output was
+    /// over its bound is processed then (its events and answers follow).
     #[must_use]
     pub fn take_transmit(&mut self) -> Option<Bytes> {
-        (!self.tx.is_empty()).then(|| self.tx.split().freeze())
+        let held = self.holds_input();
+        let out = (!self.tx.is_empty()).then(|| self.tx.split().freeze());
+        self.resume(held);
+        out
     }
 
     /// The next event for the application.
@@ -552,7 +581,7 @@ impl Session {
                 next = Some(next.map_or(t, |n| n.min(t)));
             }
         };
-        if self.wants_input()
+        if self.can_process()
             && matches!(
                 frame(&self.rx, self.config.max_pdu_len),
                 Ok(Framing::Complete(_)) | Err(_)
@@ -705,7 +734,7 @@ impl Session {
 
     /// Frames and handles every complete PDU in the receive buffer.
     fn process(&mut self, now: Instant) {
-        while !self.is_closed() && self.wants_input() {
+        while self.can_process() {
             match frame(&self.rx, self.config.max_pdu_len) {
                 Ok(Framing::Complete(n)) => {
                     let bytes = self.rx.split_to(n).freeze();
