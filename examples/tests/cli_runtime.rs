@@ -223,6 +223,37 @@ fn bench_counts_every_answer_with_each_runtime() {
 }
 
 #[test]
+fn rate_limited_latency_is_the_round_trip_not_the_gap_with_each_runtime() {
+    // At 4 messages a second the requests are 250 ms apart; on loopback each is answered
+    // within a few milliseconds, so the latency must be far below the gap (it once was the
+    // gap: responses were timed when the pump woke for the next message).
+    let smsc = Smsc::start(&[]);
+    for runtime in RUNTIMES {
+        let out = smsc.run(
+            "bench",
+            &[
+                "--runtime",
+                runtime,
+                "--rate",
+                "4",
+                "--count",
+                "5",
+                "--json",
+            ],
+        );
+        out.expect_code(0);
+        let j = bench_json(&out.stdout);
+        assert_eq!(j["ok"], 5, "{runtime}: {j}");
+        let p50 = j["p50_ms"].as_f64().unwrap();
+        assert!(p50 < 100.0, "{runtime}: p50 {p50} ms at --rate 4: {j}");
+        // The pacing itself still holds: 5 messages at 4/s span at least a second.
+        let elapsed = j["elapsed_s"].as_f64().unwrap();
+        assert!(elapsed >= 0.95, "{runtime}: rate not kept: {j}");
+    }
+    smsc.stop().expect_code(0);
+}
+
+#[test]
 fn bench_reports_rejections_with_each_runtime() {
     let smsc = Smsc::start(&["--reject-rate", "0.5"]);
     for runtime in RUNTIMES {

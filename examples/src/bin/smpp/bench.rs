@@ -293,9 +293,22 @@ async fn pump(
     let mut i = 0u64;
     while i < n {
         if let Some(rate) = rate {
-            let due = start + Duration::from_secs_f64(i as f64 / rate);
-            if due > Instant::now() {
-                async_io::Timer::at(due).await;
+            // Until the next message is due, take each response as it arrives: a response
+            // taken only after the pause would count the rest of the pause as latency.
+            match due(start, i, rate) {
+                Some(due) => {
+                    while let Some((_, f)) = pending.front_mut() {
+                        let Some(result) = f.wait_until(due).await else {
+                            break;
+                        };
+                        if let Some((sent, _)) = pending.pop_front() {
+                            record(&mut r, sent, result);
+                        }
+                    }
+                    async_io::Timer::at(due).await;
+                }
+                // Due beyond what a clock can hold: never.
+                None => futures_lite::future::pending::<()>().await,
             }
         }
         // Collect what already arrived, oldest first.
@@ -315,9 +328,10 @@ async fn pump(
             progress.fetch_add(completed - reported, Ordering::Relaxed);
             reported = completed;
         }
-        let sent = Instant::now();
         match client.submit(&body).await {
-            Ok(f) => pending.push_back((sent, f)),
+            // Timed from here: the request is in the client's transmit buffer (a wait for a
+            // free slot of the window is not latency).
+            Ok(f) => pending.push_back((Instant::now(), f)),
             Err(e) => {
                 let k = e.kind();
                 r.errors.add(&k);
@@ -338,7 +352,15 @@ async fn pump(
     r
 }
 
-/// Counts one response (or failure) of a request sent at `sent`.
+/// When message `i` of a bind sending `rate` messages per second is due (`None`: later
+/// than a clock can hold).
+fn due(start: Instant, i: u64, rate: f64) -> Option<Instant> {
+    let offset = Duration::try_from_secs_f64(i as f64 / rate).ok()?;
+    start.checked_add(offset)
+}
+
+/// Counts one response (or failure) of a request sent at `sent`, timed now: call it as
+/// soon as the outcome arrived.
 fn record(r: &mut PumpResult, sent: Instant, result: Result<Response, Error>) {
     let now = Instant::now();
     r.last_response = now;
