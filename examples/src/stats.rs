@@ -139,6 +139,11 @@ impl Counts {
 }
 
 /// The outcome of a load test.
+///
+/// Every attempted message ends in one of three ways: answered `ESME_ROK` (`ok`), answered
+/// with an error status (`errors`), or not answered at all (`failures`: timed out, the link
+/// was lost, or it could not be sent), so `ok + errors.total() == answered` and
+/// `answered + failures.total() == attempted`.
 #[derive(Clone, Debug, Default)]
 pub struct BenchReport {
     /// Number of binds.
@@ -147,12 +152,17 @@ pub struct BenchReport {
     pub window: usize,
     /// Messages attempted.
     pub attempted: u64,
-    /// Requests answered (any status).
+    /// Requests actually sent (written for the SMSC).
     pub sent: u64,
+    /// Requests answered (any status).
+    pub answered: u64,
     /// Requests answered `ESME_ROK`.
     pub ok: u64,
-    /// Failures by kind (error statuses and local errors).
+    /// Requests answered with an error status, by status name.
     pub errors: Counts,
+    /// Requests without an answer, by kind (`timeout`, `connection lost: ...`, a local
+    /// error).
+    pub failures: Counts,
     /// From the first request to the last response.
     pub elapsed: Duration,
     /// Send-to-response latencies.
@@ -166,21 +176,27 @@ impl BenchReport {
     pub fn msgs_per_sec(&self) -> f64 {
         let secs = self.elapsed.as_secs_f64();
         if secs > 0.0 {
-            self.sent as f64 / secs
+            self.answered as f64 / secs
         } else {
             0.0
         }
+    }
+
+    /// True when every attempted message was answered `ESME_ROK`.
+    pub fn all_ok(&self) -> bool {
+        self.ok == self.attempted && self.errors.total() == 0 && self.failures.total() == 0
     }
 
     /// The human-readable summary, one line each.
     pub fn lines(&self) -> Vec<String> {
         let mut out = vec![
             format!(
-                "{} msgs/s: {} answered of {} in {:.3} s ({} binds, window {}, {} octets)",
+                "{} msgs/s: {} answered of {} in {:.3} s ({} sent, {} binds, window {}, {} octets)",
                 self.msgs_per_sec().round(),
-                self.sent,
+                self.answered,
                 self.attempted,
                 self.elapsed.as_secs_f64(),
+                self.sent,
                 self.binds,
                 self.window,
                 self.size
@@ -189,20 +205,10 @@ impl BenchReport {
                 "latency ms: p50 {:.3}  p99 {:.3}  max {:.3}",
                 self.latency.p50_ms, self.latency.p99_ms, self.latency.max_ms
             ),
+            counts_line("errors", &self.errors),
         ];
-        if self.errors.total() == 0 {
-            out.push("errors: 0".to_string());
-        } else {
-            let list: Vec<String> = self
-                .errors
-                .iter()
-                .map(|(k, n)| format!("{k}: {n}"))
-                .collect();
-            out.push(format!(
-                "errors: {} ({})",
-                self.errors.total(),
-                list.join(", ")
-            ));
+        if self.failures.total() > 0 {
+            out.push(counts_line("no response", &self.failures));
         }
         out
     }
@@ -212,11 +218,14 @@ impl BenchReport {
         let round3 = |x: f64| (x * 1000.0).round() / 1000.0;
         Object::new()
             .with("msgs_per_sec", Value::Float(self.msgs_per_sec().round()))
-            .with("sent", self.sent)
-            .with("ok", self.ok)
             .with("attempted", self.attempted)
+            .with("sent", self.sent)
+            .with("answered", self.answered)
+            .with("ok", self.ok)
             .with("errors", self.errors.total())
             .with("errors_by_status", self.errors.to_json())
+            .with("failed", self.failures.total())
+            .with("failed_by_kind", self.failures.to_json())
             .with("p50_ms", round3(self.latency.p50_ms))
             .with("p99_ms", round3(self.latency.p99_ms))
             .with("max_ms", round3(self.latency.max_ms))
@@ -225,6 +234,15 @@ impl BenchReport {
             .with("window", self.window)
             .with("size", self.size)
     }
+}
+
+/// `NAME: TOTAL` or `NAME: TOTAL (kind: n, ...)`.
+fn counts_line(name: &str, counts: &Counts) -> String {
+    if counts.total() == 0 {
+        return format!("{name}: 0");
+    }
+    let list: Vec<String> = counts.iter().map(|(k, n)| format!("{k}: {n}")).collect();
+    format!("{name}: {} ({})", counts.total(), list.join(", "))
 }
 
 #[cfg(test)]
@@ -254,17 +272,20 @@ mod tests {
     fn report_json_parses() {
         let mut errors = Counts::default();
         errors.add("ESME_RTHROTTLED");
-        errors.add_n("timeout", 2);
         errors.add_n("none", 0);
         let mut merged = Counts::default();
         merged.merge(&errors);
+        let mut failures = Counts::default();
+        failures.add_n("timeout", 2);
         let r = BenchReport {
             binds: 2,
             window: 64,
             attempted: 100,
-            sent: 98,
+            sent: 99,
+            answered: 98,
             ok: 97,
             errors: merged,
+            failures,
             elapsed: Duration::from_millis(500),
             latency: LatencySummary {
                 count: 98,
@@ -275,15 +296,32 @@ mod tests {
             size: 60,
         };
         assert_eq!(r.msgs_per_sec(), 196.0);
+        assert!(!r.all_ok());
         let v: serde_json::Value = serde_json::from_str(&r.to_json().to_string()).unwrap();
-        assert_eq!(v["sent"], 98);
-        assert_eq!(v["errors"], 3);
-        assert_eq!(v["errors_by_status"]["timeout"], 2);
+        assert_eq!(v["sent"], 99);
+        assert_eq!(v["answered"], 98);
+        assert_eq!(v["ok"], 97);
+        assert_eq!(v["errors"], 1);
+        assert_eq!(v["errors_by_status"]["ESME_RTHROTTLED"], 1);
+        assert_eq!(v["failed"], 2);
+        assert_eq!(v["failed_by_kind"]["timeout"], 2);
         assert_eq!(v["p50_ms"], 0.123);
         assert_eq!(v["msgs_per_sec"], 196.0);
         assert_eq!(v["binds"], 2);
         let lines = r.lines();
-        assert!(lines[0].starts_with("196 msgs/s"));
-        assert_eq!(lines[2], "errors: 3 (ESME_RTHROTTLED: 1, timeout: 2)");
+        assert!(lines[0].starts_with("196 msgs/s: 98 answered of 100"));
+        assert!(lines[0].contains("(99 sent, 2 binds"), "{}", lines[0]);
+        assert_eq!(lines[2], "errors: 1 (ESME_RTHROTTLED: 1)");
+        assert_eq!(lines[3], "no response: 2 (timeout: 2)");
+        let ok = BenchReport {
+            attempted: 3,
+            sent: 3,
+            answered: 3,
+            ok: 3,
+            ..BenchReport::default()
+        };
+        assert!(ok.all_ok());
+        assert_eq!(ok.lines().len(), 3);
+        assert_eq!(ok.lines()[2], "errors: 0");
     }
 }

@@ -149,6 +149,8 @@ fn bench_against_the_simulator() {
     let last = out.stdout.lines().last().expect("output");
     let v: serde_json::Value = serde_json::from_str(last).expect("JSON on the last line");
     assert_eq!(v["sent"], 3000);
+    assert_eq!(v["answered"], 3000);
+    assert_eq!(v["failed"], 0);
     assert_eq!(v["ok"], 3000);
     assert_eq!(v["errors"], 0);
     assert_eq!(v["binds"], 2);
@@ -177,6 +179,7 @@ fn bench_against_the_simulator() {
     out.expect_code(0);
     let v: serde_json::Value = serde_json::from_str(out.stdout.lines().last().unwrap()).unwrap();
     assert_eq!(v["sent"], 200);
+    assert_eq!(v["answered"], 200);
     assert!(
         v["elapsed_s"].as_f64().unwrap() >= 0.09,
         "rate limited: {v}"
@@ -196,7 +199,9 @@ fn bench_reports_errors_and_fails() {
         .unwrap_or(0);
     assert!((50..=150).contains(&throttled), "{v}");
     assert_eq!(v["errors"].as_u64(), Some(throttled));
-    assert_eq!(v["sent"], 150, "every request answered");
+    assert_eq!(v["answered"], 150, "every request answered");
+    assert_eq!(v["sent"], 150);
+    assert_eq!(v["failed"], 0);
     assert_eq!(v["ok"].as_u64(), Some(150 - throttled));
     assert!(out.stdout.contains("ESME_RTHROTTLED: "), "{}", out.stdout);
 
@@ -206,6 +211,100 @@ fn bench_reports_errors_and_fails() {
     let v: serde_json::Value = serde_json::from_str(out.stdout.lines().last().unwrap()).unwrap();
     let rejected = v["errors_by_status"]["ESME_RSUBMITFAIL"].as_u64().unwrap();
     assert!((350..650).contains(&rejected), "about half: {v}");
+}
+
+/// Reads one PDU: (command_id, sequence_number).
+fn read_pdu(s: &mut std::net::TcpStream) -> (u32, u32) {
+    use std::io::Read;
+    let mut header = [0u8; 16];
+    s.read_exact(&mut header).expect("a PDU header");
+    let word =
+        |i: usize| u32::from_be_bytes([header[i], header[i + 1], header[i + 2], header[i + 3]]);
+    let mut body = vec![0u8; (word(0) as usize).saturating_sub(16)];
+    s.read_exact(&mut body).expect("a PDU body");
+    (word(4), word(12))
+}
+
+/// A response PDU with status 0 and a C-string body.
+fn response(command_id: u32, seq: u32, text: &str) -> Vec<u8> {
+    let len = 16 + text.len() + 1;
+    let mut v = Vec::with_capacity(len);
+    for w in [len as u32, command_id, 0, seq] {
+        v.extend_from_slice(&w.to_be_bytes());
+    }
+    v.extend_from_slice(text.as_bytes());
+    v.push(0);
+    v
+}
+
+#[test]
+fn bench_counts_what_was_sent_apart_from_what_was_answered() {
+    for runtime in ["smol", "blocking", "tokio"] {
+        sent_apart_from_answered(runtime);
+    }
+}
+
+fn sent_apart_from_answered(runtime: &str) {
+    use std::io::Write;
+    // An SMSC that accepts the bind, reads the first 10 submit_sm (the whole window),
+    // answers 3 of them and hangs up: 10 to 13 were sent, 3 answered, the rest of the 100
+    // never answered (the link was lost) and most never sent.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let peer = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().unwrap();
+        let (id, seq) = read_pdu(&mut s);
+        assert_eq!(id, 0x0000_0009, "bind_transceiver");
+        s.write_all(&response(0x8000_0009, seq, "half")).unwrap();
+        let submits: Vec<u32> = (0..10)
+            .map(|_| {
+                let (id, seq) = read_pdu(&mut s);
+                assert_eq!(id, 0x0000_0004, "submit_sm");
+                seq
+            })
+            .collect();
+        for (i, seq) in submits.iter().take(3).enumerate() {
+            s.write_all(&response(0x8000_0004, *seq, &format!("m{i}")))
+                .unwrap();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        drop(s);
+    });
+    let out = run(&[
+        "bench",
+        "--runtime",
+        runtime,
+        "--connect",
+        &addr,
+        "--count",
+        "100",
+        "--window",
+        "10",
+        "--json",
+    ]);
+    peer.join().unwrap();
+    out.expect_code(1);
+    let v: serde_json::Value = serde_json::from_str(out.stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(v["attempted"], 100, "{runtime}: {v}");
+    assert_eq!(v["answered"], 3, "{runtime}: {v}");
+    assert_eq!(v["ok"], 3, "{runtime}: {v}");
+    assert_eq!(v["errors"], 0, "{runtime}: {v}");
+    let sent = v["sent"].as_u64().unwrap();
+    assert!((10..=13).contains(&sent), "{runtime}: sent {sent}: {v}");
+    assert_eq!(v["failed"], 97, "{runtime}: {v}");
+    let lost: u64 = v["failed_by_kind"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(k, _)| k.starts_with("connection lost"))
+        .map(|(_, n)| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(lost, 97, "{runtime}: {v}");
+    assert!(
+        out.stdout.contains("3 answered of 100") && out.stdout.contains("no response: 97"),
+        "{runtime}: {}",
+        out.stdout
+    );
 }
 
 #[test]

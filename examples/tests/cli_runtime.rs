@@ -208,6 +208,8 @@ fn bench_counts_every_answer_with_each_runtime() {
         let j = bench_json(&out.stdout);
         assert_eq!(j["ok"], 1001, "{runtime}: {j}");
         assert_eq!(j["sent"], 1001, "{runtime}: {j}");
+        assert_eq!(j["answered"], 1001, "{runtime}: {j}");
+        assert_eq!(j["failed"], 0, "{runtime}: {j}");
         assert_eq!(j["attempted"], 1001, "{runtime}: {j}");
         assert_eq!(j["errors"], 0, "{runtime}: {j}");
         assert_eq!(j["binds"], 2, "{runtime}: {j}");

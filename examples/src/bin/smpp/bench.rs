@@ -4,7 +4,7 @@ use crate::cli;
 use crate::link::{Error, Link, Pending};
 use crate::opts::{self, Connection, Item, Parser, Runtime, UsageError};
 use smpp_core::client::Response;
-use smpp_core::pdu::{Address, Body, SubmitSm, Tlv, TlvTag, Tlvs};
+use smpp_core::pdu::{Address, Body, CommandId, SubmitSm, Tlv, TlvTag, Tlvs};
 use smpp_core::session::BindType;
 use smpp_examples::stats::{BenchReport, Counts, Latencies};
 use std::collections::VecDeque;
@@ -27,8 +27,9 @@ Opens K binds, shares N submit_sm between them and keeps up to W requests in
 flight on each (pipelined), optionally limited to R messages per second in
 all. Shows a progress bar on standard error when it is a terminal, then
 prints the throughput (answered messages per second, from the first request
-to the last response), the errors by status, and the latency from sending a
-request to reading its response (p50, p99, max, in ms). With --runtime smol
+to the last response), the errors by status, the requests left without an
+answer by reason, and the latency from sending a request to reading its
+response (p50, p99, max, in ms). With --runtime smol
 each bind is a task of smpp-smol's client; with --runtime blocking each bind
 is a thread keeping up to W tickets of smpp-blocking's client in flight; with
 --runtime tokio each bind is a task of smpp-tokio's client on a multi-thread
@@ -44,9 +45,24 @@ Options:
   --size BYTES          octets of text per message (default 60; above 254 the
                         text goes in a message_payload TLV)
   --json                also print the results as one JSON object on the last
-                        line: msgs_per_sec, sent, ok, errors, errors_by_status,
-                        p50_ms, p99_ms, max_ms, binds, window, ...
+                        line (fields below)
   -h, --help            show this help
+
+JSON fields:
+  msgs_per_sec          answered / elapsed_s
+  attempted             messages asked for (--count)
+  sent                  submit_sm actually written for the SMSC
+  answered              submit_sm answered, whatever the status
+  ok                    answered ESME_ROK
+  errors                answered with an error status (ok + errors = answered)
+  errors_by_status      {{STATUS: count}} of those
+  failed                not answered: timed out, link lost, or never sent
+                        (answered + failed = attempted)
+  failed_by_kind        {{KIND: count}} of those (timeout, connection lost: ...)
+  p50_ms, p99_ms, max_ms
+                        latency from writing a request to reading its response
+  elapsed_s             from the first request to the last response
+  binds, window, size   the options used
 
 Exit status: 0 when every message was answered ESME_ROK, 1 when any failed
 (after printing the results) or a bind failed, 2 on a usage error.
@@ -138,17 +154,20 @@ pub fn run(args: impl Iterator<Item = OsString>) -> ExitCode {
     if o.json {
         println!("{}", report.to_json());
     }
-    if report.errors.total() > 0 || report.ok < report.attempted {
-        ExitCode::from(cli::EXIT_FAILED)
-    } else {
+    if report.all_ok() {
         ExitCode::SUCCESS
+    } else {
+        ExitCode::from(cli::EXIT_FAILED)
     }
 }
 
 /// What one bind's pump measured.
 struct PumpResult {
     latencies: Latencies,
+    /// Error statuses of answered requests.
     errors: Counts,
+    /// Requests without an answer, by kind.
+    failures: Counts,
     answered: u64,
     ok: u64,
     last_response: Instant,
@@ -227,6 +246,7 @@ async fn bench(o: &Options) -> Result<BenchReport, String> {
         .collect::<Result<_, String>>()?;
     let mut latencies = Latencies::with_capacity(o.count as usize);
     let mut errors = Counts::default();
+    let mut failures = Counts::default();
     let mut answered = 0;
     let mut ok = 0;
     let mut end = start;
@@ -234,6 +254,7 @@ async fn bench(o: &Options) -> Result<BenchReport, String> {
         let r = t.await;
         latencies.merge(r.latencies);
         errors.merge(&r.errors);
+        failures.merge(&r.failures);
         answered += r.answered;
         ok += r.ok;
         end = end.max(r.last_response);
@@ -242,6 +263,11 @@ async fn bench(o: &Options) -> Result<BenchReport, String> {
     if let Some(bar) = bar {
         bar.await;
     }
+    // Read before the unbind: what each connection wrote.
+    let sent = clients
+        .iter()
+        .map(|c| c.requests_sent(CommandId::SubmitSm))
+        .sum();
     for c in &clients {
         let _ = c.unbind().await;
     }
@@ -249,9 +275,11 @@ async fn bench(o: &Options) -> Result<BenchReport, String> {
         binds: o.binds,
         window: o.window,
         attempted: o.count,
-        sent: answered,
+        sent,
+        answered,
         ok,
         errors,
+        failures,
         elapsed: end.saturating_duration_since(start),
         latency: latencies.summary(),
         size: o.size,
@@ -284,6 +312,7 @@ async fn pump(
     let mut r = PumpResult {
         latencies: Latencies::with_capacity(n as usize),
         errors: Counts::default(),
+        failures: Counts::default(),
         answered: 0,
         ok: 0,
         last_response: start,
@@ -323,7 +352,7 @@ async fn pump(
                 record(&mut r, sent, result);
             }
         }
-        let completed = r.answered + r.errors.total();
+        let completed = r.answered + r.failures.total();
         if completed - reported >= 64 {
             progress.fetch_add(completed - reported, Ordering::Relaxed);
             reported = completed;
@@ -334,9 +363,10 @@ async fn pump(
             Ok(f) => pending.push_back((Instant::now(), f)),
             Err(e) => {
                 let k = e.kind();
-                r.errors.add(&k);
+                r.failures.add(&k);
                 if e.link_gone() {
-                    r.errors.add_n(&k, n - i - 1);
+                    // The rest cannot be sent either.
+                    r.failures.add_n(&k, n - i - 1);
                     break;
                 }
             }
@@ -347,7 +377,7 @@ async fn pump(
         let result = f.wait().await;
         record(&mut r, sent, result);
     }
-    let completed = r.answered + r.errors.total();
+    let completed = r.answered + r.failures.total();
     progress.fetch_add(completed.saturating_sub(reported), Ordering::Relaxed);
     r
 }
@@ -378,7 +408,7 @@ fn record(r: &mut PumpResult, sent: Instant, result: Result<Response, Error>) {
                 }
             }
         }
-        Err(e) => r.errors.add(&e.kind()),
+        Err(e) => r.failures.add(&e.kind()),
     }
 }
 

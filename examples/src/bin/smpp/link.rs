@@ -13,7 +13,7 @@
 use crate::opts::{Connection, Runtime};
 use smpp_core::client::{ClientConfig, Response};
 use smpp_core::codec::{DecodeError, Frame};
-use smpp_core::pdu::{Body, Pdu};
+use smpp_core::pdu::{Body, CommandId, Pdu};
 use smpp_examples::runtime::on_tokio;
 use std::fmt;
 use std::time::Instant;
@@ -235,6 +235,17 @@ impl Link {
                 .map(Pending::Tokio)
                 .map_err(Error::Tokio),
         }
+    }
+
+    /// How many requests with `command_id` the current connection wrote for the SMSC (a
+    /// request queued but never written, e.g. when the link was lost, does not count).
+    pub fn requests_sent(&self, command_id: CommandId) -> u64 {
+        let counters = match self {
+            Link::Smol(c) => c.counters(),
+            Link::Blocking(c) => c.counters(),
+            Link::Tokio(c) => c.counters(),
+        };
+        counters.requests_sent.get(command_id)
     }
 
     /// Unbinds (outstanding requests drain first) and closes.
