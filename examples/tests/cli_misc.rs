@@ -81,8 +81,11 @@ fn usage_errors_exit_2() {
             "invalid duration",
         ),
         (vec!["smsc", "extra"], "unexpected argument"),
-        (vec!["bench", "--binds", "0"], "at least 1"),
-        (vec!["bench", "--rate", "0"], "positive"),
+        (
+            vec!["bench", "--binds", "0"],
+            "--binds must be between 1 and 1000, not 0",
+        ),
+        (vec!["bench", "--rate", "0"], "--rate must be"),
         (vec!["demo", "--what"], "unknown option"),
     ] {
         let out = run(&args);

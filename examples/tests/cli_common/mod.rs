@@ -85,6 +85,13 @@ impl Proc {
         }
     }
 
+    /// True while the process has not exited.
+    pub fn is_running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| c.try_wait().expect("try_wait").is_none())
+    }
+
     pub fn id(&self) -> u32 {
         self.child.as_ref().map_or(0, Child::id)
     }

@@ -36,14 +36,14 @@ is a thread keeping up to W tickets of smpp-blocking's client in flight; with
 tokio runtime (2 workers).
 
 Options:
-{conn}  --binds K             number of binds (default 1)
+{conn}  --binds K             number of binds, 1 to 1000 (default 1)
   --bind tx|trx         bind type (default trx)
-  --window W            requests in flight per bind (default 64)
+  --window W            requests in flight per bind, 1 to 100000 (default 64)
   --count N             messages in all (default 10000)
-  --rate R              at most R messages per second in all (default: as fast
-                        as the SMSC answers)
-  --size BYTES          octets of text per message (default 60; above 254 the
-                        text goes in a message_payload TLV)
+  --rate R              at most R messages per second in all, R at least 0.001
+                        (default: as fast as the SMSC answers)
+  --size BYTES          octets of text per message, 0 to 65535 (default 60;
+                        above 254 the text goes in a message_payload TLV)
   --json                also print the results as one JSON object on the last
                         line (fields below)
   -h, --help            show this help
@@ -75,6 +75,14 @@ Example:
 }
 
 const NAME: &str = "smpp bench";
+
+/// The most binds (`--binds`).
+const MAX_BINDS: usize = 1000;
+/// The lowest `--rate`: one message every 1000 s.
+const MIN_RATE: f64 = 0.001;
+/// Room reserved up front for per-message records; beyond it they grow as needed (so that
+/// a huge `--count` or `--window` costs nothing before it is used).
+const PREALLOCATE: usize = 1 << 16;
 
 struct Options {
     conn: Connection,
@@ -109,27 +117,28 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, UsageE
         }
         match name.as_str() {
             "-h" | "--help" => return Ok(None),
-            "--binds" => o.binds = p.parse()?,
+            "--binds" => o.binds = p.parse_in(1..=MAX_BINDS)?,
             "--bind" => {
                 o.bind =
                     opts::bind_type(&p.value()?, &[BindType::Transmitter, BindType::Transceiver])?;
             }
-            "--window" => o.window = p.parse()?,
+            "--window" => o.window = p.parse_in(1..=opts::MAX_WINDOW)?,
             "--count" => o.count = p.parse()?,
-            "--rate" => o.rate = Some(p.parse()?),
-            "--size" => o.size = p.parse()?,
+            "--rate" => {
+                let (r, text): (f64, String) = p.parse_text()?;
+                // NaN fails every comparison.
+                if !(r.is_finite() && r >= MIN_RATE) {
+                    return Err(UsageError(format!(
+                        "--rate must be a number of messages per second of at least \
+                         {MIN_RATE} (one every 1000 s), not {text}"
+                    )));
+                }
+                o.rate = Some(r);
+            }
+            "--size" => o.size = p.parse_in(0..=65_535)?,
             "--json" => o.json = true,
             other => return Err(opts::unknown(other)),
         }
-    }
-    if o.binds == 0 || o.window == 0 {
-        return Err(UsageError("--binds and --window must be at least 1".into()));
-    }
-    if o.rate.is_some_and(|r| !(r > 0.0 && r.is_finite())) {
-        return Err(UsageError("--rate must be a positive number".into()));
-    }
-    if o.size > 65_535 {
-        return Err(UsageError("--size must be at most 65535".into()));
     }
     Ok(Some(o))
 }
@@ -244,7 +253,7 @@ async fn bench(o: &Options) -> Result<BenchReport, String> {
             }
         })
         .collect::<Result<_, String>>()?;
-    let mut latencies = Latencies::with_capacity(o.count as usize);
+    let mut latencies = Latencies::with_capacity(preallocate(o.count));
     let mut errors = Counts::default();
     let mut failures = Counts::default();
     let mut answered = 0;
@@ -310,14 +319,15 @@ async fn pump(
         ..Default::default()
     });
     let mut r = PumpResult {
-        latencies: Latencies::with_capacity(n as usize),
+        latencies: Latencies::with_capacity(preallocate(n)),
         errors: Counts::default(),
         failures: Counts::default(),
         answered: 0,
         ok: 0,
         last_response: start,
     };
-    let mut pending: VecDeque<(Instant, Pending)> = VecDeque::with_capacity(window);
+    let mut pending: VecDeque<(Instant, Pending)> =
+        VecDeque::with_capacity(preallocate(n).min(window));
     let mut reported = 0u64;
     let mut i = 0u64;
     while i < n {
@@ -380,6 +390,11 @@ async fn pump(
     let completed = r.answered + r.failures.total();
     progress.fetch_add(completed.saturating_sub(reported), Ordering::Relaxed);
     r
+}
+
+/// How many records of `n` messages to reserve room for at once.
+fn preallocate(n: u64) -> usize {
+    usize::try_from(n).map_or(PREALLOCATE, |n| n.min(PREALLOCATE))
 }
 
 /// When message `i` of a bind sending `rate` messages per second is due (`None`: later
