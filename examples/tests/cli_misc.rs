@@ -86,6 +86,14 @@ fn usage_errors_exit_2() {
             "--binds must be between 1 and 1000, not 0",
         ),
         (vec!["bench", "--rate", "0"], "--rate must be"),
+        (
+            vec!["bench", "--bind", "tx", "--receipts"],
+            "--receipts needs --bind trx",
+        ),
+        (
+            vec!["bench", "--receipts", "--receipt-timeout", "soon"],
+            "--receipt-timeout: invalid duration",
+        ),
         (vec!["demo", "--what"], "unknown option"),
     ] {
         let out = run(&args);
@@ -308,6 +316,49 @@ fn sent_apart_from_answered(runtime: &str) {
         "{runtime}: {}",
         out.stdout
     );
+}
+
+#[test]
+fn bench_reports_missing_and_unmatched_receipts() {
+    // Receipts 1.5 s after each message: a bench waiting 300 ms for them misses all (and
+    // fails), without waiting for them; the next run gets them, as receipts for no message
+    // of its own, besides its own.
+    let smsc = Smsc::start(&["--receipt-delay-ms", "1500"]);
+    let started = std::time::Instant::now();
+    let out = smsc.run(
+        "bench",
+        &[
+            "--count",
+            "20",
+            "--receipts",
+            "--receipt-timeout",
+            "300ms",
+            "--json",
+        ],
+    );
+    let took = started.elapsed();
+    out.expect_code(1);
+    let v: serde_json::Value = serde_json::from_str(out.stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(v["ok"], 20, "{v}");
+    assert_eq!(v["failed"], 0, "{v}");
+    assert_eq!(v["receipts_expected"], 20, "{v}");
+    assert_eq!(v["receipts"], 0, "{v}");
+    assert_eq!(v["receipts_missing"], 20, "{v}");
+    assert!(
+        out.stdout
+            .contains("receipts: 0 of 20 received (20 missing after waiting up to 0.300 s"),
+        "{}",
+        out.stdout
+    );
+    assert!(took >= std::time::Duration::from_millis(300), "{took:?}");
+    assert!(took < std::time::Duration::from_millis(1500), "{took:?}");
+
+    let out = smsc.run("bench", &["--count", "5", "--receipts", "--json"]);
+    out.expect_code(0);
+    let v: serde_json::Value = serde_json::from_str(out.stdout.lines().last().unwrap()).unwrap();
+    assert_eq!(v["receipts"], 5, "{v}");
+    assert_eq!(v["receipts_missing"], 0, "{v}");
+    assert_eq!(v["receipts_unmatched"], 20, "the first run's: {v}");
 }
 
 #[test]

@@ -225,6 +225,82 @@ fn bench_counts_every_answer_with_each_runtime() {
 }
 
 #[test]
+fn bench_receipts_are_matched_and_timed_with_each_runtime() {
+    let smsc = Smsc::start(&[]);
+    // Receipts 200 ms after each submission: the receipt latency is at least that.
+    let slow = Smsc::start(&["--receipt-delay-ms", "200"]);
+    for runtime in RUNTIMES {
+        let out = smsc.run(
+            "bench",
+            &[
+                "--runtime",
+                runtime,
+                "--binds",
+                "2",
+                "--window",
+                "32",
+                "--count",
+                "600",
+                "--receipts",
+                "--json",
+            ],
+        );
+        out.expect_code(0);
+        let j = bench_json(&out.stdout);
+        assert_eq!(j["ok"], 600, "{runtime}: {j}");
+        assert_eq!(j["receipts_requested"], true, "{runtime}: {j}");
+        assert_eq!(j["receipts_expected"], 600, "{runtime}: {j}");
+        assert_eq!(j["receipts"], 600, "{runtime}: {j}");
+        assert_eq!(j["receipts_missing"], 0, "{runtime}: {j}");
+        assert_eq!(j["receipts_unmatched"], 0, "{runtime}: {j}");
+        let ms = |k: &str| j[k].as_f64().unwrap_or_else(|| panic!("{k} in {j}"));
+        assert!(ms("receipt_max_ms") > 0.0, "{runtime}: {j}");
+        assert!(
+            ms("receipt_p50_ms") <= ms("receipt_p99_ms"),
+            "{runtime}: {j}"
+        );
+        assert!(
+            ms("receipt_p99_ms") <= ms("receipt_max_ms"),
+            "{runtime}: {j}"
+        );
+        assert!(
+            out.stdout
+                .contains("receipts: 600 of 600 received (0 missing"),
+            "{runtime}: {}",
+            out.stdout
+        );
+        assert!(
+            out.stdout.contains("receipt latency ms: p50 "),
+            "{runtime}: {}",
+            out.stdout
+        );
+
+        let out = slow.run(
+            "bench",
+            &[
+                "--runtime",
+                runtime,
+                "--count",
+                "20",
+                "--receipts",
+                "--json",
+            ],
+        );
+        out.expect_code(0);
+        let j = bench_json(&out.stdout);
+        assert_eq!(j["receipts"], 20, "{runtime}: {j}");
+        let p50 = j["receipt_p50_ms"].as_f64().unwrap();
+        assert!((200.0..5000.0).contains(&p50), "{runtime}: {j}");
+        assert!(
+            j["p50_ms"].as_f64().unwrap() < 200.0,
+            "the response does not wait for the receipt: {j}"
+        );
+    }
+    smsc.stop().expect_code(0);
+    slow.stop().expect_code(0);
+}
+
+#[test]
 fn rate_limited_latency_is_the_round_trip_not_the_gap_with_each_runtime() {
     // At 4 messages a second the requests are 250 ms apart; on loopback each is answered
     // within a few milliseconds, so the latency must be far below the gap (it once was the
@@ -268,6 +344,7 @@ fn bench_reports_rejections_with_each_runtime() {
                 "8",
                 "--count",
                 "400",
+                "--receipts",
                 "--json",
             ],
         );
@@ -280,6 +357,10 @@ fn bench_reports_rejections_with_each_runtime() {
         assert!(ok > 0 && rejected > 0, "{runtime}: {j}");
         assert_eq!(ok + rejected, 400, "{runtime}: {j}");
         assert_eq!(j["errors"], rejected, "{runtime}: {j}");
+        // A receipt for each accepted message only.
+        assert_eq!(j["receipts_expected"], ok, "{runtime}: {j}");
+        assert_eq!(j["receipts"], ok, "{runtime}: {j}");
+        assert_eq!(j["receipts_missing"], 0, "{runtime}: {j}");
     }
     smsc.stop().expect_code(0);
 }

@@ -121,6 +121,7 @@ fn bench_gets_every_answer_from_each_server() {
                     "32",
                     "--count",
                     "2000",
+                    "--receipts",
                     "--json",
                 ],
             );
@@ -128,6 +129,8 @@ fn bench_gets_every_answer_from_each_server() {
             let j = bench_json(&out.stdout);
             assert_eq!(j["ok"], 2000, "{runtime}/{client}: {j}");
             assert_eq!(j["errors"], 0, "{runtime}/{client}: {j}");
+            assert_eq!(j["receipts"], 2000, "{runtime}/{client}: {j}");
+            assert_eq!(j["receipts_missing"], 0, "{runtime}/{client}: {j}");
         }
         smsc.stop().expect_code(0);
     }

@@ -1,18 +1,19 @@
 //! `smpp bench [options]`: a submit_sm load generator against any SMSC.
 
 use crate::cli;
-use crate::link::{Error, Link, Pending};
+use crate::link::{Error, Incoming, Link, Pending};
 use crate::opts::{self, Connection, Item, Parser, Runtime, UsageError};
 use smpp_core::client::Response;
-use smpp_core::pdu::{Address, Body, CommandId, SubmitSm, Tlv, TlvTag, Tlvs};
+use smpp_core::pdu::{Address, Body, CommandId, RegisteredDelivery, SubmitSm, Tlv, TlvTag, Tlvs};
 use smpp_core::session::BindType;
-use smpp_examples::stats::{BenchReport, Counts, Latencies};
+use smpp_examples::message::MessageView;
+use smpp_examples::stats::{BenchReport, Counts, Latencies, ReceiptReport, ReceiptTracker};
 use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The subcommand's `--help`.
@@ -35,6 +36,17 @@ is a thread keeping up to W tickets of smpp-blocking's client in flight; with
 --runtime tokio each bind is a task of smpp-tokio's client on a multi-thread
 tokio runtime (2 workers).
 
+With --receipts every submit_sm asks for a delivery receipt (registered_delivery
+1), each bind answers every deliver_sm ESME_ROK as it reads it, and a receipt
+coming back on any bind is matched to its message by message id (its
+receipted_message_id TLV, else the id: of its text; case and leading zeros
+ignored). After the last response the bench waits up to --receipt-timeout for
+the receipts still missing, then reports how many came of how many expected
+(one per message answered ESME_ROK) and the latency from sending a message to
+receiving its receipt (p50, p99, max). Receipts the SMSC gives to other binds
+of the account count as missing; receipts for no message of this run (left
+from an earlier one, duplicates) as unmatched.
+
 Options:
 {conn}  --binds K             number of binds, 1 to 1000 (default 1)
   --bind tx|trx         bind type (default trx)
@@ -44,6 +56,11 @@ Options:
                         (default: as fast as the SMSC answers)
   --size BYTES          octets of text per message, 0 to 65535 (default 60;
                         above 254 the text goes in a message_payload TLV)
+  --receipts            ask for a delivery receipt of every message and wait for
+                        them (needs --bind trx)
+  --receipt-timeout D   with --receipts, how long to wait after the last
+                        response for the receipts still missing (default 5s;
+                        0: not at all)
   --json                also print the results as one JSON object on the last
                         line (fields below)
   -h, --help            show this help
@@ -63,12 +80,23 @@ JSON fields:
                         latency from writing a request to reading its response
   elapsed_s             from the first request to the last response
   binds, window, size   the options used
+  receipts_requested    true with --receipts (the receipt fields are 0 without)
+  receipts              receipts received and matched, each message once
+  receipts_expected     one per message answered ESME_ROK
+  receipts_missing      expected and not received within --receipt-timeout
+  receipts_unmatched    receipts for no message of this run
+  receipt_p50_ms, receipt_p99_ms, receipt_max_ms
+                        latency from sending a message to receiving its receipt
 
-Exit status: 0 when every message was answered ESME_ROK, 1 when any failed
-(after printing the results) or a bind failed, 2 on a usage error.
+Durations: 3 (seconds), 500ms, 3s, 2m.
 
-Example:
+Exit status: 0 when every message was answered ESME_ROK (and, with --receipts,
+every receipt came), 1 when any failed or a receipt is missing (after printing
+the results) or a bind failed, 2 on a usage error.
+
+Examples:
   $ smpp bench --binds 4 --window 256 --count 500000 --json
+  $ smpp bench --binds 2 --count 10000 --receipts --receipt-timeout 10s
 ",
         conn = opts::CONNECTION_HELP
     )
@@ -93,6 +121,8 @@ struct Options {
     rate: Option<f64>,
     size: usize,
     json: bool,
+    receipts: bool,
+    receipt_timeout: Duration,
 }
 
 fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, UsageError> {
@@ -105,6 +135,8 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, UsageE
         rate: None,
         size: 60,
         json: false,
+        receipts: false,
+        receipt_timeout: Duration::from_secs(5),
     };
     let mut p = Parser::new(args);
     while let Some(item) = p.next_item()? {
@@ -137,8 +169,15 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, UsageE
             }
             "--size" => o.size = p.parse_in(0..=65_535)?,
             "--json" => o.json = true,
+            "--receipts" => o.receipts = true,
+            "--receipt-timeout" => o.receipt_timeout = p.duration()?,
             other => return Err(opts::unknown(other)),
         }
+    }
+    if o.receipts && o.bind == BindType::Transmitter {
+        return Err(UsageError(
+            "--receipts needs --bind trx: a transmitter bind receives no receipts".into(),
+        ));
     }
     Ok(Some(o))
 }
@@ -183,18 +222,37 @@ struct PumpResult {
 }
 
 async fn bench(o: &Options) -> Result<BenchReport, String> {
+    let tracker = o
+        .receipts
+        .then(|| Arc::new(Mutex::new(ReceiptTracker::new())));
+    // A message per matched receipt, for the wait for the last ones.
+    let (matched_tx, matched_rx) = smol::channel::unbounded::<()>();
     let mut clients = Vec::with_capacity(o.binds);
+    let mut readers = Vec::new();
     for i in 0..o.binds {
         let mut config = o.conn.client_config();
         config.bind_type = o.bind;
         config.session.window = o.window;
-        let (client, _incoming) = o
+        // With receipts: the session answers each deliver_sm ESME_ROK as it reads it, so a
+        // burst of receipts is never refused for the window of requests the application
+        // has not answered yet (64 by default), and the reader only counts.
+        config.session.auto_respond = o.receipts;
+        let (client, incoming) = o
             .conn
             .connect(config)
             .await
             .map_err(|e| format!("bind {} of {}: {e} ({})", i + 1, o.binds, o.conn.connect))?;
-        // Requests from the SMSC (receipts we did not ask for, MO) are answered
-        // ESME_RX_T_APPN when the receiver drops them.
+        match &tracker {
+            // Receipts come on any of the binds, whichever sent the message.
+            Some(t) => readers.push(smol::spawn(read_receipts(
+                incoming,
+                t.clone(),
+                matched_tx.clone(),
+            ))),
+            // Requests from the SMSC (receipts we did not ask for, MO) are answered
+            // ESME_RX_T_APPN when the receiver drops them.
+            None => drop(incoming),
+        }
         clients.push(client);
     }
 
@@ -229,6 +287,7 @@ async fn bench(o: &Options) -> Result<BenchReport, String> {
                 rate,
                 start,
                 progress.clone(),
+                tracker.clone(),
             );
             match o.conn.runtime {
                 Runtime::Smol => Ok(smol::spawn(work)),
@@ -272,6 +331,10 @@ async fn bench(o: &Options) -> Result<BenchReport, String> {
     if let Some(bar) = bar {
         bar.await;
     }
+    let receipts = match &tracker {
+        Some(t) => Some(wait_for_receipts(t, &matched_rx, end, o.receipt_timeout).await),
+        None => None,
+    };
     // Read before the unbind: what each connection wrote.
     let sent = clients
         .iter()
@@ -280,6 +343,8 @@ async fn bench(o: &Options) -> Result<BenchReport, String> {
     for c in &clients {
         let _ = c.unbind().await;
     }
+    // Their links are closed: they are done, or stopped here.
+    drop(readers);
     Ok(BenchReport {
         binds: o.binds,
         window: o.window,
@@ -292,10 +357,78 @@ async fn bench(o: &Options) -> Result<BenchReport, String> {
         elapsed: end.saturating_duration_since(start),
         latency: latencies.summary(),
         size: o.size,
+        receipts,
     })
 }
 
-/// Sends `n` messages on one bind, keeping up to `window` in flight.
+/// Gives each delivery receipt of one bind to the tracker, timed as it arrived (one
+/// message on `matched` per receipt that matched), and answers `ESME_ROK` whatever the
+/// session did not answer already.
+async fn read_receipts(
+    incoming: Incoming,
+    tracker: Arc<Mutex<ReceiptTracker>>,
+    matched: smol::channel::Sender<()>,
+) {
+    while let Some(req) = incoming.recv().await {
+        let at = Instant::now();
+        let id = match req.pdu() {
+            Ok(pdu) => MessageView::from_body(&pdu.body)
+                .filter(|v| v.is_receipt())
+                .map(|v| v.receipted_id()),
+            Err(e) => {
+                log::debug!("undecodable request from the SMSC: {e}");
+                None
+            }
+        };
+        if let Some(id) = id {
+            if lock(&tracker).receipt(id.as_deref(), at) {
+                let _ = matched.try_send(());
+            }
+        }
+        if let Err(e) = req.respond_ok() {
+            log::debug!("cannot answer the SMSC: {e}");
+        }
+    }
+}
+
+/// Waits until every expected receipt matched, or `timeout` after `last_response`; the
+/// receipts as they stand then.
+async fn wait_for_receipts(
+    tracker: &Mutex<ReceiptTracker>,
+    matched: &smol::channel::Receiver<()>,
+    last_response: Instant,
+    timeout: Duration,
+) -> ReceiptReport {
+    // A deadline beyond what the clock can hold is none.
+    let deadline = last_response.checked_add(timeout);
+    while !lock(tracker).complete() {
+        if deadline.is_some_and(|d| Instant::now() >= d) {
+            break;
+        }
+        let tick = async {
+            let _ = matched.recv().await;
+        };
+        let expire = async {
+            match deadline {
+                Some(d) => {
+                    async_io::Timer::at(d).await;
+                }
+                None => futures_lite::future::pending().await,
+            }
+        };
+        futures_lite::future::or(tick, expire).await;
+    }
+    lock(tracker).report(timeout)
+}
+
+/// Locks the tracker (a panic elsewhere while it was held leaves it usable).
+fn lock(tracker: &Mutex<ReceiptTracker>) -> std::sync::MutexGuard<'_, ReceiptTracker> {
+    tracker.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Sends `n` messages on one bind, keeping up to `window` in flight; with a `tracker`,
+/// asks for a delivery receipt of each and gives the tracker every message id accepted.
+#[allow(clippy::too_many_arguments)]
 async fn pump(
     client: Link,
     n: u64,
@@ -304,6 +437,7 @@ async fn pump(
     rate: Option<f64>,
     start: Instant,
     progress: Arc<AtomicU64>,
+    tracker: Option<Arc<Mutex<ReceiptTracker>>>,
 ) -> PumpResult {
     let big = payload.len() > 254;
     let tlvs = [Tlv::octets(TlvTag::MESSAGE_PAYLOAD, &payload)];
@@ -316,8 +450,14 @@ async fn pump(
         } else {
             Tlvs::EMPTY
         },
+        registered_delivery: if tracker.is_some() {
+            RegisteredDelivery::ON_SUCCESS_OR_FAILURE
+        } else {
+            RegisteredDelivery::NONE
+        },
         ..Default::default()
     });
+    let tracker = tracker.as_deref();
     let mut r = PumpResult {
         latencies: Latencies::with_capacity(preallocate(n)),
         errors: Counts::default(),
@@ -341,7 +481,7 @@ async fn pump(
                             break;
                         };
                         if let Some((sent, _)) = pending.pop_front() {
-                            record(&mut r, sent, result);
+                            record(&mut r, tracker, sent, result);
                         }
                     }
                     async_io::Timer::at(due).await;
@@ -353,13 +493,13 @@ async fn pump(
         // Collect what already arrived, oldest first.
         while let Some(result) = pending.front().and_then(|(_, f)| f.try_get()) {
             if let Some((sent, _)) = pending.pop_front() {
-                record(&mut r, sent, result);
+                record(&mut r, tracker, sent, result);
             }
         }
         if pending.len() >= window {
             if let Some((sent, f)) = pending.pop_front() {
                 let result = f.wait().await;
-                record(&mut r, sent, result);
+                record(&mut r, tracker, sent, result);
             }
         }
         let completed = r.answered + r.failures.total();
@@ -385,7 +525,7 @@ async fn pump(
     }
     while let Some((sent, f)) = pending.pop_front() {
         let result = f.wait().await;
-        record(&mut r, sent, result);
+        record(&mut r, tracker, sent, result);
     }
     let completed = r.answered + r.failures.total();
     progress.fetch_add(completed.saturating_sub(reported), Ordering::Relaxed);
@@ -406,7 +546,12 @@ fn due(start: Instant, i: u64, rate: f64) -> Option<Instant> {
 
 /// Counts one response (or failure) of a request sent at `sent`, timed now: call it as
 /// soon as the outcome arrived.
-fn record(r: &mut PumpResult, sent: Instant, result: Result<Response, Error>) {
+fn record(
+    r: &mut PumpResult,
+    tracker: Option<&Mutex<ReceiptTracker>>,
+    sent: Instant,
+    result: Result<Response, Error>,
+) {
     let now = Instant::now();
     r.last_response = now;
     match result {
@@ -416,6 +561,9 @@ fn record(r: &mut PumpResult, sent: Instant, result: Result<Response, Error>) {
             let status = resp.status();
             if status.is_ok() {
                 r.ok += 1;
+                if let Some(t) = tracker {
+                    lock(t).accepted(resp.message_id().as_deref(), sent);
+                }
             } else {
                 match status.name() {
                     Some(name) => r.errors.add(name),
