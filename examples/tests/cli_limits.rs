@@ -4,7 +4,7 @@
 
 mod cli_common;
 
-use cli_common::{run, Proc, Smsc};
+use cli_common::{bench_json, run, Proc, Smsc};
 use std::time::{Duration, Instant};
 
 /// The largest u64, as the command line spells it.
@@ -52,6 +52,19 @@ fn degenerate_values_are_usage_errors_naming_the_option() {
             "--size must be between 0 and 65535",
         ),
         (&["bench", "--size", U64_MAX], "--size must be between"),
+        (
+            &["bench", "--receipts", "--receipt-timeout", "-1"],
+            "--receipt-timeout: invalid duration",
+        ),
+        (
+            &[
+                "bench",
+                "--receipts",
+                "--receipt-timeout",
+                "99999999999999999999h",
+            ],
+            "--receipt-timeout: invalid duration",
+        ),
         // send
         (
             &["send", "--to", "1", "--timeout", "0", "hi"],
@@ -169,10 +182,27 @@ fn extreme_accepted_values_are_handled() {
     no_panic("bench", &out.stderr);
     out.expect_code(0);
     assert!(out.stdout.contains("300 answered of 300"), "{}", out.stdout);
-    let out = smsc.run("bench", &["--count", "0", "--size", "0"]);
+    assert_eq!(bench_json(&out.stdout)["ok"], 300);
+    let out = smsc.run("bench", &["--count", "0", "--size", "0", "--json"]);
     no_panic("bench --count 0", &out.stderr);
     out.expect_code(0);
     assert!(out.stdout.contains("0 answered of 0"), "{}", out.stdout);
+    assert_eq!(bench_json(&out.stdout)["msgs_per_sec"], 0.0);
+    // Receipts that never come (delayed for ever), not waited for at all.
+    let out = smsc.run(
+        "bench",
+        &[
+            "--count",
+            "3",
+            "--receipts",
+            "--receipt-timeout",
+            "0",
+            "--json",
+        ],
+    );
+    no_panic("bench --receipts", &out.stderr);
+    out.expect_code(1);
+    assert_eq!(bench_json(&out.stdout)["receipts_missing"], 3);
 
     // The longest timeout: the work finishes long before it.
     let out = smsc.run("send", &["--to", "1", "--timeout", LONGEST, "hi"]);
@@ -217,6 +247,21 @@ fn a_tiny_rate_still_paces() {
     // The lowest rate accepted: the first message goes at once, the second would wait
     // 1000 s; the bench is alive and waiting, not panicking, when it is stopped.
     let smsc = Smsc::start(&[]);
+    // The longest receipt timeout: the receipts come, the wait ends with them.
+    let out = smsc.run(
+        "bench",
+        &[
+            "--count",
+            "3",
+            "--receipts",
+            "--receipt-timeout",
+            LONGEST,
+            "--json",
+        ],
+    );
+    no_panic("bench --receipt-timeout", &out.stderr);
+    out.expect_code(0);
+    assert_eq!(bench_json(&out.stdout)["receipts"], 3);
     let mut bench: Proc = smsc.spawn("bench", &["--rate", "0.001", "--count", "2"]);
     std::thread::sleep(Duration::from_millis(1000));
     assert!(bench.is_running(), "exited: {}", bench.stderr_now());

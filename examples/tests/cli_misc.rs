@@ -2,7 +2,7 @@
 
 mod cli_common;
 
-use cli_common::{run, Smsc};
+use cli_common::{bench_json, check_bench_counts, run, Smsc};
 
 #[test]
 fn every_subcommand_has_help() {
@@ -157,8 +157,7 @@ fn bench_against_the_simulator() {
         ],
     );
     out.expect_code(0);
-    let last = out.stdout.lines().last().expect("output");
-    let v: serde_json::Value = serde_json::from_str(last).expect("JSON on the last line");
+    let v = bench_json(&out.stdout);
     assert_eq!(v["sent"], 3000);
     assert_eq!(v["answered"], 3000);
     assert_eq!(v["failed"], 0);
@@ -188,7 +187,7 @@ fn bench_against_the_simulator() {
         ],
     );
     out.expect_code(0);
-    let v: serde_json::Value = serde_json::from_str(out.stdout.lines().last().unwrap()).unwrap();
+    let v = bench_json(&out.stdout);
     assert_eq!(v["sent"], 200);
     assert_eq!(v["answered"], 200);
     assert!(
@@ -204,7 +203,7 @@ fn bench_reports_errors_and_fails() {
     let smsc = Smsc::start(&["--throttle-rate", "100"]);
     let out = smsc.run("bench", &["--count", "150", "--window", "150", "--json"]);
     out.expect_code(1);
-    let v: serde_json::Value = serde_json::from_str(out.stdout.lines().last().unwrap()).unwrap();
+    let v = bench_json(&out.stdout);
     let throttled = v["errors_by_status"]["ESME_RTHROTTLED"]
         .as_u64()
         .unwrap_or(0);
@@ -219,7 +218,7 @@ fn bench_reports_errors_and_fails() {
     let smsc = Smsc::start(&["--reject-rate", "0.5"]);
     let out = smsc.run("bench", &["--count", "1000", "--json"]);
     out.expect_code(1);
-    let v: serde_json::Value = serde_json::from_str(out.stdout.lines().last().unwrap()).unwrap();
+    let v = bench_json(&out.stdout);
     let rejected = v["errors_by_status"]["ESME_RSUBMITFAIL"].as_u64().unwrap();
     assert!((350..650).contains(&rejected), "about half: {v}");
 }
@@ -295,7 +294,7 @@ fn sent_apart_from_answered(runtime: &str) {
     ]);
     peer.join().unwrap();
     out.expect_code(1);
-    let v: serde_json::Value = serde_json::from_str(out.stdout.lines().last().unwrap()).unwrap();
+    let v = bench_json(&out.stdout);
     assert_eq!(v["attempted"], 100, "{runtime}: {v}");
     assert_eq!(v["answered"], 3, "{runtime}: {v}");
     assert_eq!(v["ok"], 3, "{runtime}: {v}");
@@ -338,7 +337,7 @@ fn bench_reports_missing_and_unmatched_receipts() {
     );
     let took = started.elapsed();
     out.expect_code(1);
-    let v: serde_json::Value = serde_json::from_str(out.stdout.lines().last().unwrap()).unwrap();
+    let v = bench_json(&out.stdout);
     assert_eq!(v["ok"], 20, "{v}");
     assert_eq!(v["failed"], 0, "{v}");
     assert_eq!(v["receipts_expected"], 20, "{v}");
@@ -355,10 +354,72 @@ fn bench_reports_missing_and_unmatched_receipts() {
 
     let out = smsc.run("bench", &["--count", "5", "--receipts", "--json"]);
     out.expect_code(0);
-    let v: serde_json::Value = serde_json::from_str(out.stdout.lines().last().unwrap()).unwrap();
+    let v = bench_json(&out.stdout);
     assert_eq!(v["receipts"], 5, "{v}");
     assert_eq!(v["receipts_missing"], 0, "{v}");
     assert_eq!(v["receipts_unmatched"], 20, "the first run's: {v}");
+}
+
+#[test]
+fn the_bench_count_check_catches_each_inconsistency() {
+    // A consistent report: 10 attempted, 9 sent, 8 answered (6 ok, 2 errors), 2 failed,
+    // receipts 5 of 6.
+    let good = serde_json::json!({
+        "msgs_per_sec": 100.0, "attempted": 10, "sent": 9, "answered": 8, "ok": 6,
+        "errors": 2, "errors_by_status": {"ESME_RTHROTTLED": 2},
+        "failed": 2, "failed_by_kind": {"timeout": 1, "connection lost: x": 1},
+        "p50_ms": 0.5, "p99_ms": 1.0, "max_ms": 2.0, "elapsed_s": 0.08,
+        "binds": 1, "window": 8, "size": 60,
+        "receipts_requested": true, "receipts": 5, "receipts_expected": 6,
+        "receipts_missing": 1, "receipts_unmatched": 3,
+        "receipt_p50_ms": 3.0, "receipt_p99_ms": 4.0, "receipt_max_ms": 4.0,
+    });
+    assert_eq!(check_bench_counts(&good), Ok(()));
+    let broken: &[(&str, serde_json::Value, &str)] = &[
+        ("sent", 11.into(), "attempted >= sent"),
+        ("sent", 7.into(), "sent >= answered"),
+        ("ok", 7.into(), "ok + errors == answered"),
+        ("failed", 1.into(), "answered + failed == attempted"),
+        (
+            "errors_by_status",
+            serde_json::json!({"X": 1}),
+            "sum(errors_by_status)",
+        ),
+        (
+            "failed_by_kind",
+            serde_json::json!({}),
+            "sum(failed_by_kind)",
+        ),
+        ("receipts", 7.into(), "receipts <= receipts_expected"),
+        ("receipts_missing", 0.into(), "receipts_missing =="),
+        (
+            "receipts_requested",
+            false.into(),
+            "no receipt counts without --receipts",
+        ),
+        ("p99_ms", 3.0.into(), "p50_ms <= p99_ms <= max_ms"),
+        (
+            "receipt_p50_ms",
+            5.0.into(),
+            "receipt_p50_ms <= receipt_p99_ms",
+        ),
+        (
+            "answered",
+            serde_json::Value::Null,
+            "answered is not a count",
+        ),
+    ];
+    for (key, value, needle) in broken {
+        let mut v = good.clone();
+        v[*key] = value.clone();
+        let e = check_bench_counts(&v).expect_err(key);
+        assert!(e.contains(needle), "{key}: {e}");
+    }
+    let mut v = good.clone();
+    v["receipts_expected"] = 5.into();
+    v["receipts_missing"] = 0.into();
+    let e = check_bench_counts(&v).unwrap_err();
+    assert!(e.contains("receipts_expected == ok"), "{e}");
 }
 
 #[test]

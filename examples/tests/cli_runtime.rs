@@ -3,7 +3,7 @@
 
 mod cli_common;
 
-use cli_common::{temp_path, Proc, Smsc};
+use cli_common::{bench_json, temp_path, Proc, Smsc};
 
 const RUNTIMES: [&str; 3] = ["smol", "blocking", "tokio"];
 
@@ -34,12 +34,6 @@ fn receipt_ids(stdout: &str) -> Vec<String> {
                 .to_string()
         })
         .collect()
-}
-
-/// The JSON object on the last line of `smpp bench --json`.
-fn bench_json(stdout: &str) -> serde_json::Value {
-    let last = stdout.lines().last().unwrap_or_default();
-    serde_json::from_str(last).unwrap_or_else(|e| panic!("{e}: last line {last:?}\n{stdout}"))
 }
 
 #[test]

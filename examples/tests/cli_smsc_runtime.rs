@@ -3,7 +3,7 @@
 
 mod cli_common;
 
-use cli_common::{run, Proc, Smsc};
+use cli_common::{bench_json, run, Proc, Smsc};
 
 const RUNTIMES: [&str; 3] = ["smol", "blocking", "tokio"];
 
@@ -15,12 +15,6 @@ fn other(runtime: &str) -> &'static str {
         "blocking" => "tokio",
         _ => "smol",
     }
-}
-
-/// The JSON object on the last line of `smpp bench --json`.
-fn bench_json(stdout: &str) -> serde_json::Value {
-    let last = stdout.lines().last().unwrap_or_default();
-    serde_json::from_str(last).unwrap_or_else(|e| panic!("{e}: last line {last:?}\n{stdout}"))
 }
 
 #[test]
