@@ -30,22 +30,22 @@ all. Shows a progress bar on standard error when it is a terminal, then
 prints the throughput (answered messages per second, from the first request
 to the last response), the errors by status, the requests left without an
 answer by reason, and the latency from sending a request to reading its
-response (p50, p99, max, in ms). With --runtime smol
-each bind is a task of smpp-smol's client; with --runtime blocking each bind
-is a thread keeping up to W tickets of smpp-blocking's client in flight; with
---runtime tokio each bind is a task of smpp-tokio's client on a multi-thread
-tokio runtime (2 workers).
+response (p50, p99, max, in ms). With --runtime smol each bind is a task of
+smpp-smol's client; with --runtime blocking each bind is a thread keeping up
+to W tickets of smpp-blocking's client in flight; with --runtime tokio each
+bind is a task of smpp-tokio's client on a multi-thread tokio runtime (2
+workers).
 
-With --receipts every submit_sm asks for a delivery receipt (registered_delivery
-1), each bind answers every deliver_sm ESME_ROK as it reads it, and a receipt
-coming back on any bind is matched to its message by message id (its
-receipted_message_id TLV, else the id: of its text; case and leading zeros
-ignored). After the last response the bench waits up to --receipt-timeout for
-the receipts still missing, then reports how many came of how many expected
-(one per message answered ESME_ROK) and the latency from sending a message to
-receiving its receipt (p50, p99, max). Receipts the SMSC gives to other binds
-of the account count as missing; receipts for no message of this run (left
-from an earlier one, duplicates) as unmatched.
+With --receipts every submit_sm asks for a delivery receipt
+(registered_delivery 1), each bind answers every deliver_sm ESME_ROK as it
+reads it, and a receipt coming back on any bind is matched to its message by
+message id (its receipted_message_id TLV, else the id: of its text; case and
+leading zeros ignored). After the last response the bench waits up to
+--receipt-timeout for the receipts still missing, then reports how many came
+of how many expected (one per message answered ESME_ROK) and the latency from
+sending a message to receiving its receipt (p50, p99, max). Receipts the SMSC
+gives to other binds of the account count as missing; receipts for no message
+of this run (left from an earlier one, duplicates) as unmatched.
 
 Options:
 {conn}  --binds K             number of binds, 1 to 1000 (default 1)
