@@ -9,7 +9,8 @@
 //!   back as text, concatenated parts or delivery receipts.
 //! - [`runtime`]: `smol`, `blocking` or `tokio`, the runtime crate a command runs on.
 //! - [`sim`]: the SMSC simulator behind `smpp smsc` and `smpp demo`, on any runtime.
-//! - [`stats`]: latency percentiles and the report of `smpp bench`.
+//! - [`stats`]: latency percentiles, delivery receipts matched to their messages, and the
+//!   report of `smpp bench`.
 //!
 //! ```
 //! use smpp_examples::decode::{decode_hex, Record};

@@ -398,6 +398,26 @@ impl<'a> MessageView<'a> {
         self.esm_class.is_delivery_receipt()
     }
 
+    /// The message id a delivery receipt reports on: its `receipted_message_id` TLV
+    /// (without trailing NULs), else the `id:` of its text; `None` when neither has one.
+    /// Cheaper than [`MessageView::receipt`] when the TLV is there: the text is then not
+    /// decoded.
+    pub fn receipted_id(&self) -> Option<String> {
+        let tlv = self.tlvs.receipted_message_id().and_then(|raw| {
+            let end = raw.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+            std::str::from_utf8(raw.get(..end)?)
+                .ok()
+                .map(str::trim)
+                .filter(|id| !id.is_empty())
+                .map(str::to_string)
+        });
+        tlv.or_else(|| {
+            let text = decode_text(self.data_coding, self.user_data());
+            let id = parse_receipt(text.as_bytes()).ok()?.id?.trim();
+            (!id.is_empty()).then(|| id.to_string())
+        })
+    }
+
     /// The delivery receipt this message carries, merged from its text and its TLVs
     /// (`receipted_message_id`, `message_state`, `network_error_code`).
     pub fn receipt(&self) -> ReceiptSummary {
@@ -671,6 +691,37 @@ mod tests {
         let shown = r.to_string();
         assert!(shown.starts_with("id=a1f stat=DELIVRD err=000 sub=001 dlvrd=001"));
         assert!(shown.ends_with("text=\"Hello\""), "{shown}");
+        // The TLV wins over the text's id.
+        assert_eq!(view.receipted_id().as_deref(), Some("a1f"));
+    }
+
+    #[test]
+    fn receipted_id_falls_back_to_the_text() {
+        let id_of = |text: &'static [u8], tlv: Option<&'static [u8]>| {
+            let tlvs: Vec<Tlv<'_>> = tlv
+                .map(|v| Tlv::octets(TlvTag::RECEIPTED_MESSAGE_ID, v))
+                .into_iter()
+                .collect();
+            let body = Body::DeliverSm(SubmitSm {
+                esm_class: EsmClass::DELIVERY_RECEIPT,
+                data_coding: DataCoding(1),
+                short_message: text,
+                tlvs: Tlvs::from_slice(&tlvs),
+                ..Default::default()
+            });
+            let pdu = smpp_core::Pdu::new(3, body);
+            let mut buf = vec![0u8; pdu.encoded_len()];
+            pdu.encode(&mut buf).unwrap();
+            let parsed = smpp_core::Pdu::parse(&buf).unwrap();
+            MessageView::from_body(&parsed.body).unwrap().receipted_id()
+        };
+        let text = b"id:77 sub:001 dlvrd:001 submit date:2611220018 done date:2611220019 stat:DELIVRD err:000 text:x";
+        assert_eq!(id_of(text, None).as_deref(), Some("77"));
+        // An empty TLV (only its NUL) says nothing: the text's id counts.
+        assert_eq!(id_of(text, Some(b"\0")).as_deref(), Some("77"));
+        assert_eq!(id_of(text, Some(b"abc\0\0")).as_deref(), Some("abc"));
+        assert_eq!(id_of(b"no receipt here", None), None);
+        assert_eq!(id_of(b"id: sub:001 stat:DELIVRD", None), None);
     }
 
     #[test]

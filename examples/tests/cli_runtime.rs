@@ -3,7 +3,7 @@
 
 mod cli_common;
 
-use cli_common::{temp_path, Proc, Smsc};
+use cli_common::{bench_json, temp_path, Proc, Smsc};
 
 const RUNTIMES: [&str; 3] = ["smol", "blocking", "tokio"];
 
@@ -34,12 +34,6 @@ fn receipt_ids(stdout: &str) -> Vec<String> {
                 .to_string()
         })
         .collect()
-}
-
-/// The JSON object on the last line of `smpp bench --json`.
-fn bench_json(stdout: &str) -> serde_json::Value {
-    let last = stdout.lines().last().unwrap_or_default();
-    serde_json::from_str(last).unwrap_or_else(|e| panic!("{e}: last line {last:?}\n{stdout}"))
 }
 
 #[test]
@@ -208,6 +202,8 @@ fn bench_counts_every_answer_with_each_runtime() {
         let j = bench_json(&out.stdout);
         assert_eq!(j["ok"], 1001, "{runtime}: {j}");
         assert_eq!(j["sent"], 1001, "{runtime}: {j}");
+        assert_eq!(j["answered"], 1001, "{runtime}: {j}");
+        assert_eq!(j["failed"], 0, "{runtime}: {j}");
         assert_eq!(j["attempted"], 1001, "{runtime}: {j}");
         assert_eq!(j["errors"], 0, "{runtime}: {j}");
         assert_eq!(j["binds"], 2, "{runtime}: {j}");
@@ -218,6 +214,113 @@ fn bench_counts_every_answer_with_each_runtime() {
             "{runtime}: {}",
             out.stdout
         );
+    }
+    smsc.stop().expect_code(0);
+}
+
+#[test]
+fn bench_receipts_are_matched_and_timed_with_each_runtime() {
+    let smsc = Smsc::start(&[]);
+    // Receipts 200 ms after each submission: the receipt latency is at least that.
+    let slow = Smsc::start(&["--receipt-delay-ms", "200"]);
+    for runtime in RUNTIMES {
+        let out = smsc.run(
+            "bench",
+            &[
+                "--runtime",
+                runtime,
+                "--binds",
+                "2",
+                "--window",
+                "32",
+                "--count",
+                "600",
+                "--receipts",
+                "--json",
+            ],
+        );
+        out.expect_code(0);
+        let j = bench_json(&out.stdout);
+        assert_eq!(j["ok"], 600, "{runtime}: {j}");
+        assert_eq!(j["receipts_requested"], true, "{runtime}: {j}");
+        assert_eq!(j["receipts_expected"], 600, "{runtime}: {j}");
+        assert_eq!(j["receipts"], 600, "{runtime}: {j}");
+        assert_eq!(j["receipts_missing"], 0, "{runtime}: {j}");
+        assert_eq!(j["receipts_unmatched"], 0, "{runtime}: {j}");
+        let ms = |k: &str| j[k].as_f64().unwrap_or_else(|| panic!("{k} in {j}"));
+        assert!(ms("receipt_max_ms") > 0.0, "{runtime}: {j}");
+        assert!(
+            ms("receipt_p50_ms") <= ms("receipt_p99_ms"),
+            "{runtime}: {j}"
+        );
+        assert!(
+            ms("receipt_p99_ms") <= ms("receipt_max_ms"),
+            "{runtime}: {j}"
+        );
+        assert!(
+            out.stdout
+                .contains("receipts: 600 of 600 received (0 missing"),
+            "{runtime}: {}",
+            out.stdout
+        );
+        assert!(
+            out.stdout.contains("receipt latency ms: p50 "),
+            "{runtime}: {}",
+            out.stdout
+        );
+
+        let out = slow.run(
+            "bench",
+            &[
+                "--runtime",
+                runtime,
+                "--count",
+                "20",
+                "--receipts",
+                "--json",
+            ],
+        );
+        out.expect_code(0);
+        let j = bench_json(&out.stdout);
+        assert_eq!(j["receipts"], 20, "{runtime}: {j}");
+        let p50 = j["receipt_p50_ms"].as_f64().unwrap();
+        assert!((200.0..5000.0).contains(&p50), "{runtime}: {j}");
+        assert!(
+            j["p50_ms"].as_f64().unwrap() < 200.0,
+            "the response does not wait for the receipt: {j}"
+        );
+    }
+    smsc.stop().expect_code(0);
+    slow.stop().expect_code(0);
+}
+
+#[test]
+fn rate_limited_latency_is_the_round_trip_not_the_gap_with_each_runtime() {
+    // At 4 messages a second the requests are 250 ms apart; on loopback each is answered
+    // within a few milliseconds, so the latency must be far below the gap (it once was the
+    // gap: responses were timed when the pump woke for the next message).
+    let smsc = Smsc::start(&[]);
+    for runtime in RUNTIMES {
+        let out = smsc.run(
+            "bench",
+            &[
+                "--runtime",
+                runtime,
+                "--rate",
+                "4",
+                "--count",
+                "5",
+                "--json",
+            ],
+        );
+        out.expect_code(0);
+        let j = bench_json(&out.stdout);
+        assert_eq!(j["ok"], 5, "{runtime}: {j}");
+        let p50 = j["p50_ms"].as_f64().unwrap();
+        assert!(p50 < 100.0, "{runtime}: p50 {p50} ms at --rate 4: {j}");
+        // The pacing itself still holds: 5 messages at 4/s span at least a second.
+        let elapsed = j["elapsed_s"].as_f64().unwrap();
+        assert!(elapsed >= 0.95, "{runtime}: rate not kept: {j}");
     }
     smsc.stop().expect_code(0);
 }
@@ -235,6 +338,7 @@ fn bench_reports_rejections_with_each_runtime() {
                 "8",
                 "--count",
                 "400",
+                "--receipts",
                 "--json",
             ],
         );
@@ -247,6 +351,10 @@ fn bench_reports_rejections_with_each_runtime() {
         assert!(ok > 0 && rejected > 0, "{runtime}: {j}");
         assert_eq!(ok + rejected, 400, "{runtime}: {j}");
         assert_eq!(j["errors"], rejected, "{runtime}: {j}");
+        // A receipt for each accepted message only.
+        assert_eq!(j["receipts_expected"], ok, "{runtime}: {j}");
+        assert_eq!(j["receipts"], ok, "{runtime}: {j}");
+        assert_eq!(j["receipts_missing"], 0, "{runtime}: {j}");
     }
     smsc.stop().expect_code(0);
 }

@@ -3,7 +3,7 @@
 
 mod cli_common;
 
-use cli_common::{run, Proc, Smsc};
+use cli_common::{bench_json, run, Proc, Smsc};
 
 const RUNTIMES: [&str; 3] = ["smol", "blocking", "tokio"];
 
@@ -15,12 +15,6 @@ fn other(runtime: &str) -> &'static str {
         "blocking" => "tokio",
         _ => "smol",
     }
-}
-
-/// The JSON object on the last line of `smpp bench --json`.
-fn bench_json(stdout: &str) -> serde_json::Value {
-    let last = stdout.lines().last().unwrap_or_default();
-    serde_json::from_str(last).unwrap_or_else(|e| panic!("{e}: last line {last:?}\n{stdout}"))
 }
 
 #[test]
@@ -121,6 +115,7 @@ fn bench_gets_every_answer_from_each_server() {
                     "32",
                     "--count",
                     "2000",
+                    "--receipts",
                     "--json",
                 ],
             );
@@ -128,6 +123,8 @@ fn bench_gets_every_answer_from_each_server() {
             let j = bench_json(&out.stdout);
             assert_eq!(j["ok"], 2000, "{runtime}/{client}: {j}");
             assert_eq!(j["errors"], 0, "{runtime}/{client}: {j}");
+            assert_eq!(j["receipts"], 2000, "{runtime}/{client}: {j}");
+            assert_eq!(j["receipts_missing"], 0, "{runtime}/{client}: {j}");
         }
         smsc.stop().expect_code(0);
     }

@@ -478,24 +478,39 @@ fn a_peer_that_never_reads_is_closed_and_released() {
         .collect();
     let started = Instant::now();
     let mut sent = 0usize;
+    // Stalled: a write made no progress for the whole write timeout because the server
+    // stopped reading (its output to us backed up). A server that kept reading would let
+    // the flood run the whole 8 s (no inactivity timeout while input arrives); a write
+    // failing otherwise (the connection reset under it) is not that backpressure either.
     let mut stalled = false;
+    let mut ended_by = None;
     while started.elapsed() < Duration::from_secs(8) {
         match s.write(&chunk) {
             Ok(n) => sent += n,
-            Err(_) => {
-                stalled = true;
+            Err(e) => {
+                stalled = matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                );
+                ended_by = Some(e);
                 break;
             }
         }
     }
     let flood = started.elapsed();
+    assert!(
+        stalled,
+        "the flood did not stall: {sent} octets in {flood:?}, ended by {ended_by:?} (None: \
+         the server kept reading for 8 s; a broken pipe or a reset: the server closed the \
+         connection instead of ceasing to read)"
+    );
     assert!(wait_for(Duration::from_secs(6), || server
         .connection_count()
         == 0));
     let released = started.elapsed() - flood;
     eprintln!(
-        "never-reading peer: {sent} octets in {flood:?} (stalled: {stalled}), connection \
-         released {released:?} later"
+        "never-reading peer: {sent} octets in {flood:?} (stalled), connection released \
+         {released:?} later"
     );
     drop(s);
     good_client_works(addr);

@@ -85,6 +85,13 @@ impl Proc {
         }
     }
 
+    /// True while the process has not exited.
+    pub fn is_running(&mut self) -> bool {
+        self.child
+            .as_mut()
+            .is_some_and(|c| c.try_wait().expect("try_wait").is_none())
+    }
+
     pub fn id(&self) -> u32 {
         self.child.as_ref().map_or(0, Child::id)
     }
@@ -214,4 +221,96 @@ impl Smsc {
 /// A path for a scratch file, unique to this test process and `name`.
 pub fn temp_path(name: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!("smpp-cli-{}-{name}", std::process::id()))
+}
+
+/// The JSON object on the last line of `smpp bench --json`, checked for consistent counts
+/// (see [`check_bench_counts`]); panics with the output when it is missing or inconsistent.
+pub fn bench_json(stdout: &str) -> serde_json::Value {
+    let last = stdout.lines().last().unwrap_or_default();
+    let v: serde_json::Value =
+        serde_json::from_str(last).unwrap_or_else(|e| panic!("{e}: last line {last:?}\n{stdout}"));
+    if let Err(e) = check_bench_counts(&v) {
+        panic!("inconsistent counts: {e}\n{v}");
+    }
+    v
+}
+
+/// What `smpp bench --json` must say of its counts, whatever happened in the run:
+///
+/// - `attempted >= sent >= answered`: a response answers a request written, and only
+///   attempted messages are written;
+/// - `ok + errors == answered` and `answered + failed == attempted`: every message ends in
+///   exactly one of ok, an error status, or no answer;
+/// - `errors` and `failed` are the sums of `errors_by_status` and `failed_by_kind`;
+/// - `receipts <= receipts_expected`, `receipts_missing == receipts_expected - receipts`,
+///   and `receipts_expected == ok` when receipts were asked for (all three 0 when not);
+/// - the percentiles are ordered: `p50 <= p99 <= max`, for responses and for receipts.
+pub fn check_bench_counts(v: &serde_json::Value) -> Result<(), String> {
+    let n = |k: &str| v[k].as_u64().ok_or_else(|| format!("{k} is not a count"));
+    let f = |k: &str| v[k].as_f64().ok_or_else(|| format!("{k} is not a number"));
+    let sum = |k: &str| -> Result<u64, String> {
+        let map = v[k]
+            .as_object()
+            .ok_or_else(|| format!("{k} is not an object"))?;
+        map.values()
+            .map(|c| c.as_u64().ok_or_else(|| format!("{k} holds {c}")))
+            .sum()
+    };
+    let (attempted, sent, answered) = (n("attempted")?, n("sent")?, n("answered")?);
+    let (ok, errors, failed) = (n("ok")?, n("errors")?, n("failed")?);
+    let mut broken = Vec::new();
+    let mut expect = |holds: bool, what: &str| {
+        if !holds {
+            broken.push(what.to_string());
+        }
+    };
+    expect(attempted >= sent, "attempted >= sent");
+    expect(sent >= answered, "sent >= answered");
+    expect(ok + errors == answered, "ok + errors == answered");
+    expect(
+        answered + failed == attempted,
+        "answered + failed == attempted",
+    );
+    expect(
+        sum("errors_by_status")? == errors,
+        "errors == sum(errors_by_status)",
+    );
+    expect(
+        sum("failed_by_kind")? == failed,
+        "failed == sum(failed_by_kind)",
+    );
+    let requested = v["receipts_requested"]
+        .as_bool()
+        .ok_or("receipts_requested is not a boolean")?;
+    let (receipts, expected) = (n("receipts")?, n("receipts_expected")?);
+    let missing = n("receipts_missing")?;
+    expect(receipts <= expected, "receipts <= receipts_expected");
+    expect(
+        missing == expected.saturating_sub(receipts),
+        "receipts_missing == receipts_expected - receipts",
+    );
+    if requested {
+        expect(expected == ok, "receipts_expected == ok");
+    } else {
+        expect(
+            receipts == 0 && expected == 0 && missing == 0,
+            "no receipt counts without --receipts",
+        );
+    }
+    for prefix in ["", "receipt_"] {
+        let (p50, p99, max) = (
+            f(&format!("{prefix}p50_ms"))?,
+            f(&format!("{prefix}p99_ms"))?,
+            f(&format!("{prefix}max_ms"))?,
+        );
+        expect(
+            0.0 <= p50 && p50 <= p99 && p99 <= max,
+            &format!("0 <= {prefix}p50_ms <= {prefix}p99_ms <= {prefix}max_ms"),
+        );
+    }
+    if broken.is_empty() {
+        Ok(())
+    } else {
+        Err(broken.join(", "))
+    }
 }

@@ -13,9 +13,10 @@
 use crate::opts::{Connection, Runtime};
 use smpp_core::client::{ClientConfig, Response};
 use smpp_core::codec::{DecodeError, Frame};
-use smpp_core::pdu::{Body, Pdu};
+use smpp_core::pdu::{Body, CommandId, Pdu};
 use smpp_examples::runtime::on_tokio;
 use std::fmt;
+use std::time::Instant;
 
 /// A bound client of any runtime. Cheap to clone.
 #[derive(Clone)]
@@ -236,6 +237,17 @@ impl Link {
         }
     }
 
+    /// How many requests with `command_id` the current connection wrote for the SMSC (a
+    /// request queued but never written, e.g. when the link was lost, does not count).
+    pub fn requests_sent(&self, command_id: CommandId) -> u64 {
+        let counters = match self {
+            Link::Smol(c) => c.counters(),
+            Link::Blocking(c) => c.counters(),
+            Link::Tokio(c) => c.counters(),
+        };
+        counters.requests_sent.get(command_id)
+    }
+
     /// Unbinds (outstanding requests drain first) and closes.
     pub async fn unbind(&self) -> Result<(), Error> {
         match self {
@@ -325,6 +337,29 @@ impl Pending {
             Pending::Smol(f) => f.try_get().map(|r| r.map_err(Error::Smol)),
             Pending::Blocking(t) => t.try_get().map(|r| r.map_err(Error::Blocking)),
             Pending::Tokio(f) => f.try_get().map(|r| r.map_err(Error::Tokio)),
+        }
+    }
+
+    /// Waits for the outcome until `deadline`: `Some` as soon as it arrives (taken: the
+    /// request is then done), `None` when the deadline came first (still pending). With
+    /// `blocking` it waits on the calling thread (the bench's pump has a thread of its own).
+    pub async fn wait_until(&mut self, deadline: Instant) -> Option<Result<Response, Error>> {
+        let timer = async {
+            async_io::Timer::at(deadline).await;
+            None
+        };
+        match self {
+            Pending::Smol(f) => {
+                let response = async { Some(f.await.map_err(Error::Smol)) };
+                futures_lite::future::or(response, timer).await
+            }
+            Pending::Blocking(t) => t
+                .wait_timeout(deadline.saturating_duration_since(Instant::now()))
+                .map(|r| r.map_err(Error::Blocking)),
+            Pending::Tokio(f) => {
+                let response = async { Some(f.await.map_err(Error::Tokio)) };
+                futures_lite::future::or(response, timer).await
+            }
         }
     }
 

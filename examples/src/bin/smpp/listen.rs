@@ -38,8 +38,8 @@ Options:
                         timeout), then bind as a receiver (--bind is ignored)
   --count N             exit after N messages (receipts included; a long
                         message counts once)
-  --timeout D           stop after D (with --count: failing when fewer than N
-                        arrived)
+  --timeout D           stop after D, more than 0 (with --count: failing when
+                        fewer than N arrived)
   -h, --help            show this help
 
 Durations: 3 (seconds), 500ms, 3s, 2m. Ctrl-C unbinds and exits.
@@ -93,7 +93,7 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, UsageE
             "--address-range" => o.address_range = p.value()?,
             "--outbind-listen" => o.outbind_listen = Some(p.value()?),
             "--count" => o.count = Some(p.parse()?),
-            "--timeout" => o.timeout = Some(p.duration()?),
+            "--timeout" => o.timeout = Some(p.nonzero_duration()?),
             other => return Err(opts::unknown(other)),
         }
     }
@@ -124,7 +124,10 @@ enum Next {
 
 async fn listen(o: &Options) -> Result<(), String> {
     let mut interrupts = opts::Interrupts::catch();
-    let deadline = o.timeout.map(|t| std::time::Instant::now() + t);
+    // A deadline beyond what the clock can hold is none.
+    let deadline = o
+        .timeout
+        .and_then(|t| std::time::Instant::now().checked_add(t));
     let mut config = o.conn.client_config();
     config.bind_type = o.bind;
     config.address_range = o.address_range.clone();

@@ -7,11 +7,15 @@ use smpp_examples::duration::parse_duration;
 use smpp_smol::{ClientConfig, Trace};
 use std::ffi::OsString;
 use std::fmt::Display;
+use std::ops::RangeInclusive;
 use std::str::FromStr;
 use std::time::Duration;
 
 /// The runtime crate whose client (or server) does the work (`--runtime`).
 pub use smpp_examples::runtime::Runtime;
+
+/// The largest `--window` (requests in flight per session) the tool accepts.
+pub const MAX_WINDOW: usize = 100_000;
 
 /// A usage error: the message for [`crate::cli::usage_error`].
 #[derive(Debug)]
@@ -87,10 +91,39 @@ impl Parser {
     where
         T::Err: Display,
     {
+        Ok(self.parse_text()?.0)
+    }
+
+    /// The value of the current option, parsed, with its text.
+    pub fn parse_text<T: FromStr>(&mut self) -> Result<(T, String), UsageError>
+    where
+        T::Err: Display,
+    {
         let name = self.current_name();
         let v = self.value()?;
-        v.parse()
-            .map_err(|e| UsageError(format!("invalid value {v:?} for {name}: {e}")))
+        match v.parse() {
+            Ok(t) => Ok((t, v)),
+            Err(e) => Err(UsageError(format!("invalid value {v:?} for {name}: {e}"))),
+        }
+    }
+
+    /// The value of the current option, parsed, and within `range` (NaN never is).
+    pub fn parse_in<T>(&mut self, range: RangeInclusive<T>) -> Result<T, UsageError>
+    where
+        T: FromStr + PartialOrd + Display,
+        T::Err: Display,
+    {
+        let name = self.current_name();
+        let (v, text): (T, String) = self.parse_text()?;
+        if range.contains(&v) {
+            Ok(v)
+        } else {
+            Err(UsageError(format!(
+                "{name} must be between {} and {}, not {text}",
+                range.start(),
+                range.end()
+            )))
+        }
     }
 
     /// The value of the current option as a duration (`3`, `500ms`, `3s`, `2m`).
@@ -98,6 +131,17 @@ impl Parser {
         let name = self.current_name();
         let v = self.value()?;
         parse_duration(&v).map_err(|e| UsageError(format!("{name}: {e}")))
+    }
+
+    /// The value of the current option as a duration that is not zero.
+    pub fn nonzero_duration(&mut self) -> Result<Duration, UsageError> {
+        let name = self.current_name();
+        let d = self.duration()?;
+        if d.is_zero() {
+            Err(UsageError(format!("{name} must be more than 0")))
+        } else {
+            Ok(d)
+        }
     }
 
     fn current_name(&self) -> String {

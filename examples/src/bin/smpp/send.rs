@@ -46,7 +46,7 @@ Options:
                         default), sar (SAR TLVs) or payload (one submit_sm with
                         a message_payload TLV)
   --wait-receipt        ask for delivery receipts and wait for them (needs trx)
-  --timeout D           give up after D in all (default 30s)
+  --timeout D           give up after D in all (default 30s; more than 0)
   -h, --help            show this help
 
 Durations: 3 (seconds), 500ms, 3s, 2m.
@@ -109,7 +109,7 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, UsageE
             "--encoding" => encoding = p.parse()?,
             "--split" => split = p.parse()?,
             "--wait-receipt" => wait_receipt = true,
-            "--timeout" => timeout = p.duration()?,
+            "--timeout" => timeout = p.nonzero_duration()?,
             other => return Err(opts::unknown(other)),
         }
     }

@@ -54,21 +54,23 @@ Options:
                            ESME_RSUBMITFAIL (deterministic pseudo-random)
   --throttle-rate N        answer submissions beyond N per second and bind
                            with ESME_RTHROTTLED
-  --bind-timeout D         time from connect to bind (default 30s)
+  --bind-timeout D         time from connect to bind (default 30s; more than 0)
   --inactivity-timeout D   close sessions idle this long (default 2m; 0: never)
   --response-timeout D     how long to wait for the answer to a receipt or MO
-                           before it is retried (default 60s); unanswered,
-                           refused-for-now (ESME_RX_T_APPN, ESME_RTHROTTLED,
-                           ESME_RMSGQFUL, generic_nack) and lost deliveries
-                           go back to the queue in order, on another bind at
-                           once or the same one after a back-off
+                           before it is retried (default 60s; more than 0);
+                           unanswered, refused-for-now (ESME_RX_T_APPN,
+                           ESME_RTHROTTLED, ESME_RMSGQFUL, generic_nack) and
+                           lost deliveries go back to the queue in order, on
+                           another bind at once or the same one after a
+                           back-off
   --outbind HOST:PORT=ACCOUNT
                            connect out to an ESME listening at HOST:PORT, send
                            outbind for ACCOUNT (one of --account) and serve
                            its bind_receiver; retried with back-off while it
                            is not listening; repeatable
-  --window N               session window and peer window (default 512; keep
-                           it at least the clients' windows)
+  --window N               session window and peer window, 1 to 100000
+                           (default 512; keep it at least the clients'
+                           windows)
   --trace                  print every PDU to standard error
   --jsonl FILE             write one JSON object per line to FILE for every
                            bind (accepted or rejected), unbind and close,
@@ -116,29 +118,15 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<SimConfig>, Usag
             }
             "--mo-on-bind" => config.mo_on_bind.push(p.value()?),
             "--echo" => config.echo = Some(p.value()?),
-            "--reject-rate" => {
-                let r: f64 = p.parse()?;
-                if !(0.0..=1.0).contains(&r) {
-                    return Err(UsageError(format!(
-                        "--reject-rate must be between 0 and 1, not {r}"
-                    )));
-                }
-                config.reject_rate = r;
-            }
+            "--reject-rate" => config.reject_rate = p.parse_in(0.0..=1.0)?,
             "--throttle-rate" => config.throttle_rate = Some(p.parse()?),
-            "--bind-timeout" => config.bind_timeout = Some(p.duration()?),
+            "--bind-timeout" => config.bind_timeout = Some(p.nonzero_duration()?),
             "--inactivity-timeout" => {
                 let d = p.duration()?;
                 config.inactivity_timeout = (!d.is_zero()).then_some(d);
             }
-            "--window" => {
-                let w: usize = p.parse()?;
-                if w == 0 {
-                    return Err(UsageError("--window must be at least 1".into()));
-                }
-                config.window = w;
-            }
-            "--response-timeout" => config.response_timeout = Some(p.duration()?),
+            "--window" => config.window = p.parse_in(1..=opts::MAX_WINDOW)?,
+            "--response-timeout" => config.response_timeout = Some(p.nonzero_duration()?),
             "--outbind" => {
                 let v = p.value()?;
                 let (addr, account) = v.rsplit_once('=').ok_or_else(|| {
