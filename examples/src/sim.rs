@@ -138,6 +138,8 @@ pub struct SimConfig {
     pub bind_timeout: Option<Duration>,
     /// Close a session after this long without input (`None`: never).
     pub inactivity_timeout: Option<Duration>,
+    /// What counts as activity for `inactivity_timeout` (any PDU received, or messages).
+    pub inactivity: smpp_core::session::Inactivity,
     /// The session window (deliveries outstanding per bind) and peer window (requests of a
     /// bind waiting for an answer): keep it at least the clients' windows.
     pub window: usize,
@@ -181,6 +183,7 @@ impl Default for SimConfig {
             throttle_rate: None,
             bind_timeout: None,
             inactivity_timeout: Some(Duration::from_secs(120)),
+            inactivity: smpp_core::session::Inactivity::AnyPdu,
             window: 512,
             response_timeout: None,
             outbinds: Vec::new(),
@@ -423,6 +426,7 @@ impl Simulator {
             session.bind_timeout = d.into();
         }
         session.inactivity_timeout = config.inactivity_timeout.map(Into::into);
+        session.inactivity = config.inactivity;
         if let Some(d) = config.response_timeout {
             session.response_timeout = d.into();
         }

@@ -132,6 +132,22 @@ fn degenerate_values_are_usage_errors_naming_the_option() {
         ),
         (&["smsc", "--throttle-rate", "-1"], "for --throttle-rate"),
         (
+            &["smsc", "--inactivity-counts", "sometimes"],
+            "--inactivity-counts must be any or messages",
+        ),
+        (
+            &["bench", "--inactivity-counts", "all"],
+            "--inactivity-counts must be any or messages",
+        ),
+        (
+            &["bench", "--throttle-retries", "1001"],
+            "--throttle-retries must be between 0 and 1000",
+        ),
+        (
+            &["send", "--throttle-retries", "-1"],
+            "for --throttle-retries",
+        ),
+        (
             &["smsc", "--throttle-rate", "4294967296"],
             "for --throttle-rate",
         ),

@@ -237,8 +237,8 @@ pub fn bench_json(stdout: &str) -> serde_json::Value {
 
 /// What `smpp bench --json` must say of its counts, whatever happened in the run:
 ///
-/// - `attempted >= sent >= answered`: a response answers a request written, and only
-///   attempted messages are written;
+/// - `sent >= answered`: a response answers a request written (`sent` counts every write,
+///   so a throttled message sent again counts twice and `sent` may exceed `attempted`);
 /// - `ok + errors == answered` and `answered + failed == attempted`: every message ends in
 ///   exactly one of ok, an error status, or no answer;
 /// - `errors` and `failed` are the sums of `errors_by_status` and `failed_by_kind`;
@@ -264,7 +264,6 @@ pub fn check_bench_counts(v: &serde_json::Value) -> Result<(), String> {
             broken.push(what.to_string());
         }
     };
-    expect(attempted >= sent, "attempted >= sent");
     expect(sent >= answered, "sent >= answered");
     expect(ok + errors == answered, "ok + errors == answered");
     expect(

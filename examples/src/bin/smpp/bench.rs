@@ -68,7 +68,8 @@ Options:
 JSON fields:
   msgs_per_sec          answered / elapsed_s
   attempted             messages asked for (--count)
-  sent                  submit_sm actually written for the SMSC
+  sent                  submit_sm actually written for the SMSC (a throttled
+                        message sent again counts each time)
   answered              submit_sm answered, whatever the status
   ok                    answered ESME_ROK
   errors                answered with an error status (ok + errors = answered)

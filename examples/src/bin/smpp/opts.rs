@@ -3,6 +3,7 @@
 //! every client subcommand takes.
 
 use crate::link::{self, Incoming, Link};
+use smpp_core::session::Inactivity;
 use smpp_examples::duration::parse_duration;
 use smpp_smol::{ClientConfig, Trace};
 use std::ffi::OsString;
@@ -133,6 +134,18 @@ impl Parser {
         parse_duration(&v).map_err(|e| UsageError(format!("{name}: {e}")))
     }
 
+    /// The value of the current option as an inactivity mode: `any` or `messages`.
+    pub fn inactivity(&mut self) -> Result<Inactivity, UsageError> {
+        let name = self.current_name();
+        match self.value()?.as_str() {
+            "any" => Ok(Inactivity::AnyPdu),
+            "messages" => Ok(Inactivity::Messages),
+            other => Err(UsageError(format!(
+                "{name} must be any or messages, not {other:?}"
+            ))),
+        }
+    }
+
     /// The value of the current option as a duration that is not zero.
     pub fn nonzero_duration(&mut self) -> Result<Duration, UsageError> {
         let name = self.current_name();
@@ -177,6 +190,12 @@ pub struct Connection {
     pub server_name: Option<String>,
     /// `--runtime smol|blocking|tokio`.
     pub runtime: Runtime,
+    /// `--throttle-retries N`: times the session sends a throttled request again.
+    pub throttle_retries: u32,
+    /// `--inactivity-timeout D` (`None`: never).
+    pub inactivity_timeout: Option<Duration>,
+    /// `--inactivity-counts any|messages`.
+    pub inactivity: Inactivity,
 }
 
 impl Default for Connection {
@@ -190,6 +209,9 @@ impl Default for Connection {
             ca: None,
             insecure: false,
             server_name: None,
+            throttle_retries: DEFAULT_THROTTLE_RETRIES,
+            inactivity_timeout: None,
+            inactivity: Inactivity::AnyPdu,
             runtime: Runtime::Smol,
         }
     }
@@ -213,7 +235,19 @@ pub const CONNECTION_HELP: &str = concat!(
     "  --runtime RT          the client library: smol (smpp-smol, async; the\n",
     "                        default), blocking (smpp-blocking, threads) or\n",
     "                        tokio (smpp-tokio, on a 2-worker tokio runtime)\n",
+    "  --throttle-retries N  send a request answered ESME_RTHROTTLED or\n",
+    "                        ESME_RMSGQFUL again up to N times, after one pause\n",
+    "                        per throttling episode (default 10; 0: report the\n",
+    "                        first throttle answer)\n",
+    "  --inactivity-timeout D  unbind and close after D without activity\n",
+    "                        (default: never)\n",
+    "  --inactivity-counts any|messages  what is activity: any PDU received\n",
+    "                        (default) or only messages (submit_sm,\n",
+    "                        deliver_sm, data_sm, submit_multi) either way\n",
 );
+
+/// The tool's default for `--throttle-retries` (the library's is 0).
+pub const DEFAULT_THROTTLE_RETRIES: u32 = 10;
 
 impl Connection {
     /// Takes `name` when it is a connection option; false when it is not one.
@@ -237,6 +271,12 @@ impl Connection {
                 self.server_name = Some(p.value()?);
                 self.tls = true;
             }
+            "--throttle-retries" => self.throttle_retries = p.parse_in(0..=1_000)?,
+            "--inactivity-timeout" => {
+                let d = p.duration()?;
+                self.inactivity_timeout = (!d.is_zero()).then_some(d);
+            }
+            "--inactivity-counts" => self.inactivity = p.inactivity()?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -248,6 +288,9 @@ impl Connection {
         if self.trace {
             c.trace = stderr_trace();
         }
+        c.session.throttle_retries = self.throttle_retries;
+        c.session.inactivity_timeout = self.inactivity_timeout.map(Into::into);
+        c.session.inactivity = self.inactivity;
         c
     }
 }

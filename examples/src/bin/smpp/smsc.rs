@@ -56,6 +56,11 @@ Options:
                            with ESME_RTHROTTLED
   --bind-timeout D         time from connect to bind (default 30s; more than 0)
   --inactivity-timeout D   close sessions idle this long (default 2m; 0: never)
+  --inactivity-counts any|messages
+                           what resets that timer: any PDU received (default)
+                           or only messages (submit_sm, deliver_sm, data_sm,
+                           submit_multi, either way): an ESME that only sends
+                           enquire_link times out
   --response-timeout D     how long to wait for the answer to a receipt or MO
                            before it is retried (default 60s; more than 0);
                            unanswered, refused-for-now (ESME_RX_T_APPN,
@@ -125,6 +130,7 @@ fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<SimConfig>, Usag
                 let d = p.duration()?;
                 config.inactivity_timeout = (!d.is_zero()).then_some(d);
             }
+            "--inactivity-counts" => config.inactivity = p.inactivity()?,
             "--window" => config.window = p.parse_in(1..=opts::MAX_WINDOW)?,
             "--response-timeout" => config.response_timeout = Some(p.nonzero_duration()?),
             "--outbind" => {
