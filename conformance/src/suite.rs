@@ -1222,6 +1222,127 @@ pub fn max_connections_refuses_excess<R: Runtime>() {
 
 // ----- the suite --------------------------------------------------------------------------
 
+// ----- TLS --------------------------------------------------------------------------------
+
+/// A TLS SMSC presenting `id`'s certificate.
+fn start_tls<R: Runtime>(id: &crate::pki::Identity) -> R::Server {
+    R::start_tls_server(
+        server_config(),
+        Accounts::standard(),
+        HandlerPolicy::message_id(),
+        id.server_config(),
+    )
+}
+
+/// Binds over TLS as `acme`, submits once and unbinds; panics on any failure.
+fn tls_round<R: Runtime>(addr: &str, tls: crate::TlsClientConfig) {
+    let c = R::connect_tls(addr, client_config("acme", BindType::Transceiver), tls)
+        .unwrap_or_else(|e| panic!("TLS bind to {addr}: {e}"));
+    let r = c.send(&submit("over TLS")).expect("submit over TLS");
+    assert_eq!(r.status(), CommandStatus::ESME_ROK);
+    assert!(r.message_id().is_some());
+    c.unbind().expect("unbind");
+}
+
+/// The text of the TLS failure of a bind that must fail.
+fn tls_refused<R: Runtime>(addr: &str, tls: crate::TlsClientConfig) -> String {
+    match R::connect_tls(addr, client_config("acme", BindType::Transceiver), tls) {
+        Err(Failure::Tls(msg)) => msg,
+        Err(e) => panic!("expected a TLS failure, got {e:?}"),
+        Ok(_) => panic!("expected a TLS failure, got a bound client"),
+    }
+}
+
+/// A self-signed server certificate marked `CA:TRUE` (as `openssl req -x509` makes it),
+/// given to the client as its CA certificate, is accepted by exact match (pinned): by IP
+/// address, by DNS name, and even under a name the certificate does not carry. webpki
+/// alone refuses it (`CaUsedAsEndEntity`).
+pub fn tls_pinned_self_signed_certificate<R: Runtime>() {
+    let id = crate::pki::self_signed_ca_true("localhost");
+    let server = start_tls::<R>(&id);
+    let port = server.local_addr().port();
+    let ca = || crate::TlsClientConfig::ca_pem(id.cert_pem.as_bytes()).expect("the PEM");
+    tls_round::<R>(&format!("127.0.0.1:{port}"), ca());
+    tls_round::<R>(&format!("localhost:{port}"), ca());
+    tls_round::<R>(
+        &format!("127.0.0.1:{port}"),
+        ca().with_server_name("not-in-the-certificate.example"),
+    );
+    assert_eq!(bind_ids(&server).len(), 0, "every TLS client unbound");
+    server.shutdown(T);
+}
+
+/// A different self-signed certificate than the one given as CA is refused, the error
+/// naming both SHA-256 digests; the server goes on.
+pub fn tls_other_self_signed_certificate_is_refused<R: Runtime>() {
+    let id = crate::pki::self_signed_ca_true("localhost");
+    let other = crate::pki::self_signed_ca_true("localhost");
+    let server = start_tls::<R>(&id);
+    let addr = format!("127.0.0.1:{}", server.local_addr().port());
+    let start = Instant::now();
+    let tls = crate::TlsClientConfig::ca_pem(other.cert_pem.as_bytes()).expect("the PEM");
+    let msg = tls_refused::<R>(&addr, tls);
+    assert!(start.elapsed() < T, "refused after {:?}", start.elapsed());
+    assert!(msg.contains("not trusted"), "{msg}");
+    assert!(msg.contains(&format!("(SHA-256 {})", id.sha256())), "{msg}");
+    assert!(
+        msg.contains(&format!(
+            "not the certificate of the CA PEM (SHA-256 {})",
+            other.sha256()
+        )),
+        "{msg}"
+    );
+    let tls = crate::TlsClientConfig::ca_pem(id.cert_pem.as_bytes()).expect("the PEM");
+    tls_round::<R>(&addr, tls);
+    server.shutdown(T);
+}
+
+/// A SHA-256 pin of the server's certificate is accepted (alone, and added to a CA that
+/// does not fit); a wrong pin is refused naming the pin expected and the one found.
+pub fn tls_sha256_pin<R: Runtime>() {
+    let id = crate::pki::self_signed_ca_true("localhost");
+    let other = crate::pki::self_signed_ca_true("localhost");
+    let server = start_tls::<R>(&id);
+    let addr = format!("127.0.0.1:{}", server.local_addr().port());
+    let pinned = crate::TlsClientConfig::pinned_sha256([id.sha256()]).expect("a pin");
+    tls_round::<R>(&addr, pinned.with_server_name("any-name.example"));
+    let ca_and_pin = crate::TlsClientConfig::ca_pem(other.cert_pem.as_bytes())
+        .expect("the PEM")
+        .with_pinned_sha256(id.sha256())
+        .expect("a pin on a CA configuration");
+    tls_round::<R>(&addr, ca_and_pin);
+    let wrong = crate::TlsClientConfig::pinned_sha256([other.sha256()]).expect("a pin");
+    let msg = tls_refused::<R>(&addr, wrong);
+    assert!(
+        msg.contains(&format!(
+            "does not have the pinned SHA-256 {}",
+            other.sha256()
+        )),
+        "{msg}"
+    );
+    assert!(msg.contains(&format!("(SHA-256 {})", id.sha256())), "{msg}");
+    server.shutdown(T);
+}
+
+/// A certificate issued by the CA given is verified as before pinning existed: accepted
+/// for its names, refused for another name and by another CA.
+pub fn tls_ca_issued_certificate<R: Runtime>() {
+    let (ca, id) = crate::pki::ca_and_server("conformance CA");
+    let (other_ca, _) = crate::pki::ca_and_server("another CA");
+    let server = start_tls::<R>(&id);
+    let port = server.local_addr().port();
+    let tls = || crate::TlsClientConfig::ca_pem(ca.cert_pem.as_bytes()).expect("the PEM");
+    tls_round::<R>(&format!("127.0.0.1:{port}"), tls());
+    tls_round::<R>(&format!("localhost:{port}"), tls());
+    let addr = format!("127.0.0.1:{port}");
+    let msg = tls_refused::<R>(&addr, tls().with_server_name("smsc.example.com"));
+    assert!(msg.contains("not valid for name"), "{msg}");
+    let other = crate::TlsClientConfig::ca_pem(other_ca.cert_pem.as_bytes()).expect("the PEM");
+    let msg = tls_refused::<R>(&addr, other);
+    assert!(msg.contains("UnknownIssuer"), "{msg}");
+    server.shutdown(T);
+}
+
 /// One `#[test]` per scenario of [`suite`](crate::suite) for the runtime `$rt`:
 /// `smpp_conformance::conformance_suite!(smpp_conformance::SmolRuntime);`
 #[macro_export]
@@ -1258,6 +1379,10 @@ macro_rules! conformance_suite {
             huge_command_length,
             hostile_flood,
             max_connections_refuses_excess,
+            tls_pinned_self_signed_certificate,
+            tls_other_self_signed_certificate_is_refused,
+            tls_sha256_pin,
+            tls_ca_issued_certificate,
         );
     };
     (@tests $rt:ty; $($name:ident),* $(,)?) => {

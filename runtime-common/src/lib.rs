@@ -38,5 +38,5 @@ pub use incoming::{IncomingRequest, Respond};
 #[cfg(feature = "tls")]
 pub use rustls;
 #[cfg(feature = "tls")]
-pub use tls::{TlsClientConfig, TlsServerConfig};
+pub use tls::{Sha256Pin, TlsClientConfig, TlsServerConfig};
 pub use trace::{TraceExt, TraceRx};
