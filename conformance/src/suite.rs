@@ -1114,6 +1114,80 @@ pub fn garbage_is_refused<R: Runtime>() {
     c.unbind().expect("unbind");
 }
 
+/// A bind_transceiver written by hand (the library's encoder refuses over-long fields).
+fn raw_bind(system_id: &[u8], password: &[u8], seq: u32) -> Vec<u8> {
+    let mut body = Vec::new();
+    for s in [system_id, password, b"".as_slice()] {
+        body.extend_from_slice(s);
+        body.push(0);
+    }
+    body.extend_from_slice(&[0x34, 0, 0, 0]);
+    let mut pdu = ((16 + body.len()) as u32).to_be_bytes().to_vec();
+    pdu.extend_from_slice(&CommandId::BindTransceiver.to_u32().to_be_bytes());
+    pdu.extend_from_slice(&[0, 0, 0, 0]);
+    pdu.extend_from_slice(&seq.to_be_bytes());
+    pdu.extend_from_slice(&body);
+    pdu
+}
+
+/// Deployed ESMEs send fields longer than SMPP 3.4 allows: by default (lenient parsing) a
+/// 16-character `system_id` with a 9-character password binds, and a `submit_sm` with a
+/// 21-digit `source_addr` is answered `ESME_ROK`; a server with strict parsing refuses the
+/// same bind with the field's status (`ESME_RINVSYSID`).
+pub fn over_long_fields_accepted_leniently<R: Runtime>() {
+    let (system_id, password) = (b"legacy-esme-0001", b"password9");
+    let accounts = Accounts::standard().with("legacy-esme-0001", "password9");
+    let server = R::start_server(
+        server_config(),
+        accounts.clone(),
+        HandlerPolicy::message_id(),
+    );
+    let mut p = RawPeer::connect(server.local_addr());
+    p.write_raw(&raw_bind(system_id, password, 1))
+        .expect("write");
+    let resp = p.expect_pdu();
+    assert_eq!(resp.command_id(), CommandId::BindTransceiverResp);
+    assert_eq!(resp.command_status(), CommandStatus::ESME_ROK, "{resp:?}");
+    assert_eq!(
+        server
+            .sessions()
+            .first()
+            .map(|s| s.account.clone())
+            .as_deref(),
+        Some("legacy-esme-0001")
+    );
+    let mut body = vec![0u8, 1, 1];
+    body.extend_from_slice(&[b'4'; 21]);
+    body.extend_from_slice(b"\0\x01\x01447700900123\0\0\0\0\0\0\0\0\0\0\x02hi");
+    let mut submit = ((16 + body.len()) as u32).to_be_bytes().to_vec();
+    submit.extend_from_slice(&CommandId::SubmitSm.to_u32().to_be_bytes());
+    submit.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 2]);
+    submit.extend_from_slice(&body);
+    p.write_raw(&submit).expect("write");
+    let resp = p.expect_request();
+    assert_eq!(resp.command_id(), CommandId::SubmitSmResp);
+    assert_eq!(resp.command_status(), CommandStatus::ESME_ROK, "{resp:?}");
+    assert_eq!(resp.sequence_number(), 2);
+    p.close();
+    server.shutdown(T);
+
+    let mut strict = server_config();
+    strict.session.parse = smpp_core::pdu::ParseOptions::strict();
+    let server = R::start_server(strict, accounts, HandlerPolicy::message_id());
+    let mut p = RawPeer::connect(server.local_addr());
+    p.write_raw(&raw_bind(system_id, password, 1))
+        .expect("write");
+    let resp = p.expect_pdu();
+    assert_eq!(resp.command_id(), CommandId::BindTransceiverResp);
+    assert_eq!(
+        resp.command_status(),
+        CommandStatus::ESME_RINVSYSID,
+        "{resp:?}"
+    );
+    assert!(server.sessions().is_empty());
+    server.shutdown(T);
+}
+
 /// `command_length` 0xFFFFFFFF is refused from the header alone: `generic_nack`
 /// `ESME_RINVCMDLEN`, then close.
 pub fn huge_command_length<R: Runtime>() {
@@ -1376,6 +1450,7 @@ macro_rules! conformance_suite {
             shutdown_gives_up_in_flight,
             peer_unbind_is_answered,
             garbage_is_refused,
+            over_long_fields_accepted_leniently,
             huge_command_length,
             hostile_flood,
             max_connections_refuses_excess,
