@@ -5,7 +5,9 @@ use crate::{
     Accounts, Answer, ClientUnderTest, Failure, HandlerPolicy, Kind, OutcomeResult,
     PendingDelivery, Received, Runtime, ServerUnderTest, WaitOutcome,
 };
-use smpp_blocking::{Client, Error, Incoming, IncomingRequest, Server};
+use smpp_blocking::{
+    Client, Error, Incoming, IncomingRequest, Server, TlsClientConfig, TlsServerConfig,
+};
 use smpp_core::client::{ClientConfig, LinkState, Response};
 use smpp_core::codec::Frame;
 use smpp_core::pdu::Body;
@@ -36,6 +38,7 @@ fn failure(e: Error) -> Failure {
         Error::Closed => Failure::Closed,
         Error::Limit(e) => Failure::Limit(e),
         Error::Deliver(e) => Failure::Deliver(e),
+        Error::Tls(e) => Failure::Tls(e),
         other => Failure::Other(other.to_string()),
     }
 }
@@ -54,20 +57,32 @@ impl Runtime for BlockingRuntime {
         accounts: Accounts,
         policy: HandlerPolicy,
     ) -> BlockingServer {
-        let handler = move |ctx: &RequestContext, frame: &Frame| {
-            if let Some(d) = policy.delay {
-                std::thread::sleep(d);
-            }
-            policy.reply(ctx, frame)
-        };
-        let server = Server::bind("127.0.0.1:0", config, accounts, handler)
-            .expect("blocking server listens");
-        let events = Mutex::new(server.events());
-        BlockingServer { server, events }
+        start(config, accounts, policy, None)
+    }
+
+    fn start_tls_server(
+        config: ServerConfig,
+        accounts: Accounts,
+        policy: HandlerPolicy,
+        tls: TlsServerConfig,
+    ) -> BlockingServer {
+        start(config, accounts, policy, Some(tls))
     }
 
     fn connect(addr: SocketAddr, config: ClientConfig) -> Result<BlockingClient, Failure> {
         let (client, incoming) = Client::connect(addr, config).map_err(failure)?;
+        Ok(BlockingClient {
+            client,
+            incoming: Mutex::new(incoming),
+        })
+    }
+
+    fn connect_tls(
+        addr: &str,
+        config: ClientConfig,
+        tls: TlsClientConfig,
+    ) -> Result<BlockingClient, Failure> {
+        let (client, incoming) = Client::connect_tls(addr, config, tls).map_err(failure)?;
         Ok(BlockingClient {
             client,
             incoming: Mutex::new(incoming),
@@ -84,6 +99,29 @@ impl Runtime for BlockingRuntime {
             incoming: Mutex::new(incoming),
         })
     }
+}
+
+/// A server on `127.0.0.1:0`, over TLS when `tls` is given.
+fn start(
+    config: ServerConfig,
+    accounts: Accounts,
+    policy: HandlerPolicy,
+    tls: Option<TlsServerConfig>,
+) -> BlockingServer {
+    let handler = move |ctx: &RequestContext, frame: &Frame| {
+        if let Some(d) = policy.delay {
+            std::thread::sleep(d);
+        }
+        policy.reply(ctx, frame)
+    };
+    let addr = "127.0.0.1:0";
+    let server = match tls {
+        Some(tls) => Server::bind_tls(addr, config, tls, accounts, handler),
+        None => Server::bind(addr, config, accounts, handler),
+    }
+    .expect("blocking server listens");
+    let events = Mutex::new(server.events());
+    BlockingServer { server, events }
 }
 
 /// A `smpp_blocking::Server` under test.

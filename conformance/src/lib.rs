@@ -22,6 +22,7 @@
 #[cfg(feature = "blocking")]
 mod blocking_rt;
 pub mod peers;
+pub mod pki;
 mod raw;
 mod smol_rt;
 pub mod suite;
@@ -36,6 +37,8 @@ pub use smol_rt::SmolRuntime;
 pub use tokio_rt::TokioRuntime;
 
 pub use smpp_core as core;
+/// The TLS settings, one type in every runtime (`smpp_runtime`'s, re-exported by each).
+pub use smpp_smol::{Sha256Pin, TlsClientConfig, TlsServerConfig};
 
 use smpp_core::client::{ClientConfig, LinkState, Response};
 use smpp_core::codec::Frame;
@@ -84,8 +87,25 @@ pub trait Runtime: Sized + 'static {
         handler: HandlerPolicy,
     ) -> Self::Server;
 
+    /// [`Runtime::start_server`] with TLS: the SMSC listens on `127.0.0.1:0` and presents
+    /// `tls`'s certificate.
+    fn start_tls_server(
+        config: ServerConfig,
+        accounts: Accounts,
+        handler: HandlerPolicy,
+        tls: TlsServerConfig,
+    ) -> Self::Server;
+
     /// Connects an ESME to `addr` and binds it; returns once bound.
     fn connect(addr: SocketAddr, config: ClientConfig) -> Result<Self::Client, Failure>;
+
+    /// Connects an ESME over TLS to `addr` (`"host:port"`: the host is the name verified
+    /// unless `tls` names another), verifying the SMSC as `tls` says, and binds it.
+    fn connect_tls(
+        addr: &str,
+        config: ClientConfig,
+        tls: TlsClientConfig,
+    ) -> Result<Self::Client, Failure>;
 
     /// Accepts one connection from an SMSC on `listener`, waits for its `outbind` and binds
     /// as receiver; returns once bound (or fails within about `config.connect_timeout` plus
@@ -266,6 +286,8 @@ pub enum Failure {
     Limit(LimitError),
     /// The delivery queue refused a message.
     Deliver(DeliverError),
+    /// TLS failed (its text: the handshake's problem).
+    Tls(String),
     /// Anything else (its text).
     Other(String),
 }

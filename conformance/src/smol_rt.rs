@@ -13,7 +13,10 @@ use smpp_core::server::{
     BindId, DeliveryOutcome, OutbindId, RequestContext, ServerConfig, ServerEvent, SessionInfo,
 };
 use smpp_core::CommandStatus;
-use smpp_smol::{AsyncHandler, Client, Error, Incoming, IncomingRequest, Server};
+use smpp_smol::{
+    AsyncHandler, Client, Error, Incoming, IncomingRequest, Server, TlsClientConfig,
+    TlsServerConfig,
+};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -45,6 +48,7 @@ fn failure(e: Error) -> Failure {
         Error::Closed => Failure::Closed,
         Error::Limit(e) => Failure::Limit(e),
         Error::Deliver(e) => Failure::Deliver(e),
+        Error::Tls(e) => Failure::Tls(e),
         other => Failure::Other(other.to_string()),
     }
 }
@@ -59,24 +63,30 @@ impl Runtime for SmolRuntime {
         accounts: Accounts,
         handler: HandlerPolicy,
     ) -> SmolServer {
-        let policy = Arc::new(handler);
-        let handler = AsyncHandler(move |ctx: RequestContext, frame: Frame| {
-            let policy = policy.clone();
-            async move {
-                if let Some(d) = policy.delay {
-                    smol::Timer::after(d).await;
-                }
-                policy.reply(&ctx, &frame)
-            }
-        });
-        let server = smol::block_on(Server::bind("127.0.0.1:0", config, accounts, handler))
-            .expect("smol server listens");
-        let events = server.events();
-        SmolServer { server, events }
+        start(config, accounts, handler, None)
+    }
+
+    fn start_tls_server(
+        config: ServerConfig,
+        accounts: Accounts,
+        handler: HandlerPolicy,
+        tls: TlsServerConfig,
+    ) -> SmolServer {
+        start(config, accounts, handler, Some(tls))
     }
 
     fn connect(addr: SocketAddr, config: ClientConfig) -> Result<SmolClient, Failure> {
         let (client, incoming) = smol::block_on(Client::connect(addr, config)).map_err(failure)?;
+        Ok(SmolClient { client, incoming })
+    }
+
+    fn connect_tls(
+        addr: &str,
+        config: ClientConfig,
+        tls: TlsClientConfig,
+    ) -> Result<SmolClient, Failure> {
+        let (client, incoming) =
+            smol::block_on(Client::connect_tls(addr, config, tls)).map_err(failure)?;
         Ok(SmolClient { client, incoming })
     }
 
@@ -94,6 +104,35 @@ impl Runtime for SmolRuntime {
         let (client, incoming) = accepted.map_err(failure)?;
         Ok(SmolClient { client, incoming })
     }
+}
+
+/// A server on `127.0.0.1:0`, over TLS when `tls` is given.
+fn start(
+    config: ServerConfig,
+    accounts: Accounts,
+    handler: HandlerPolicy,
+    tls: Option<TlsServerConfig>,
+) -> SmolServer {
+    let policy = Arc::new(handler);
+    let handler = AsyncHandler(move |ctx: RequestContext, frame: Frame| {
+        let policy = policy.clone();
+        async move {
+            if let Some(d) = policy.delay {
+                smol::Timer::after(d).await;
+            }
+            policy.reply(&ctx, &frame)
+        }
+    });
+    let addr = "127.0.0.1:0";
+    let server = smol::block_on(async {
+        match tls {
+            Some(tls) => Server::bind_tls(addr, config, tls, accounts, handler).await,
+            None => Server::bind(addr, config, accounts, handler).await,
+        }
+    })
+    .expect("smol server listens");
+    let events = server.events();
+    SmolServer { server, events }
 }
 
 /// A `smpp_smol::Server` under test.

@@ -1114,6 +1114,80 @@ pub fn garbage_is_refused<R: Runtime>() {
     c.unbind().expect("unbind");
 }
 
+/// A bind_transceiver written by hand (the library's encoder refuses over-long fields).
+fn raw_bind(system_id: &[u8], password: &[u8], seq: u32) -> Vec<u8> {
+    let mut body = Vec::new();
+    for s in [system_id, password, b"".as_slice()] {
+        body.extend_from_slice(s);
+        body.push(0);
+    }
+    body.extend_from_slice(&[0x34, 0, 0, 0]);
+    let mut pdu = ((16 + body.len()) as u32).to_be_bytes().to_vec();
+    pdu.extend_from_slice(&CommandId::BindTransceiver.to_u32().to_be_bytes());
+    pdu.extend_from_slice(&[0, 0, 0, 0]);
+    pdu.extend_from_slice(&seq.to_be_bytes());
+    pdu.extend_from_slice(&body);
+    pdu
+}
+
+/// Deployed ESMEs send fields longer than SMPP 3.4 allows: by default (lenient parsing) a
+/// 16-character `system_id` with a 9-character password binds, and a `submit_sm` with a
+/// 21-digit `source_addr` is answered `ESME_ROK`; a server with strict parsing refuses the
+/// same bind with the field's status (`ESME_RINVSYSID`).
+pub fn over_long_fields_accepted_leniently<R: Runtime>() {
+    let (system_id, password) = (b"legacy-esme-0001", b"password9");
+    let accounts = Accounts::standard().with("legacy-esme-0001", "password9");
+    let server = R::start_server(
+        server_config(),
+        accounts.clone(),
+        HandlerPolicy::message_id(),
+    );
+    let mut p = RawPeer::connect(server.local_addr());
+    p.write_raw(&raw_bind(system_id, password, 1))
+        .expect("write");
+    let resp = p.expect_pdu();
+    assert_eq!(resp.command_id(), CommandId::BindTransceiverResp);
+    assert_eq!(resp.command_status(), CommandStatus::ESME_ROK, "{resp:?}");
+    assert_eq!(
+        server
+            .sessions()
+            .first()
+            .map(|s| s.account.clone())
+            .as_deref(),
+        Some("legacy-esme-0001")
+    );
+    let mut body = vec![0u8, 1, 1];
+    body.extend_from_slice(&[b'4'; 21]);
+    body.extend_from_slice(b"\0\x01\x01447700900123\0\0\0\0\0\0\0\0\0\0\x02hi");
+    let mut submit = ((16 + body.len()) as u32).to_be_bytes().to_vec();
+    submit.extend_from_slice(&CommandId::SubmitSm.to_u32().to_be_bytes());
+    submit.extend_from_slice(&[0, 0, 0, 0, 0, 0, 0, 2]);
+    submit.extend_from_slice(&body);
+    p.write_raw(&submit).expect("write");
+    let resp = p.expect_request();
+    assert_eq!(resp.command_id(), CommandId::SubmitSmResp);
+    assert_eq!(resp.command_status(), CommandStatus::ESME_ROK, "{resp:?}");
+    assert_eq!(resp.sequence_number(), 2);
+    p.close();
+    server.shutdown(T);
+
+    let mut strict = server_config();
+    strict.session.parse = smpp_core::pdu::ParseOptions::strict();
+    let server = R::start_server(strict, accounts, HandlerPolicy::message_id());
+    let mut p = RawPeer::connect(server.local_addr());
+    p.write_raw(&raw_bind(system_id, password, 1))
+        .expect("write");
+    let resp = p.expect_pdu();
+    assert_eq!(resp.command_id(), CommandId::BindTransceiverResp);
+    assert_eq!(
+        resp.command_status(),
+        CommandStatus::ESME_RINVSYSID,
+        "{resp:?}"
+    );
+    assert!(server.sessions().is_empty());
+    server.shutdown(T);
+}
+
 /// `command_length` 0xFFFFFFFF is refused from the header alone: `generic_nack`
 /// `ESME_RINVCMDLEN`, then close.
 pub fn huge_command_length<R: Runtime>() {
@@ -1222,6 +1296,127 @@ pub fn max_connections_refuses_excess<R: Runtime>() {
 
 // ----- the suite --------------------------------------------------------------------------
 
+// ----- TLS --------------------------------------------------------------------------------
+
+/// A TLS SMSC presenting `id`'s certificate.
+fn start_tls<R: Runtime>(id: &crate::pki::Identity) -> R::Server {
+    R::start_tls_server(
+        server_config(),
+        Accounts::standard(),
+        HandlerPolicy::message_id(),
+        id.server_config(),
+    )
+}
+
+/// Binds over TLS as `acme`, submits once and unbinds; panics on any failure.
+fn tls_round<R: Runtime>(addr: &str, tls: crate::TlsClientConfig) {
+    let c = R::connect_tls(addr, client_config("acme", BindType::Transceiver), tls)
+        .unwrap_or_else(|e| panic!("TLS bind to {addr}: {e}"));
+    let r = c.send(&submit("over TLS")).expect("submit over TLS");
+    assert_eq!(r.status(), CommandStatus::ESME_ROK);
+    assert!(r.message_id().is_some());
+    c.unbind().expect("unbind");
+}
+
+/// The text of the TLS failure of a bind that must fail.
+fn tls_refused<R: Runtime>(addr: &str, tls: crate::TlsClientConfig) -> String {
+    match R::connect_tls(addr, client_config("acme", BindType::Transceiver), tls) {
+        Err(Failure::Tls(msg)) => msg,
+        Err(e) => panic!("expected a TLS failure, got {e:?}"),
+        Ok(_) => panic!("expected a TLS failure, got a bound client"),
+    }
+}
+
+/// A self-signed server certificate marked `CA:TRUE` (as `openssl req -x509` makes it),
+/// given to the client as its CA certificate, is accepted by exact match (pinned): by IP
+/// address, by DNS name, and even under a name the certificate does not carry. webpki
+/// alone refuses it (`CaUsedAsEndEntity`).
+pub fn tls_pinned_self_signed_certificate<R: Runtime>() {
+    let id = crate::pki::self_signed_ca_true("localhost");
+    let server = start_tls::<R>(&id);
+    let port = server.local_addr().port();
+    let ca = || crate::TlsClientConfig::ca_pem(id.cert_pem.as_bytes()).expect("the PEM");
+    tls_round::<R>(&format!("127.0.0.1:{port}"), ca());
+    tls_round::<R>(&format!("localhost:{port}"), ca());
+    tls_round::<R>(
+        &format!("127.0.0.1:{port}"),
+        ca().with_server_name("not-in-the-certificate.example"),
+    );
+    assert_eq!(bind_ids(&server).len(), 0, "every TLS client unbound");
+    server.shutdown(T);
+}
+
+/// A different self-signed certificate than the one given as CA is refused, the error
+/// naming both SHA-256 digests; the server goes on.
+pub fn tls_other_self_signed_certificate_is_refused<R: Runtime>() {
+    let id = crate::pki::self_signed_ca_true("localhost");
+    let other = crate::pki::self_signed_ca_true("localhost");
+    let server = start_tls::<R>(&id);
+    let addr = format!("127.0.0.1:{}", server.local_addr().port());
+    let start = Instant::now();
+    let tls = crate::TlsClientConfig::ca_pem(other.cert_pem.as_bytes()).expect("the PEM");
+    let msg = tls_refused::<R>(&addr, tls);
+    assert!(start.elapsed() < T, "refused after {:?}", start.elapsed());
+    assert!(msg.contains("not trusted"), "{msg}");
+    assert!(msg.contains(&format!("(SHA-256 {})", id.sha256())), "{msg}");
+    assert!(
+        msg.contains(&format!(
+            "not the certificate of the CA PEM (SHA-256 {})",
+            other.sha256()
+        )),
+        "{msg}"
+    );
+    let tls = crate::TlsClientConfig::ca_pem(id.cert_pem.as_bytes()).expect("the PEM");
+    tls_round::<R>(&addr, tls);
+    server.shutdown(T);
+}
+
+/// A SHA-256 pin of the server's certificate is accepted (alone, and added to a CA that
+/// does not fit); a wrong pin is refused naming the pin expected and the one found.
+pub fn tls_sha256_pin<R: Runtime>() {
+    let id = crate::pki::self_signed_ca_true("localhost");
+    let other = crate::pki::self_signed_ca_true("localhost");
+    let server = start_tls::<R>(&id);
+    let addr = format!("127.0.0.1:{}", server.local_addr().port());
+    let pinned = crate::TlsClientConfig::pinned_sha256([id.sha256()]).expect("a pin");
+    tls_round::<R>(&addr, pinned.with_server_name("any-name.example"));
+    let ca_and_pin = crate::TlsClientConfig::ca_pem(other.cert_pem.as_bytes())
+        .expect("the PEM")
+        .with_pinned_sha256(id.sha256())
+        .expect("a pin on a CA configuration");
+    tls_round::<R>(&addr, ca_and_pin);
+    let wrong = crate::TlsClientConfig::pinned_sha256([other.sha256()]).expect("a pin");
+    let msg = tls_refused::<R>(&addr, wrong);
+    assert!(
+        msg.contains(&format!(
+            "does not have the pinned SHA-256 {}",
+            other.sha256()
+        )),
+        "{msg}"
+    );
+    assert!(msg.contains(&format!("(SHA-256 {})", id.sha256())), "{msg}");
+    server.shutdown(T);
+}
+
+/// A certificate issued by the CA given is verified as before pinning existed: accepted
+/// for its names, refused for another name and by another CA.
+pub fn tls_ca_issued_certificate<R: Runtime>() {
+    let (ca, id) = crate::pki::ca_and_server("conformance CA");
+    let (other_ca, _) = crate::pki::ca_and_server("another CA");
+    let server = start_tls::<R>(&id);
+    let port = server.local_addr().port();
+    let tls = || crate::TlsClientConfig::ca_pem(ca.cert_pem.as_bytes()).expect("the PEM");
+    tls_round::<R>(&format!("127.0.0.1:{port}"), tls());
+    tls_round::<R>(&format!("localhost:{port}"), tls());
+    let addr = format!("127.0.0.1:{port}");
+    let msg = tls_refused::<R>(&addr, tls().with_server_name("smsc.example.com"));
+    assert!(msg.contains("not valid for name"), "{msg}");
+    let other = crate::TlsClientConfig::ca_pem(other_ca.cert_pem.as_bytes()).expect("the PEM");
+    let msg = tls_refused::<R>(&addr, other);
+    assert!(msg.contains("UnknownIssuer"), "{msg}");
+    server.shutdown(T);
+}
+
 /// One `#[test]` per scenario of [`suite`](crate::suite) for the runtime `$rt`:
 /// `smpp_conformance::conformance_suite!(smpp_conformance::SmolRuntime);`
 #[macro_export]
@@ -1255,6 +1450,7 @@ macro_rules! conformance_suite {
             shutdown_gives_up_in_flight,
             peer_unbind_is_answered,
             garbage_is_refused,
+            over_long_fields_accepted_leniently,
             huge_command_length,
             hostile_flood,
             max_connections_refuses_excess,
@@ -1262,6 +1458,10 @@ macro_rules! conformance_suite {
             nagle_peer_esme,
             mismatched_responses_are_errors,
             throttled_requests_are_retried,
+            tls_pinned_self_signed_certificate,
+            tls_other_self_signed_certificate_is_refused,
+            tls_sha256_pin,
+            tls_ca_issued_certificate,
         );
     };
     (@tests $rt:ty; $($name:ident),* $(,)?) => {

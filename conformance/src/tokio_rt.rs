@@ -13,7 +13,10 @@ use smpp_core::server::{
     BindId, OutbindId, RequestContext, ServerConfig, ServerEvent, SessionInfo,
 };
 use smpp_core::CommandStatus;
-use smpp_tokio::{AsyncHandler, Client, Error, Incoming, IncomingRequest, Server};
+use smpp_tokio::{
+    AsyncHandler, Client, Error, Incoming, IncomingRequest, Server, TlsClientConfig,
+    TlsServerConfig,
+};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
@@ -63,6 +66,7 @@ fn failure(e: Error) -> Failure {
         Error::Closed => Failure::Closed,
         Error::Limit(e) => Failure::Limit(e),
         Error::Deliver(e) => Failure::Deliver(e),
+        Error::Tls(e) => Failure::Tls(e),
         other => Failure::Other(other.to_string()),
     }
 }
@@ -77,24 +81,33 @@ impl Runtime for TokioRuntime {
         accounts: Accounts,
         handler: HandlerPolicy,
     ) -> TokioServer {
-        let policy = Arc::new(handler);
-        let handler = AsyncHandler(move |ctx: RequestContext, frame: Frame| {
-            let policy = policy.clone();
-            async move {
-                if let Some(d) = policy.delay {
-                    tokio::time::sleep(d).await;
-                }
-                policy.reply(&ctx, &frame)
-            }
-        });
-        let server = block_on(Server::bind("127.0.0.1:0", config, accounts, handler))
-            .expect("tokio server listens");
-        let events = Mutex::new(server.events());
-        TokioServer { server, events }
+        start(config, accounts, handler, None)
+    }
+
+    fn start_tls_server(
+        config: ServerConfig,
+        accounts: Accounts,
+        handler: HandlerPolicy,
+        tls: TlsServerConfig,
+    ) -> TokioServer {
+        start(config, accounts, handler, Some(tls))
     }
 
     fn connect(addr: SocketAddr, config: ClientConfig) -> Result<TokioClient, Failure> {
         let (client, incoming) = block_on(Client::connect(addr, config)).map_err(failure)?;
+        Ok(TokioClient {
+            client,
+            incoming: Mutex::new(incoming),
+        })
+    }
+
+    fn connect_tls(
+        addr: &str,
+        config: ClientConfig,
+        tls: TlsClientConfig,
+    ) -> Result<TokioClient, Failure> {
+        let (client, incoming) =
+            block_on(Client::connect_tls(addr, config, tls)).map_err(failure)?;
         Ok(TokioClient {
             client,
             incoming: Mutex::new(incoming),
@@ -125,6 +138,35 @@ impl Runtime for TokioRuntime {
             incoming: Mutex::new(incoming),
         })
     }
+}
+
+/// A server on `127.0.0.1:0`, over TLS when `tls` is given.
+fn start(
+    config: ServerConfig,
+    accounts: Accounts,
+    handler: HandlerPolicy,
+    tls: Option<TlsServerConfig>,
+) -> TokioServer {
+    let policy = Arc::new(handler);
+    let handler = AsyncHandler(move |ctx: RequestContext, frame: Frame| {
+        let policy = policy.clone();
+        async move {
+            if let Some(d) = policy.delay {
+                tokio::time::sleep(d).await;
+            }
+            policy.reply(&ctx, &frame)
+        }
+    });
+    let addr = "127.0.0.1:0";
+    let server = block_on(async {
+        match tls {
+            Some(tls) => Server::bind_tls(addr, config, tls, accounts, handler).await,
+            None => Server::bind(addr, config, accounts, handler).await,
+        }
+    })
+    .expect("tokio server listens");
+    let events = Mutex::new(server.events());
+    TokioServer { server, events }
 }
 
 /// A `smpp_tokio::Server` under test.

@@ -77,7 +77,9 @@ impl fmt::Display for RedactedHex<'_> {
 }
 
 /// A one-line summary of a PDU: command, sequence number, status, and its key fields
-/// (never the password).
+/// (never the password). A PDU that parses only thanks to the default options' tolerances
+/// ends with ` lenient: ...`, the field at fault and why
+/// ([`lenient_warning`](crate::pdu::lenient_warning)).
 pub fn summary(pdu: &[u8]) -> Summary<'_> {
     Summary(pdu)
 }
@@ -94,82 +96,89 @@ impl fmt::Display for Summary<'_> {
         if h.command_id.is_response() || !h.command_status.is_ok() {
             write!(f, " status={}", h.command_status)?;
         }
-        let pdu = match Pdu::parse_with(
-            self.0,
-            &crate::pdu::ParseOptions {
-                max_command_length: u32::MAX,
-                ..Default::default()
-            },
-        ) {
+        let opts = crate::pdu::ParseOptions {
+            max_command_length: u32::MAX,
+            ..Default::default()
+        };
+        let pdu = match Pdu::parse_with(self.0, &opts) {
             Ok(p) => p,
             Err(e) => return write!(f, " invalid: {e}"),
         };
-        let s = DisplayBytes;
-        match pdu.body {
-            Body::BindReceiver(b) | Body::BindTransmitter(b) | Body::BindTransceiver(b) => write!(
-                f,
-                " system_id={} password=*** system_type={} interface_version=0x{:02x}",
-                s(b.system_id),
-                s(b.system_type),
-                b.interface_version
-            ),
-            Body::BindReceiverResp(b) | Body::BindTransmitterResp(b) | Body::BindTransceiverResp(b) => {
-                write!(f, " system_id={}", s(b.system_id))
-            }
-            Body::Outbind(b) => write!(f, " system_id={} password=***", s(b.system_id)),
-            Body::SubmitSm(m) | Body::DeliverSm(m) => write!(
-                f,
-                " {}={} {}={} esm_class=0x{:02x} data_coding=0x{:02x} registered_delivery={} sm_length={} tlvs={}",
-                Field::SourceAddr,
-                s(m.source.addr),
-                Field::DestinationAddr,
-                s(m.destination.addr),
-                m.esm_class.0,
-                m.data_coding.0,
-                m.registered_delivery.0,
-                m.short_message.len(),
-                m.tlvs.len()
-            ),
-            Body::SubmitSmResp(r) | Body::DeliverSmResp(r) | Body::DataSmResp(r) => {
-                write!(f, " message_id={}", s(r.message_id))
-            }
-            Body::DataSm(m) => write!(
-                f,
-                " source_addr={} destination_addr={} tlvs={}",
-                s(m.source.addr),
-                s(m.destination.addr),
-                m.tlvs.len()
-            ),
-            Body::SubmitMulti(m) => write!(
-                f,
-                " source_addr={} number_of_dests={} sm_length={}",
-                s(m.source.addr),
-                m.dest_addresses.len(),
-                m.short_message.len()
-            ),
-            Body::SubmitMultiResp(r) => write!(
-                f,
-                " message_id={} no_unsuccess={}",
-                s(r.message_id),
-                r.unsuccess_smes.len()
-            ),
-            Body::QuerySm(q) => write!(f, " message_id={}", s(q.message_id)),
-            Body::QuerySmResp(q) => write!(
-                f,
-                " message_id={} message_state={}",
-                s(q.message_id),
-                q.message_state
-            ),
-            Body::CancelSm(c) => write!(f, " message_id={}", s(c.message_id)),
-            Body::ReplaceSm(r) => write!(f, " message_id={}", s(r.message_id)),
-            Body::AlertNotification(a) => write!(
-                f,
-                " source_addr={} esme_addr={}",
-                s(a.source.addr),
-                s(a.esme.addr)
-            ),
-            _ => Ok(()),
+        fields(f, &pdu)?;
+        match crate::pdu::lenient_warning(self.0, &opts) {
+            Some(w) => write!(f, " lenient: {w}"),
+            None => Ok(()),
         }
+    }
+}
+
+/// The key fields of `pdu` for [`Summary`].
+fn fields(f: &mut fmt::Formatter<'_>, pdu: &Pdu<'_>) -> fmt::Result {
+    let s = DisplayBytes;
+    match pdu.body {
+        Body::BindReceiver(b) | Body::BindTransmitter(b) | Body::BindTransceiver(b) => write!(
+            f,
+            " system_id={} password=*** system_type={} interface_version=0x{:02x}",
+            s(b.system_id),
+            s(b.system_type),
+            b.interface_version
+        ),
+        Body::BindReceiverResp(b) | Body::BindTransmitterResp(b) | Body::BindTransceiverResp(b) => {
+            write!(f, " system_id={}", s(b.system_id))
+        }
+        Body::Outbind(b) => write!(f, " system_id={} password=***", s(b.system_id)),
+        Body::SubmitSm(m) | Body::DeliverSm(m) => write!(
+            f,
+            " {}={} {}={} esm_class=0x{:02x} data_coding=0x{:02x} registered_delivery={} sm_length={} tlvs={}",
+            Field::SourceAddr,
+            s(m.source.addr),
+            Field::DestinationAddr,
+            s(m.destination.addr),
+            m.esm_class.0,
+            m.data_coding.0,
+            m.registered_delivery.0,
+            m.short_message.len(),
+            m.tlvs.len()
+        ),
+        Body::SubmitSmResp(r) | Body::DeliverSmResp(r) | Body::DataSmResp(r) => {
+            write!(f, " message_id={}", s(r.message_id))
+        }
+        Body::DataSm(m) => write!(
+            f,
+            " source_addr={} destination_addr={} tlvs={}",
+            s(m.source.addr),
+            s(m.destination.addr),
+            m.tlvs.len()
+        ),
+        Body::SubmitMulti(m) => write!(
+            f,
+            " source_addr={} number_of_dests={} sm_length={}",
+            s(m.source.addr),
+            m.dest_addresses.len(),
+            m.short_message.len()
+        ),
+        Body::SubmitMultiResp(r) => write!(
+            f,
+            " message_id={} no_unsuccess={}",
+            s(r.message_id),
+            r.unsuccess_smes.len()
+        ),
+        Body::QuerySm(q) => write!(f, " message_id={}", s(q.message_id)),
+        Body::QuerySmResp(q) => write!(
+            f,
+            " message_id={} message_state={}",
+            s(q.message_id),
+            q.message_state
+        ),
+        Body::CancelSm(c) => write!(f, " message_id={}", s(c.message_id)),
+        Body::ReplaceSm(r) => write!(f, " message_id={}", s(r.message_id)),
+        Body::AlertNotification(a) => write!(
+            f,
+            " source_addr={} esme_addr={}",
+            s(a.source.addr),
+            s(a.esme.addr)
+        ),
+        _ => Ok(()),
     }
 }
 
@@ -269,5 +278,23 @@ mod tests {
             "bind_transceiver seq=1 system_id=smp1 password=*** system_type=OZEKI10 interface_version=0x34"
         );
         assert_eq!(summary(&[0, 0]).to_string(), "incomplete PDU (2 octets)");
+    }
+
+    #[test]
+    fn lenient_warning_in_the_summary() {
+        // bind_transmitter with a 9-character password: accepted, flagged, still hidden.
+        let mut pdu = std::vec::Vec::from(&[0u8, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 3][..]);
+        pdu.extend_from_slice(b"acme\0password9\0\0\x34\0\0\0");
+        let len = pdu.len() as u32;
+        pdu[..4].copy_from_slice(&len.to_be_bytes());
+        let s = summary(&pdu).to_string();
+        assert_eq!(
+            s,
+            "bind_transmitter seq=3 system_id=acme password=*** system_type= interface_version=0x34 \
+             lenient: password has no terminating NUL within its maximum of 9 octets"
+        );
+        assert!(!redacted_hex(&pdu)
+            .to_string()
+            .contains("70617373776f726439"));
     }
 }

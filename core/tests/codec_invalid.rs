@@ -6,10 +6,10 @@ use bytes::BytesMut;
 use quickcheck::{Arbitrary, Gen, QuickCheck, TestResult};
 use smpp_core::codec::{frame, Framing};
 use smpp_core::pdu::{
-    Address, AlertNotification, Bind, BindResp, Body, CancelSm, DataSm, DestAddress, List,
-    MessageIdResp, Outbind, ParseOptions, QuerySm, QuerySmResp, ReplaceSm, SubmitMulti,
-    SubmitMultiResp, SubmitSm, Tlv, TlvTag, Tlvs, UnsuccessSme, DEFAULT_MAX_COMMAND_LENGTH,
-    HEADER_LEN,
+    lenient_warning, Address, AlertNotification, Bind, BindResp, Body, CancelSm, DataSm,
+    DestAddress, List, MessageIdResp, Outbind, ParseOptions, QuerySm, QuerySmResp, ReplaceSm,
+    SubmitMulti, SubmitMultiResp, SubmitSm, Tlv, TlvTag, Tlvs, UnsuccessSme,
+    DEFAULT_MAX_COMMAND_LENGTH, HEADER_LEN,
 };
 use smpp_core::{CommandId, CommandStatus, DecodeError, EncodeError, Field, Frame, Pdu};
 
@@ -261,7 +261,10 @@ fn parse_err(bytes: &[u8], opts: &ParseOptions) -> DecodeError {
 }
 
 /// One decode case: `bad` must fail with `err` / `status`; `good` (the same PDU one octet
-/// inside the limit) must parse with both the default and the strict options.
+/// inside the limit) must parse with both the default and the strict options. A C-octet
+/// string too long for its field (`err` is `TooLong`) whose NUL is still inside the PDU
+/// fails only strictly: the default options accept it with a lenient warning naming the
+/// field, and encoding the result fails on that field.
 struct Case {
     what: &'static str,
     good: Vec<u8>,
@@ -279,6 +282,10 @@ fn check_cases(cases: &[Case]) {
                     c.what,
                     hex(&c.good)
                 );
+            }
+            if opts != ParseOptions::strict() && over_long_in_bounds(c) {
+                check_lenient_over_long(c);
+                continue;
             }
             let e = parse_err(&c.bad, &opts);
             assert_eq!(e, c.err, "{}: {}", c.what, hex(&c.bad));
@@ -300,6 +307,60 @@ fn check_cases(cases: &[Case]) {
             );
         }
     }
+}
+
+/// True when `c` is an over-long C-octet string (every such case has its NUL inside the
+/// PDU, so only a strict parse refuses it) — except the time fields, whose format is fixed
+/// (empty or 16 characters) whatever the options.
+fn over_long_in_bounds(c: &Case) -> bool {
+    match c.err {
+        DecodeError::TooLong { field, .. } => !matches!(
+            field,
+            Field::ScheduleDeliveryTime | Field::ValidityPeriod | Field::FinalDate
+        ),
+        _ => false,
+    }
+}
+
+/// The default options accept `c.bad` with a lenient warning that is `c.err` (the field and
+/// its maximum), the strict ones refuse it with that error, and the PDU parsed cannot be
+/// encoded (encoding stays strict: the same field).
+fn check_lenient_over_long(c: &Case) {
+    let DecodeError::TooLong { field, max } = c.err else {
+        unreachable!("only over-long cases")
+    };
+    let p = Pdu::parse(&c.bad).unwrap_or_else(|e| panic!("{}: lenient parse: {e:?}", c.what));
+    assert_eq!(
+        lenient_warning(&c.bad, &ParseOptions::default()),
+        Some(c.err),
+        "{}",
+        c.what
+    );
+    assert_eq!(
+        Frame::new(c.bad.clone().into()).unwrap().lenient_warning(),
+        Some(c.err),
+        "{}",
+        c.what
+    );
+    assert_eq!(
+        Pdu::parse_with(&c.bad, &ParseOptions::strict()),
+        Err(c.err),
+        "{}",
+        c.what
+    );
+    assert_eq!(
+        p.validate(),
+        Err(EncodeError::TooLong { field, max }),
+        "{}",
+        c.what
+    );
+    let mut out = vec![0u8; p.encoded_len()];
+    assert_eq!(
+        p.encode(&mut out),
+        Err(EncodeError::TooLong { field, max }),
+        "{}",
+        c.what
+    );
 }
 
 fn too_long(field: Field, max: usize) -> DecodeError {
@@ -1953,9 +2014,24 @@ fn receive(bytes: &[u8]) {
         assert!(e.status().name().is_some(), "{e:?}");
     }
     if let Ok(p) = lenient {
-        // Re-encoding what was received always works and parses back to the same PDU.
         let n = p.encoded_len();
         let mut out = vec![0u8; n];
+        // An over-long C-octet string is accepted leniently but never sent: encoding the
+        // PDU fails naming the field the lenient warning names (the first over-long one).
+        if let Some(DecodeError::TooLong { field, max }) =
+            lenient_warning(bytes, &ParseOptions::default())
+        {
+            assert_eq!(
+                p.encode(&mut out),
+                Err(EncodeError::TooLong { field, max }),
+                "{}",
+                hex(bytes)
+            );
+            assert!(strict_r.is_err());
+            return;
+        }
+        // Otherwise re-encoding what was received always works and parses back to the same
+        // PDU.
         assert_eq!(p.encode(&mut out), Ok(n), "{p:?}");
         let again = Pdu::parse_with(
             &out,

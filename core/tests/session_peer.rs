@@ -176,8 +176,40 @@ fn submit_body_with_source(source: &[u8]) -> Vec<u8> {
 }
 
 #[test]
-fn too_long_source_addr_is_answered_with_its_status() {
+fn too_long_source_addr_is_accepted_leniently_with_a_warning() {
+    // Default (lenient) parsing: a 25-digit source_addr whose NUL is inside the PDU reaches
+    // the application, and the frame's lenient warning names the field.
     let mut p = Pair::bound(BindType::Transmitter);
+    let bad = raw_pdu(4, 0, 31, &submit_body_with_source(&[b'9'; 25]));
+    let out = p.inject(Side::Smsc, &bad);
+    assert!(out.is_empty(), "nothing answered by the session: {out:?}");
+    match last_event(&p, Side::Smsc) {
+        Event::Request { frame, .. } => {
+            let Ok(Body::SubmitSm(m)) = frame.pdu().map(|p| p.body) else {
+                panic!("{frame:?}");
+            };
+            assert_eq!(m.source.addr, &[b'9'; 25][..]);
+            assert_eq!(
+                frame.lenient_warning(),
+                Some(DecodeError::TooLong {
+                    field: Field::SourceAddr,
+                    max: 21
+                })
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(p.smsc.unanswered(), 1, "the application answers it");
+    p.answer_all(Side::Smsc, CommandStatus::ESME_ROK);
+    assert_link_works(&mut p);
+}
+
+#[test]
+fn too_long_source_addr_is_answered_with_its_status() {
+    // Strict parsing refuses it with the field's own status.
+    let mut smsc = SessionConfig::smsc();
+    smsc.parse = smpp_core::pdu::ParseOptions::strict();
+    let mut p = Pair::bound_with(SessionConfig::esme(), smsc, BindType::Transmitter);
     // Sanity: the same raw body with a valid address is a valid submit_sm.
     let ok = raw_pdu(4, 0, 1, &submit_body_with_source(b"12345"));
     assert!(Pdu::parse(&ok).is_ok());

@@ -380,16 +380,10 @@ pub fn hex_error_json(err: &hex::HexError, text: &str) -> Object {
 }
 
 /// When `opts` is more lenient than [`ParseOptions::strict`] and the frame decodes only thanks
-/// to that, the error the strict parser reports.
+/// to that, the error the strict parser reports (the library's lenient warning,
+/// [`smpp_core::pdu::lenient_warning`]): it names the field, e.g. an over-long `password`.
 pub fn strict_error(frame: &[u8], opts: &ParseOptions) -> Option<DecodeError> {
-    let strict = ParseOptions {
-        max_command_length: opts.max_command_length,
-        ..ParseOptions::strict()
-    };
-    if *opts == strict {
-        return None;
-    }
-    Pdu::parse_with(frame, &strict).err()
+    smpp_core::pdu::lenient_warning(frame, opts)
 }
 
 /// Decodes every PDU in `input` in order. A PDU that decodes only because `opts` tolerates a

@@ -318,6 +318,44 @@ fn lenient_quirks_decode_with_a_warning_and_fail_with_strict() {
 }
 
 #[test]
+fn over_long_strings_decode_with_a_warning_and_fail_with_strict() {
+    // bind_transceiver "acme" / "password9" (9 characters: one over SMPP 3.4's maximum).
+    let bind = "0000002400000009000000000000000161636d650070617373776f726439000034000000";
+    let (lines, code) = run(&["decode", bind], None);
+    assert_eq!(code, 0, "{lines:?}");
+    assert_eq!(lines[0]["system_id"], "acme");
+    assert_eq!(lines[0]["interface_version"], "0x34");
+    assert_eq!(
+        lines[0]["warning"],
+        "accepted leniently: password has no terminating NUL within its maximum of 9 octets"
+    );
+    let (lines, code) = run(&["decode", "--strict", bind], None);
+    assert_eq!(code, 1);
+    check_error_object("strict", &lines[0]);
+    assert_eq!(lines[0]["field"], "password");
+    assert_eq!(lines[0]["status"], "ESME_RINVPASWD");
+
+    // submit_sm with a 21-digit source_addr (the maximum is 20).
+    let mut body = vec![0u8, 1, 1];
+    body.extend_from_slice(&[b'4'; 21]);
+    body.extend_from_slice(b"\0\x01\x01447700900123\0\0\0\0\0\0\0\0\0\0\x02hi");
+    let mut pdu = ((16 + body.len()) as u32).to_be_bytes().to_vec();
+    pdu.extend_from_slice(&[0, 0, 0, 4, 0, 0, 0, 0, 0, 0, 0, 2]);
+    pdu.extend_from_slice(&body);
+    let hex: String = pdu.iter().map(|b| format!("{b:02x}")).collect();
+    let (lines, code) = run(&["decode", &hex], None);
+    assert_eq!(code, 0, "{lines:?}");
+    assert_eq!(lines[0]["source_addr"], "4".repeat(21));
+    assert_eq!(lines[0]["short_message"], "hi");
+    let warning = lines[0]["warning"].as_str().unwrap();
+    assert!(warning.contains("source_addr"), "{warning}");
+    let (lines, code) = run(&["decode", "--strict", &hex], None);
+    assert_eq!(code, 1);
+    assert_eq!(lines[0]["field"], "source_addr");
+    assert_eq!(lines[0]["status"], "ESME_RINVSRCADR");
+}
+
+#[test]
 fn incomplete_input_reports_the_missing_octets() {
     let (lines, code) = run(&["decode", "000000100000"], None);
     assert_eq!(code, 1);

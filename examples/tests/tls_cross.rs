@@ -184,3 +184,101 @@ fn cli_smsc_with_tls_and_send_with_ca_and_receipt() {
     let _ = smsc.wait();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A self-signed certificate for `localhost` and 127.0.0.1 marked `CA:TRUE`, as `openssl
+/// req -x509 ... -addext subjectAltName=DNS:localhost,IP:127.0.0.1` makes it: (certificate
+/// PEM, key PEM, SHA-256 of the DER).
+fn self_signed_ca_true() -> (String, String, smpp_smol::Sha256Pin) {
+    use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+    let key = KeyPair::generate().unwrap();
+    let mut params =
+        CertificateParams::new(vec!["localhost".to_string(), "127.0.0.1".to_string()]).unwrap();
+    params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    params
+        .distinguished_name
+        .push(DnType::CommonName, "localhost");
+    let cert = params.self_signed(&key).unwrap();
+    let pin = smpp_smol::Sha256Pin::of_der(cert.der());
+    (cert.pem(), key.serialize_pem(), pin)
+}
+
+#[test]
+fn cli_send_pins_a_self_signed_certificate() {
+    let (cert_pem, key_pem, pin) = self_signed_ca_true();
+    let (other_pem, _, other_pin) = self_signed_ca_true();
+    let dir = temp_path("tls-pin");
+    std::fs::create_dir_all(&dir).unwrap();
+    let (cert, key, other) = (
+        dir.join("cert.pem"),
+        dir.join("key.pem"),
+        dir.join("other.pem"),
+    );
+    std::fs::write(&cert, &cert_pem).unwrap();
+    std::fs::write(&key, &key_pem).unwrap();
+    std::fs::write(&other, &other_pem).unwrap();
+    let smsc = Proc::spawn(&[
+        "smsc",
+        "--listen",
+        "127.0.0.1:0",
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+        "--tls-listen",
+        "127.0.0.1:0",
+    ]);
+    let line = smsc.wait_stderr_line("listening (TLS) on ");
+    let tls_addr = line.rsplit(' ').next().unwrap().to_string();
+    let send = |runtime: &str, trust: &[&str]| {
+        let mut args = vec!["send", "--runtime", runtime, "--connect", &tls_addr];
+        args.extend_from_slice(trust);
+        args.extend_from_slice(&["--to", "+447700900123", "Hello, pinned"]);
+        cli_common::run(&args)
+    };
+    let (pin_hex, other_hex) = (pin.to_string(), other_pin.to_string());
+    // The lower-case form without colons (`sha256sum` of the DER) is accepted too.
+    let pin_plain = pin_hex.replace(':', "").to_lowercase();
+    for runtime in ["smol", "blocking", "tokio"] {
+        // The server's own certificate as --ca: pinned by exact match, by IP address.
+        let out = send(runtime, &["--ca", cert.to_str().unwrap()]);
+        out.expect_code(0);
+        assert!(
+            out.stdout.contains("message_id="),
+            "{runtime}: {}",
+            out.stdout
+        );
+        // Another self-signed certificate: refused, naming the one expected.
+        let out = send(runtime, &["--ca", other.to_str().unwrap()]);
+        out.expect_code(1);
+        assert!(
+            out.stderr.contains("not trusted"),
+            "{runtime}: {}",
+            out.stderr
+        );
+        assert!(out.stderr.contains(&other_hex), "{runtime}: {}", out.stderr);
+        assert!(out.stderr.contains(&pin_hex), "{runtime}: {}", out.stderr);
+        // By SHA-256 pin, alone and beside a --ca that does not fit.
+        send(runtime, &["--pin-sha256", &pin_plain]).expect_code(0);
+        send(
+            runtime,
+            &["--ca", other.to_str().unwrap(), "--pin-sha256", &pin_hex],
+        )
+        .expect_code(0);
+        // A wrong pin: refused, naming the pin expected.
+        let out = send(runtime, &["--pin-sha256", &other_hex]);
+        out.expect_code(1);
+        assert!(
+            out.stderr
+                .contains(&format!("does not have the pinned SHA-256 {other_hex}")),
+            "{runtime}: {}",
+            out.stderr
+        );
+    }
+    // A malformed pin is a usage error.
+    let out = send("smol", &["--pin-sha256", "12:34"]);
+    out.expect_code(2);
+    assert!(out.stderr.contains("invalid SHA-256 pin"), "{}", out.stderr);
+    smsc.terminate();
+    let _ = smsc.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -40,5 +40,5 @@ pub use incoming::{IncomingRequest, Respond};
 pub use rustls;
 pub use socket::QuickAck;
 #[cfg(feature = "tls")]
-pub use tls::{TlsClientConfig, TlsServerConfig};
+pub use tls::{Sha256Pin, TlsClientConfig, TlsServerConfig};
 pub use trace::{TraceExt, TraceRx};

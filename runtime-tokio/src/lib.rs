@@ -104,9 +104,11 @@
 //!
 //! ## TLS (SMPPS)
 //!
-//! With the `tls` feature (tokio-rustls, ring provider): `TlsClientConfig` (system roots,
-//! a CA PEM, a server-name override, or `dangerous_accept_any_certificate` for test rigs)
-//! for `Client::connect_tls`, and `TlsServerConfig` (PEM certificate chain and key) for
+//! With the `tls` feature (tokio-rustls, ring provider): `TlsClientConfig` (system roots; a
+//! PEM of CA or server certificates, a server presenting one of them exactly being
+//! accepted as pinned, any other verified against them as CAs; SHA-256 pins
+//! (`Sha256Pin`); a server-name override; or `dangerous_accept_any_certificate` for test
+//! rigs) for `Client::connect_tls`, and `TlsServerConfig` (PEM certificate chain and key) for
 //! `Server::bind_tls` and `Server::add_tls_listener`; `Server::add_listener` adds a plain
 //! listener, so one server can serve plain and TLS side by side. Handshake failures are
 //! `Error::Tls`, bounded by the session's `bind_timeout`. See "TLS" in
@@ -142,7 +144,7 @@ pub use smpp_core::server::{
     ServerConfig, ServerEvent, SessionInfo,
 };
 #[cfg(feature = "tls")]
-pub use smpp_runtime::{TlsClientConfig, TlsServerConfig};
+pub use smpp_runtime::{Sha256Pin, TlsClientConfig, TlsServerConfig};
 pub use trace::{Trace, TraceEvent, TraceFn};
 
 /// A request from the SMSC that the application answers (dropped unanswered:

@@ -77,6 +77,20 @@ impl Frame {
         )
     }
 
+    /// The lenient warning of this frame under the default options [`Frame::pdu`] parses
+    /// with: the strict parse's error naming the field that needed a tolerance (an
+    /// over-long C-octet string, ...), or `None` for valid SMPP 3.4. See
+    /// [`lenient_warning`](crate::pdu::lenient_warning).
+    pub fn lenient_warning(&self) -> Option<DecodeError> {
+        crate::pdu::lenient_warning(
+            &self.bytes,
+            &ParseOptions {
+                max_command_length: u32::MAX,
+                ..ParseOptions::default()
+            },
+        )
+    }
+
     /// Parses the body with the given options.
     pub fn pdu_with(&self, opts: &ParseOptions) -> Result<Pdu<'_>, DecodeError> {
         Pdu::parse_with(&self.bytes, opts)

@@ -2,7 +2,7 @@
 //! unsuccessful SMEs): borrowed wire bytes when received, a slice when built.
 
 use crate::wire::reader::Reader;
-use crate::wire::writer::Sink;
+use crate::wire::writer::{Measure, Sink};
 use crate::wire::{DecodeError, EncodeError, Field};
 use core::fmt;
 
@@ -90,6 +90,12 @@ impl<'a, T: ListItem<'a>> List<'a, T> {
     pub(crate) fn write<S: Sink>(&self, s: &mut S) -> Result<(), EncodeError> {
         match self.0 {
             Repr::Wire { count, bytes } => {
+                if S::VALIDATE {
+                    // Received octets may hold what only a lenient parse accepts (an
+                    // over-long address): what is sent is checked like a built list.
+                    let mut m = Measure::<true>::default();
+                    self.iter().try_for_each(|i| i.write(&mut m))?;
+                }
                 s.put_u8(count);
                 s.put(bytes);
                 Ok(())
@@ -132,8 +138,10 @@ impl<'a, T: ListItem<'a>> Iterator for ListIter<'a, T> {
                 if *count == 0 {
                     return None;
                 }
-                let mut r = Reader::new(bytes);
-                // The octets were validated when the list was decoded.
+                // The octets were validated when the list was decoded, with whatever options
+                // the parse had: read them back leniently (an over-long address accepted
+                // then must not end the iteration early).
+                let mut r = Reader::with_over_long(bytes, true);
                 let item = T::decode(&mut r).ok()?;
                 *bytes = r.rest();
                 *count -= 1;

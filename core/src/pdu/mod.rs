@@ -68,6 +68,12 @@ pub struct ParseOptions {
     pub allow_missing_final_nul: bool,
     /// Accept a message carrying both `short_message` and a `message_payload` TLV.
     pub allow_both_payloads: bool,
+    /// Accept a C-octet string longer than its field's maximum (a 9-character `password`,
+    /// a `system_id` or `system_type` longer than SMPP 3.4 allows, as deployed ESMEs send)
+    /// when its NUL is still within the PDU. The value is kept whole; it is not encodable
+    /// (encoding stays strict). A string without any NUL within the PDU is rejected anyway.
+    /// [`lenient_warning`] names the field of such a PDU.
+    pub allow_over_long_strings: bool,
     /// Reject a standard TLV whose length breaks its definition (by default it is kept and
     /// its typed accessor returns `None`).
     pub strict_tlv_lengths: bool,
@@ -80,6 +86,7 @@ impl Default for ParseOptions {
             allow_empty_response_body: true,
             allow_missing_final_nul: true,
             allow_both_payloads: true,
+            allow_over_long_strings: true,
             strict_tlv_lengths: false,
         }
     }
@@ -93,9 +100,42 @@ impl ParseOptions {
             allow_empty_response_body: false,
             allow_missing_final_nul: false,
             allow_both_payloads: false,
+            allow_over_long_strings: false,
             strict_tlv_lengths: true,
         }
     }
+}
+
+/// The lenient warning of a frame: when `frame` parses with `opts` only thanks to one of
+/// their tolerances, the error a strict parse reports (with `opts`'s `max_command_length`),
+/// which names the field at fault — for an over-long C-octet string
+/// [`DecodeError::TooLong`] with the field and its maximum. `None` when the frame is
+/// valid SMPP 3.4 (or does not parse with `opts` either, or `opts` tolerate nothing).
+///
+/// Only the first deviation is named (the one the strict parse stops at).
+///
+/// ```
+/// use smpp_core::pdu::{lenient_warning, ParseOptions, Pdu};
+/// use smpp_core::{DecodeError, Field};
+/// // bind_transmitter with a 9-character password ("password9").
+/// let mut body = b"acme\0password9\0\0\x34\0\0\0".to_vec();
+/// let mut frame = ((16 + body.len()) as u32).to_be_bytes().to_vec();
+/// frame.extend_from_slice(&[0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 1]);
+/// frame.append(&mut body);
+/// assert!(Pdu::parse(&frame).is_ok());
+/// let warning = lenient_warning(&frame, &ParseOptions::default()).unwrap();
+/// assert_eq!(warning, DecodeError::TooLong { field: Field::Password, max: 9 });
+/// assert_eq!(Pdu::parse_with(&frame, &ParseOptions::strict()), Err(warning));
+/// ```
+pub fn lenient_warning(frame: &[u8], opts: &ParseOptions) -> Option<DecodeError> {
+    let strict = ParseOptions {
+        max_command_length: opts.max_command_length,
+        ..ParseOptions::strict()
+    };
+    if *opts == strict || Pdu::parse_with(frame, opts).is_err() {
+        return None;
+    }
+    Pdu::parse_with(frame, &strict).err()
 }
 
 /// Per-parse context handed to body decoders.
@@ -420,7 +460,10 @@ impl<'a> Pdu<'a> {
                 available: frame.len(),
             });
         }
-        let mut r = Reader::new(frame.get(HEADER_LEN..).unwrap_or(&[]));
+        let mut r = Reader::with_over_long(
+            frame.get(HEADER_LEN..).unwrap_or(&[]),
+            opts.allow_over_long_strings,
+        );
         let ctx = Ctx {
             opts,
             status: header.command_status,

@@ -7,11 +7,25 @@ use super::error::{DecodeError, Field};
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Reader<'a> {
     buf: &'a [u8],
+    /// C-octet strings may be longer than their field's maximum when their NUL is still
+    /// within the body (the `allow_over_long_strings` parse option).
+    over_long: bool,
 }
 
 impl<'a> Reader<'a> {
+    /// A strict cursor: every C-octet string must end within its field's maximum.
+    #[cfg(test)]
     pub(crate) const fn new(buf: &'a [u8]) -> Reader<'a> {
-        Reader { buf }
+        Reader {
+            buf,
+            over_long: false,
+        }
+    }
+
+    /// A cursor that accepts over-long C-octet strings when `over_long` (see
+    /// [`Reader::cstr`]).
+    pub(crate) const fn with_over_long(buf: &'a [u8], over_long: bool) -> Reader<'a> {
+        Reader { buf, over_long }
     }
 
     pub(crate) const fn remaining(&self) -> usize {
@@ -62,10 +76,25 @@ impl<'a> Reader<'a> {
     }
 
     /// A C-octet string of at most `max` octets including its NUL; returns it without the NUL.
+    ///
+    /// A string with no NUL within `max` octets is [`DecodeError::TooLong`]; when the cursor
+    /// accepts over-long strings ([`Reader::with_over_long`]) and the NUL comes later within
+    /// the body, the whole string is returned instead (no NUL at all is still `TooLong`, or
+    /// `Truncated` when fewer than `max` octets remain).
     pub(crate) fn cstr(&mut self, field: Field, max: usize) -> Result<&'a [u8], DecodeError> {
+        let over_long = self.over_long;
+        self.cstr_limited(field, max, over_long)
+    }
+
+    fn cstr_limited(
+        &mut self,
+        field: Field,
+        max: usize,
+        over_long: bool,
+    ) -> Result<&'a [u8], DecodeError> {
         let window = match self.buf.get(..max) {
-            Some(w) => w,
-            None => self.buf,
+            Some(w) if !over_long => w,
+            _ => self.buf,
         };
         match window.iter().position(|&b| b == 0) {
             Some(i) => {
@@ -73,7 +102,7 @@ impl<'a> Reader<'a> {
                 self.buf = rest.get(1..).unwrap_or(&[]);
                 Ok(value)
             }
-            None if window.len() < max => Err(DecodeError::Truncated { field }),
+            None if self.buf.len() < max => Err(DecodeError::Truncated { field }),
             None => Err(DecodeError::TooLong { field, max }),
         }
     }
@@ -94,8 +123,9 @@ impl<'a> Reader<'a> {
 
     /// A fixed-format time field (`schedule_delivery_time`, `validity_period`, `final_date`):
     /// either empty or exactly 16 characters before the NUL.
+    /// Never over-long: the format is fixed.
     pub(crate) fn time(&mut self, field: Field) -> Result<&'a [u8], DecodeError> {
-        let v = self.cstr(field, 17)?;
+        let v = self.cstr_limited(field, 17, false)?;
         if v.is_empty() || v.len() == 16 {
             Ok(v)
         } else {
@@ -130,6 +160,49 @@ mod tests {
         // a string of exactly max-1 octets plus NUL fits
         let mut r = Reader::new(b"ab\0");
         assert_eq!(r.cstr(Field::Password, 3), Ok(&b"ab"[..]));
+    }
+
+    #[test]
+    fn over_long_strings() {
+        // Strict: no NUL within the maximum.
+        let mut r = Reader::new(b"password9\0rest");
+        assert_eq!(
+            r.cstr(Field::Password, 9),
+            Err(DecodeError::TooLong {
+                field: Field::Password,
+                max: 9
+            })
+        );
+        // Over-long accepted: the NUL is further on, within the body.
+        let mut r = Reader::with_over_long(b"password9\0rest\0", true);
+        assert_eq!(r.cstr(Field::Password, 9), Ok(&b"password9"[..]));
+        assert_eq!(r.cstr(Field::SystemType, 13), Ok(&b"rest"[..]));
+        assert!(r.is_empty());
+        // No NUL at all is still refused, as TooLong or (short) Truncated.
+        let mut r = Reader::with_over_long(b"password9", true);
+        assert_eq!(
+            r.cstr(Field::Password, 9),
+            Err(DecodeError::TooLong {
+                field: Field::Password,
+                max: 9
+            })
+        );
+        let mut r = Reader::with_over_long(b"pass", true);
+        assert_eq!(
+            r.cstr(Field::Password, 9),
+            Err(DecodeError::Truncated {
+                field: Field::Password
+            })
+        );
+        // Time fields keep their fixed format.
+        let mut r = Reader::with_over_long(b"0000000010000000R0\0", true);
+        assert_eq!(
+            r.time(Field::ValidityPeriod),
+            Err(DecodeError::TooLong {
+                field: Field::ValidityPeriod,
+                max: 17
+            })
+        );
     }
 
     #[test]

@@ -32,8 +32,9 @@ Each output line is one JSON object:
             reports \"invalid hex: ...\" with a null status.
 
 Options:
-  --strict    reject what SMPP 3.4 forbids but real SMSCs send, as an error
-              (by default such a PDU is decoded and gets a warning)
+  --strict    reject what SMPP 3.4 forbids but real SMSCs and ESMEs send (an
+              over-long password or system_id, ...), as an error naming the
+              field (by default such a PDU is decoded and gets a warning)
   -h, --help  show this help
 
 Exit status: 0 when every input decoded, 1 when any failed, 2 on a usage error.

@@ -102,7 +102,10 @@ impl Error {
     }
 }
 
-/// What `--tls`, `--ca`, `--insecure` and `--server-name` ask for, built for each runtime.
+/// What `--tls`, `--ca`, `--pin-sha256`, `--insecure` and `--server-name` ask for, built
+/// for each runtime: `--insecure` wins; `--ca` trusts its certificates (exactly, or as
+/// CAs), each `--pin-sha256` adds a certificate digest accepted; pins without `--ca` are
+/// the only thing accepted; neither: the system's roots.
 macro_rules! tls_config {
     ($krate:ident, $conn:expr) => {{
         let conn: &Connection = $conn;
@@ -112,7 +115,13 @@ macro_rules! tls_config {
             let tls = if conn.insecure {
                 Ok($krate::TlsClientConfig::dangerous_accept_any_certificate())
             } else if let Some(ca) = &conn.ca {
-                $krate::TlsClientConfig::ca_file(ca)
+                $krate::TlsClientConfig::ca_file(ca).and_then(|tls| {
+                    conn.pin_sha256
+                        .iter()
+                        .try_fold(tls, |tls, pin| tls.with_pinned_sha256(*pin))
+                })
+            } else if !conn.pin_sha256.is_empty() {
+                $krate::TlsClientConfig::pinned_sha256(conn.pin_sha256.iter().copied())
             } else {
                 $krate::TlsClientConfig::system_roots()
             };

@@ -184,6 +184,8 @@ pub struct Connection {
     pub tls: bool,
     /// `--ca FILE`.
     pub ca: Option<String>,
+    /// `--pin-sha256 HEX` (repeatable).
+    pub pin_sha256: Vec<smpp_smol::Sha256Pin>,
     /// `--insecure`.
     pub insecure: bool,
     /// `--server-name NAME`.
@@ -207,6 +209,7 @@ impl Default for Connection {
             trace: false,
             tls: false,
             ca: None,
+            pin_sha256: Vec::new(),
             insecure: false,
             server_name: None,
             throttle_retries: DEFAULT_THROTTLE_RETRIES,
@@ -226,8 +229,15 @@ pub const CONNECTION_HELP: &str = concat!(
     "                        redacted) to standard error\n",
     "  --tls                 connect over TLS (SMPPS), verifying the SMSC's\n",
     "                        certificate against the system's roots\n",
-    "  --ca FILE             verify against the CA certificate(s) of this PEM\n",
-    "                        file instead (implies --tls)\n",
+    "  --ca FILE             trust the certificate(s) of this PEM file instead:\n",
+    "                        an SMSC presenting one of them exactly is accepted\n",
+    "                        (a self-signed certificate, pinned; its name is\n",
+    "                        not checked), any other must be issued by one of\n",
+    "                        them for the expected name (implies --tls)\n",
+    "  --pin-sha256 HEX      accept the SMSC whose certificate has this SHA-256\n",
+    "                        (of its DER; 64 hex digits, ':' between pairs\n",
+    "                        allowed; repeatable). Alone: nothing else is\n",
+    "                        accepted; with --ca: either (implies --tls)\n",
     "  --server-name NAME    the name the certificate must carry (default: the\n",
     "                        host of --connect; implies --tls)\n",
     "  --insecure            accept any certificate (test rigs only: no\n",
@@ -261,6 +271,10 @@ impl Connection {
             "--tls" => self.tls = true,
             "--ca" => {
                 self.ca = Some(p.value()?);
+                self.tls = true;
+            }
+            "--pin-sha256" => {
+                self.pin_sha256.push(p.parse()?);
                 self.tls = true;
             }
             "--insecure" => {
