@@ -1,10 +1,11 @@
 //! One cell of the matrix, start to finish: a fresh server, the binds, the load, the
 //! receipts, every step bounded in time.
 
-use crate::client::Binds;
+use crate::client::{Binds, Load};
 use crate::counters::Counters;
 use crate::matrix::Cell;
 use crate::server::Server;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::time::{sleep, timeout, timeout_at, Instant};
@@ -25,6 +26,9 @@ pub struct Settings {
     pub limit: Duration,
     /// `session.peer_window` of the smpp-smol client (`None`: the library's default).
     pub smol_peer_window: Option<usize>,
+    /// A server already running elsewhere (`--serve` in another process) to connect to,
+    /// instead of a fresh one in this process for each cell.
+    pub connect: Option<SocketAddr>,
 }
 
 /// How a cell ended.
@@ -91,12 +95,36 @@ pub fn shares(count: u64, binds: usize) -> Vec<u64> {
         .collect()
 }
 
+/// The server of a cell: started for it, or running in another process.
+enum Here {
+    Started(Server),
+    Elsewhere(SocketAddr),
+}
+
+impl Here {
+    fn addr(&self) -> SocketAddr {
+        match self {
+            Here::Started(s) => s.addr(),
+            Here::Elsewhere(a) => *a,
+        }
+    }
+
+    async fn stop(self) {
+        if let Here::Started(s) = self {
+            s.stop().await;
+        }
+    }
+}
+
 /// Runs one cell. Never waits on a peer beyond the limits above and `settings.limit`.
 pub async fn run(cell: Cell, settings: &Settings) -> Outcome {
     let attempted = settings.count;
-    let server = match Server::start(cell.server, cell.binds).await {
-        Ok(s) => s,
-        Err(e) => return Outcome::failed(cell, attempted, e.to_string()),
+    let server = match settings.connect {
+        Some(addr) => Here::Elsewhere(addr),
+        None => match Server::start(cell.server, cell.binds, 0).await {
+            Ok(s) => Here::Started(s),
+            Err(e) => return Outcome::failed(cell, attempted, e.to_string()),
+        },
     };
     let counters = Arc::new(Counters::new());
     let connected = timeout(
@@ -125,12 +153,12 @@ pub async fn run(cell: Cell, settings: &Settings) -> Outcome {
 
     let deadline = Instant::now() + settings.limit;
     let start_ns = counters.now_ns();
-    let mut tasks = binds.start(
-        &shares(settings.count, cell.binds),
-        cell.window,
-        cell.receipts,
-        &counters,
-    );
+    let load = Load {
+        window: cell.window,
+        refill: cell.refill,
+        receipts: cell.receipts,
+    };
+    let mut tasks = binds.start(&shares(settings.count, cell.binds), load, &counters);
     let mut finished = true;
     for t in &mut tasks {
         if timeout_at(deadline, t.join()).await.is_err() {

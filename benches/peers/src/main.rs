@@ -9,6 +9,9 @@
 //! - [`cell`]: one cell, start to finish, bounded in time.
 //! - [`report`]: the Markdown table and the JSON.
 //!
+//! With `--serve` the process only runs one server, for the cells of another process
+//! started with `--connect`.
+//!
 //! Threads: the project's client and simulator run on smol's global executor (its
 //! default thread count), `smpp34` and `rusmppc` on a multi-thread tokio runtime with two
 //! workers; this thread only drives the cells. Every implementation's sockets are left as
@@ -53,6 +56,10 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if let Some(kind) = o.serve {
+        let binds = o.axes.binds.iter().copied().max().unwrap_or(1);
+        return runtime.block_on(serve(kind, binds, o.port));
+    }
     let cells = o.axes.cells();
     let started = smpp_examples::sim::utc_timestamp();
     eprintln!(
@@ -85,5 +92,22 @@ fn main() -> ExitCode {
     // Sessions of the other implementations that did not end in time are left to the
     // runtime's shutdown rather than waited for.
     runtime.shutdown_background();
+    ExitCode::SUCCESS
+}
+
+/// `--serve`: one server until Ctrl-C.
+async fn serve(kind: matrix::ServerKind, binds: usize, port: u16) -> ExitCode {
+    let server = match server::Server::start(kind, binds, port).await {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("smpp-peers-bench: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!("{kind} listening on {}", server.addr());
+    if let Err(e) = tokio::signal::ctrl_c().await {
+        eprintln!("smpp-peers-bench: cannot wait for Ctrl-C: {e}");
+    }
+    server.stop().await;
     ExitCode::SUCCESS
 }

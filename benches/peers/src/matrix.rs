@@ -54,6 +54,30 @@ impl ServerKind {
     }
 }
 
+/// When a window slot is refilled: how the application waits for its responses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Refill {
+    /// Responses are taken in the order the requests were sent (as `smpp bench` does): a
+    /// slot is refilled once the oldest outstanding request is answered, whatever came
+    /// before it.
+    Oldest,
+    /// A slot is refilled as soon as any outstanding request is answered.
+    Any,
+}
+
+impl Refill {
+    /// Both, in table order.
+    pub const ALL: [Refill; 2] = [Refill::Oldest, Refill::Any];
+
+    /// The name in the table and on the command line.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Refill::Oldest => "oldest",
+            Refill::Any => "any",
+        }
+    }
+}
+
 macro_rules! named {
     ($t:ty, $what:literal) => {
         impl fmt::Display for $t {
@@ -80,6 +104,7 @@ macro_rules! named {
 
 named!(ClientKind, "client");
 named!(ServerKind, "server");
+named!(Refill, "refill order");
 
 /// One measurement: a client against a server with one setting of each knob.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,6 +118,8 @@ pub struct Cell {
     pub receipts: bool,
     /// `submit_sm` in flight per bind.
     pub window: usize,
+    /// When a slot of the window is refilled.
+    pub refill: Refill,
     /// Binds (TCP connections, each a transceiver with an account of its own).
     pub binds: usize,
 }
@@ -108,40 +135,51 @@ pub struct Axes {
     pub receipts: Vec<bool>,
     /// Windows.
     pub windows: Vec<usize>,
+    /// Refill orders.
+    pub refills: Vec<Refill>,
     /// Bind counts.
     pub binds: Vec<usize>,
 }
 
 impl Default for Axes {
-    /// Everything: 3 clients × 2 servers × receipts off/on × windows 1, 16, 256 × 1 and 4
-    /// binds.
+    /// Everything: 3 clients × 2 servers × receipts off/on × windows 1, 16, 256 × refill
+    /// oldest/any × 1 and 4 binds. (At window 1 both refill orders are the same: that
+    /// window is run once, as `oldest`.)
     fn default() -> Self {
         Axes {
             clients: ClientKind::ALL.to_vec(),
             servers: ServerKind::ALL.to_vec(),
             receipts: vec![false, true],
             windows: vec![1, 16, 256],
+            refills: Refill::ALL.to_vec(),
             binds: vec![1, 4],
         }
     }
 }
 
 impl Axes {
-    /// Every combination, client outermost, bind count innermost.
+    /// Every combination, client outermost, bind count innermost; window 1 once (its
+    /// refill orders do not differ: one request is outstanding).
     pub fn cells(&self) -> Vec<Cell> {
         let mut cells = Vec::new();
         for &client in &self.clients {
             for &server in &self.servers {
                 for &receipts in &self.receipts {
                     for &window in &self.windows {
-                        for &binds in &self.binds {
-                            cells.push(Cell {
-                                client,
-                                server,
-                                receipts,
-                                window,
-                                binds,
-                            });
+                        for (i, &refill) in self.refills.iter().enumerate() {
+                            if window == 1 && i > 0 {
+                                continue;
+                            }
+                            for &binds in &self.binds {
+                                cells.push(Cell {
+                                    client,
+                                    server,
+                                    receipts,
+                                    window,
+                                    refill,
+                                    binds,
+                                });
+                            }
                         }
                     }
                 }
@@ -156,8 +194,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_full_matrix_has_72_cells() {
-        assert_eq!(Axes::default().cells().len(), 72);
+    fn the_full_matrix_has_120_cells() {
+        // 3 clients × 2 servers × 2 receipts × (1 + 2 + 2 window/refill) × 2 bind counts.
+        assert_eq!(Axes::default().cells().len(), 120);
     }
 
     #[test]
@@ -169,5 +208,6 @@ mod tests {
             assert_eq!(k.name().parse::<ServerKind>(), Ok(k));
         }
         assert!("nope".parse::<ServerKind>().is_err());
+        assert_eq!("any".parse::<Refill>(), Ok(Refill::Any));
     }
 }

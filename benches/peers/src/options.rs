@@ -2,7 +2,8 @@
 
 use crate::cell::Settings;
 use crate::error::Error;
-use crate::matrix::Axes;
+use crate::matrix::{Axes, ServerKind};
+use std::net::SocketAddr;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -15,6 +16,10 @@ pub struct Options {
     pub settings: Settings,
     /// Also print the results as one JSON object on the last line.
     pub json: bool,
+    /// Only run a server of this kind (until interrupted), for clients in another process.
+    pub serve: Option<ServerKind>,
+    /// The port `serve` listens on (0: a free one).
+    pub port: u16,
 }
 
 /// The `--help` text.
@@ -35,11 +40,15 @@ Options:
   --count N            submit_sm per cell, shared over its binds (default 10000)
   --time-limit SECS    the most a cell's load may take; a cell still running
                        then is reported as not finished, with its partial
-                       figures (default 20)
+                       figures (default 10)
   --clients LIST       comma-separated, of smpp-smol, smpp34, rusmppc (default all)
   --servers LIST       comma-separated, of smpp-sim, smpp34 (default all)
   --receipts LIST      comma-separated, of no, yes (default no,yes)
   --windows LIST       comma-separated windows (default 1,16,256)
+  --refill LIST        comma-separated, of oldest, any (default oldest,any): when a
+                       window slot is refilled: once the oldest outstanding
+                       request is answered (as `smpp bench` does), or once any
+                       is; window 1 runs once
   --binds LIST         comma-separated bind counts (default 1,4)
   --smol-peer-window N the smpp-smol client's session.peer_window (requests of
                        the server left unanswered by the application before
@@ -47,6 +56,14 @@ Options:
                        library's (64)
   --json               also print the results as one JSON object on the last line
   -h, --help           show this help
+
+Client and server in two processes:
+  --serve KIND         only run a server (smpp-sim or smpp34) on 127.0.0.1 and
+                       print its address; it accepts the accounts of the
+                       largest --binds; serves until interrupted (Ctrl-C)
+  --port PORT          the port --serve listens on (default: a free one)
+  --connect ADDR       run the cells against the server of --servers (one)
+                       listening at ADDR instead of a fresh one per cell
 ";
 
 /// `Ok(None)`: help was asked for.
@@ -55,10 +72,13 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Options>, 
         axes: Axes::default(),
         settings: Settings {
             count: 10_000,
-            limit: Duration::from_secs(20),
+            limit: Duration::from_secs(10),
             smol_peer_window: None,
+            connect: None,
         },
         json: false,
+        serve: None,
+        port: 0,
     };
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -90,10 +110,17 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Options>, 
                 }
                 o.settings.smol_peer_window = Some(p);
             }
+            "--serve" => o.serve = Some(value()?.parse().map_err(Error::Usage)?),
+            "--port" => o.port = number(&name, &value()?)?,
+            "--connect" => {
+                let addr: SocketAddr = number(&name, &value()?)?;
+                o.settings.connect = Some(addr);
+            }
             "--clients" => o.axes.clients = list(&name, &value()?)?,
             "--servers" => o.axes.servers = list(&name, &value()?)?,
             "--windows" => o.axes.windows = list(&name, &value()?)?,
             "--binds" => o.axes.binds = list(&name, &value()?)?,
+            "--refill" => o.axes.refills = list(&name, &value()?)?,
             "--receipts" => {
                 o.axes.receipts = value()?
                     .split(',')
@@ -112,6 +139,11 @@ pub fn parse(args: impl IntoIterator<Item = String>) -> Result<Option<Options>, 
     if o.axes.windows.contains(&0) || o.axes.binds.contains(&0) {
         return Err(Error::Usage(
             "windows and bind counts must be at least 1".into(),
+        ));
+    }
+    if o.settings.connect.is_some() && o.axes.servers.len() != 1 {
+        return Err(Error::Usage(
+            "--connect needs --servers naming the one server that runs there".into(),
         ));
     }
     if o.settings.count == 0 {
@@ -185,5 +217,14 @@ mod tests {
         assert!(parse(args("--windows 0")).is_err());
         assert!(parse(args("--clients nope")).is_err());
         assert!(parse(args("--count")).is_err());
+        assert!(parse(args("--connect 127.0.0.1:2775")).is_err());
+        let o = parse(args("--connect 127.0.0.1:2775 --servers smpp34"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(o.settings.connect, "127.0.0.1:2775".parse().ok());
+        let o = parse(args("--serve smpp-sim --port 2776"))
+            .unwrap()
+            .unwrap();
+        assert_eq!((o.serve, o.port), (Some(ServerKind::SmppSim), 2776));
     }
 }

@@ -5,8 +5,8 @@ use smpp_examples::json::{Object, Value};
 use std::fmt::Write;
 
 /// The table's header and rule.
-const HEADER: &str = "| client | server | receipts | window | binds | messages | seconds | msgs/s | receipts received | errors | note |\n\
-|---|---|---|---:|---:|---:|---:|---:|---:|---:|---|\n";
+const HEADER: &str = "| client | server | receipts | window | refill | binds | messages | seconds | msgs/s | receipts received | errors | note |\n\
+|---|---|---|---:|---|---:|---:|---:|---:|---:|---:|---|\n";
 
 /// What the note column says about a cell: nothing when it finished cleanly.
 pub fn note(o: &Outcome) -> String {
@@ -38,11 +38,12 @@ pub fn row(o: &Outcome) -> String {
     let measured = !matches!(o.status, Status::Failed(_));
     let num = |s: String| if measured { s } else { "-".into() };
     format!(
-        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+        "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
         c.client,
         c.server,
         if c.receipts { "yes" } else { "no" },
         c.window,
+        if c.window == 1 { "-" } else { c.refill.name() },
         c.binds,
         num(o.ok.to_string()),
         num(format!("{:.3}", o.seconds)),
@@ -83,6 +84,7 @@ pub fn json(started: &str, settings: &Settings, outcomes: &[Outcome]) -> String 
                 .with("server", c.server.name())
                 .with("receipts", c.receipts)
                 .with("window", c.window)
+                .with("refill", c.refill.name())
                 .with("binds", c.binds)
                 .with("attempted", o.attempted)
                 .with("messages", o.ok)

@@ -2,6 +2,7 @@
 //! close them.
 
 mod pipeline;
+pub use pipeline::Load;
 mod rusmppc;
 mod smpp34;
 mod smpp_smol;
@@ -51,20 +52,13 @@ impl Binds {
         }
     }
 
-    /// Starts the load: `counts[i]` `submit_sm` on bind `i`, `window` in flight per bind,
-    /// `registered_delivery` 1 when `receipts`. Each bind's task ends once all its
-    /// requests were answered.
-    pub fn start(
-        &self,
-        counts: &[u64],
-        window: usize,
-        receipts: bool,
-        counters: &Arc<Counters>,
-    ) -> Vec<Spawned> {
+    /// Starts the load: `counts[i]` `submit_sm` on bind `i`, as `load` says. Each bind's
+    /// task ends once all its requests were answered.
+    pub fn start(&self, counts: &[u64], load: Load, counters: &Arc<Counters>) -> Vec<Spawned> {
         match self {
-            Binds::SmppSmol(b) => b.start(counts, window, receipts, counters),
-            Binds::Smpp34(b) => b.start(counts, window, receipts, counters),
-            Binds::Rusmppc(b) => b.start(counts, window, receipts, counters),
+            Binds::SmppSmol(b) => b.start(counts, load, counters),
+            Binds::Smpp34(b) => b.start(counts, load, counters),
+            Binds::Rusmppc(b) => b.start(counts, load, counters),
         }
     }
 

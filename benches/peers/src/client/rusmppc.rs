@@ -3,7 +3,7 @@
 //! 3.4 needs). Each `submit_sm` is an awaited call; the event stream delivers the
 //! server's requests, and each `deliver_sm` is answered with `deliver_sm_resp`.
 
-use super::pipeline::pipeline;
+use super::pipeline::{pipeline, Load};
 use crate::counters::Counters;
 use crate::error::Error;
 use crate::message::{self, PASSWORD};
@@ -73,20 +73,14 @@ impl Binds {
     }
 
     /// Starts one load task per bind (on tokio), `counts[i]` messages on bind `i`.
-    pub fn start(
-        &self,
-        counts: &[u64],
-        window: usize,
-        receipts: bool,
-        counters: &Arc<Counters>,
-    ) -> Vec<Spawned> {
+    pub fn start(&self, counts: &[u64], load: Load, counters: &Arc<Counters>) -> Vec<Spawned> {
         self.0
             .iter()
             .zip(counts)
             .map(|(b, &n)| {
                 let (client, counters) = (b.client.clone(), counters.clone());
                 Spawned::Tokio(tokio::spawn(async move {
-                    load(&client, n, window, receipts, &counters).await;
+                    run(&client, n, load, &counters).await;
                 }))
             })
             .collect()
@@ -128,9 +122,9 @@ async fn answer(
     }
 }
 
-/// The load of one bind.
-async fn load(client: &Client, count: u64, window: usize, receipts: bool, counters: &Counters) {
-    let submit = match submit_sm(receipts) {
+/// The load of one bind: `count` messages.
+async fn run(client: &Client, count: u64, load: Load, counters: &Counters) {
+    let submit = match submit_sm(load.receipts) {
         Ok(s) => s,
         Err(e) => {
             for _ in 0..count {
@@ -147,7 +141,7 @@ async fn load(client: &Client, count: u64, window: usize, receipts: bool, counte
             .map(|_| ())
             .map_err(|e| e.to_string())
     };
-    pipeline(count, window, send, counters).await;
+    pipeline(count, load, send, counters).await;
 }
 
 /// The cell's `submit_sm`.

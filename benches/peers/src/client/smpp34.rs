@@ -2,7 +2,7 @@
 //! `window_size` is passed the cell's window; the load loop keeps that many requests in
 //! flight itself (each `submit_sm` is an awaited call on the bound `SMSC` handle).
 
-use super::pipeline::pipeline;
+use super::pipeline::{pipeline, Load};
 use crate::counters::Counters;
 use crate::error::Error;
 use crate::message::{self, PASSWORD};
@@ -84,20 +84,14 @@ impl Binds {
     }
 
     /// Starts one load task per bind (on tokio), `counts[i]` messages on bind `i`.
-    pub fn start(
-        &self,
-        counts: &[u64],
-        window: usize,
-        receipts: bool,
-        counters: &Arc<Counters>,
-    ) -> Vec<Spawned> {
+    pub fn start(&self, counts: &[u64], load: Load, counters: &Arc<Counters>) -> Vec<Spawned> {
         self.0
             .iter()
             .zip(counts)
             .map(|(b, &n)| {
                 let (smsc, counters) = (b.smsc.clone(), counters.clone());
                 Spawned::Tokio(tokio::spawn(async move {
-                    load(&smsc, n, window, receipts, &counters).await;
+                    run(&smsc, n, load, &counters).await;
                 }))
             })
             .collect()
@@ -145,10 +139,10 @@ impl SmppClientListener for Listener {
     }
 }
 
-/// The load of one bind.
-async fn load(smsc: &SMSC, count: u64, window: usize, receipts: bool, counters: &Counters) {
+/// The load of one bind: `count` messages.
+async fn run(smsc: &SMSC, count: u64, load: Load, counters: &Counters) {
     let text = message::text();
-    let rd = message::registered_delivery(receipts);
+    let rd = message::registered_delivery(load.receipts);
     let text = &text;
     let send = || async move {
         let resp = smsc
@@ -170,5 +164,5 @@ async fn load(smsc: &SMSC, count: u64, window: usize, receipts: bool, counters: 
             Err(format!("{:?}", resp.get_error()))
         }
     };
-    pipeline(count, window, send, counters).await;
+    pipeline(count, load, send, counters).await;
 }

@@ -1,7 +1,7 @@
 //! This project's smol client (`smpp_smol::Client`) with its shipped defaults; only the
 //! window is set, to the cell's (and `session.peer_window` when asked).
 
-use super::pipeline::pipeline;
+use super::pipeline::{pipeline, Load};
 use crate::counters::Counters;
 use crate::error::Error;
 use crate::message::{self, PASSWORD};
@@ -53,20 +53,14 @@ impl Binds {
     }
 
     /// Starts one load task per bind (on smol's executor), `counts[i]` messages on bind `i`.
-    pub fn start(
-        &self,
-        counts: &[u64],
-        window: usize,
-        receipts: bool,
-        counters: &Arc<Counters>,
-    ) -> Vec<Spawned> {
+    pub fn start(&self, counts: &[u64], load: Load, counters: &Arc<Counters>) -> Vec<Spawned> {
         self.clients
             .iter()
             .zip(counts)
             .map(|(c, &n)| {
                 let (c, counters) = (c.clone(), counters.clone());
                 Spawned::Smol(smol::spawn(async move {
-                    load(c, n, window, receipts, &counters).await;
+                    run(c, n, load, &counters).await;
                 }))
             })
             .collect()
@@ -101,13 +95,13 @@ async fn answer(incoming: Incoming, counters: Arc<Counters>) {
     }
 }
 
-/// The load of one bind.
-async fn load(client: Client, count: u64, window: usize, receipts: bool, counters: &Counters) {
+/// The load of one bind: `count` messages.
+async fn run(client: Client, count: u64, load: Load, counters: &Counters) {
     let text = message::text();
     let body = Body::SubmitSm(SubmitSm {
         source: Address::international(message::SOURCE),
         destination: Address::international(message::DESTINATION),
-        registered_delivery: RegisteredDelivery(message::registered_delivery(receipts)),
+        registered_delivery: RegisteredDelivery(message::registered_delivery(load.receipts)),
         short_message: &text,
         ..Default::default()
     });
@@ -126,5 +120,5 @@ async fn load(client: Client, count: u64, window: usize, receipts: bool, counter
             Err(status.to_string())
         }
     };
-    pipeline(count, window, send, counters).await;
+    pipeline(count, load, send, counters).await;
 }

@@ -20,11 +20,12 @@ pub enum Server {
 }
 
 impl Server {
-    /// Starts a server of `kind` on 127.0.0.1 that accepts the accounts of `binds` binds.
-    pub async fn start(kind: ServerKind, binds: usize) -> Result<Server, Error> {
+    /// Starts a server of `kind` on 127.0.0.1, port `port` (0: a free one), that accepts
+    /// the accounts of `binds` binds.
+    pub async fn start(kind: ServerKind, binds: usize, port: u16) -> Result<Server, Error> {
         match kind {
-            ServerKind::SmppSim => sim::Sim::start(binds).await.map(Server::Sim),
-            ServerKind::Smpp34 => smpp34::Smpp34::start().await.map(Server::Smpp34),
+            ServerKind::SmppSim => sim::Sim::start(binds, port).await.map(Server::Sim),
+            ServerKind::Smpp34 => smpp34::Smpp34::start(port).await.map(Server::Smpp34),
         }
     }
 

@@ -11,12 +11,12 @@ use std::time::Duration;
 pub struct Sim(Simulator);
 
 impl Sim {
-    /// Listens on a free port of 127.0.0.1 with the simulator's defaults (window 512,
-    /// receipts at once) and the accounts `bench1`… of `binds` binds.
-    pub async fn start(binds: usize) -> Result<Sim, Error> {
+    /// Listens on `port` of 127.0.0.1 (0: a free one) with the simulator's defaults
+    /// (window 512, receipts at once) and the accounts `bench1`… of `binds` binds.
+    pub async fn start(binds: usize, port: u16) -> Result<Sim, Error> {
         let config = SimConfig {
             runtime: Runtime::Smol,
-            listen: "127.0.0.1:0".into(),
+            listen: format!("127.0.0.1:{port}"),
             accounts: (0..binds.max(1))
                 .map(|i| Account::new(&system_id(i), PASSWORD))
                 .collect(),

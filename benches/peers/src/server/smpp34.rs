@@ -33,13 +33,16 @@ pub struct Smpp34 {
 }
 
 impl Smpp34 {
-    /// Listens on a free port of 127.0.0.1 (the crate takes a port, not a listener, so
-    /// one is picked first) with the crate's default timers and buffer size.
-    pub async fn start() -> Result<Smpp34, Error> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map_err(|e| Error::Listen(format!("no free port: {e}")))?
-            .port();
+    /// Listens on `port` of 127.0.0.1 with the crate's default timers and buffer size.
+    /// The crate takes a port, not a listener: for port 0 a free one is picked first.
+    pub async fn start(port: u16) -> Result<Smpp34, Error> {
+        let port = match port {
+            0 => std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map_err(|e| Error::Listen(format!("no free port: {e}")))?
+                .port(),
+            p => p,
+        };
         let listener = Arc::new(Listener::default());
         let mut server = SmppServer::new(IpAddr::V4(Ipv4Addr::LOCALHOST), port, listener.clone());
         server.start().await;
