@@ -10,6 +10,8 @@
 //! - [`IncomingRequest`], a request from the SMSC the application answers (dropped
 //!   unanswered: `ESME_RX_T_APPN`), for the async runtimes, with the runtime's [`Respond`];
 //! - [`oneshot`], a single-use channel from a driver to one waiting future;
+//! - [`handler_slot`], how the async servers poll a request handler's future in place
+//!   without an allocation per request;
 //! - [`Clock`] (the endpoints' millisecond clock) and [`seed`] (their jitter seed);
 //! - with the `tls` feature, the rustls-based [`TlsClientConfig`] and [`TlsServerConfig`]
 //!   builders and the [`tls`] helpers the runtimes' handshakes use.
@@ -25,6 +27,7 @@
 
 pub mod clock;
 pub mod error;
+pub mod handler_slot;
 pub mod incoming;
 pub mod oneshot;
 #[cfg(feature = "tls")]
@@ -33,6 +36,7 @@ pub mod trace;
 
 pub use clock::{seed, Clock};
 pub use error::Error;
+pub use handler_slot::{HandlerSlot, Polled, Running};
 pub use incoming::{IncomingRequest, Respond};
 /// The rustls crate the TLS settings are built on.
 #[cfg(feature = "tls")]
