@@ -210,6 +210,10 @@ impl ClientUnderTest for BlockingClient {
         Some(Received::new(frame, Box::new(req)))
     }
 
+    fn incoming_len(&self) -> usize {
+        lock(&self.incoming).len()
+    }
+
     fn unbind(&self) -> Result<(), Failure> {
         self.client.unbind().map_err(failure)
     }

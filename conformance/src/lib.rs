@@ -148,6 +148,8 @@ pub trait ClientUnderTest: Send + Sync + 'static {
     fn send_all(&self, bodies: &[Body<'_>]) -> Vec<Result<Response, Failure>>;
     /// The next request from the SMSC, waiting at most `timeout`.
     fn recv(&self, timeout: Duration) -> Option<Received>;
+    /// Requests from the SMSC waiting to be received (the runtime's `Incoming::len`).
+    fn incoming_len(&self) -> usize;
     /// Unbinds and waits until closed.
     fn unbind(&self) -> Result<(), Failure>;
     /// The link state now.

@@ -1,5 +1,6 @@
-//! A hand-written ESME on a plain `std::net::TcpStream`: writes PDUs encoded with
-//! `smpp_core` (or any bytes), reads whole PDUs, sees the end of the stream.
+//! A hand-written ESME (or, accepted from a listener, SMSC) on a plain
+//! `std::net::TcpStream`: writes PDUs encoded with `smpp_core` (or any bytes), reads whole
+//! PDUs, sees the end of the stream.
 
 use smpp_core::codec::Frame;
 use smpp_core::pdu::{Bind, Body, Pdu};
@@ -20,7 +21,7 @@ pub enum RawRead {
     TimedOut,
 }
 
-/// A raw TCP peer playing an ESME by hand.
+/// A raw TCP peer playing an ESME (or an SMSC) by hand.
 #[derive(Debug)]
 pub struct RawPeer {
     stream: TcpStream,
@@ -44,6 +45,22 @@ impl RawPeer {
             buf: Vec::new(),
             next_seq: 1,
         }
+    }
+
+    /// A peer on a connection accepted from `listener` (playing an SMSC by hand).
+    pub fn accept(listener: &std::net::TcpListener) -> RawPeer {
+        let (stream, _) = listener.accept().expect("raw accept");
+        stream.set_nodelay(true).expect("nodelay");
+        RawPeer {
+            stream,
+            buf: Vec::new(),
+            next_seq: 1,
+        }
+    }
+
+    /// Another handle on the same socket, to write from another thread.
+    pub fn writer(&self) -> TcpStream {
+        self.stream.try_clone().expect("clone the socket")
     }
 
     /// Connects and binds as `bind_type` with `system_id` / `password`; returns the peer and

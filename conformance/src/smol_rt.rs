@@ -231,6 +231,10 @@ impl ClientUnderTest for SmolClient {
         Some(Received::new(frame, Box::new(req)))
     }
 
+    fn incoming_len(&self) -> usize {
+        self.incoming.len()
+    }
+
     fn unbind(&self) -> Result<(), Failure> {
         smol::block_on(self.client.unbind()).map_err(failure)
     }

@@ -1296,6 +1296,113 @@ pub fn max_connections_refuses_excess<R: Runtime>() {
 
 // ----- the suite --------------------------------------------------------------------------
 
+// ----- a client that does not read ------------------------------------------------------
+
+/// An ESME with `auto_respond` whose application never takes its requests: `Incoming` holds
+/// at most `peer_window` (16) of the SMSC's 6 000 `deliver_sm`; the client stops reading
+/// (the SMSC gets far fewer answers than it sent, and no more while the application does
+/// not read) instead of growing; nothing is lost: once the application reads, every request
+/// arrives in order, `Incoming` never above its bound, and the SMSC gets all the answers.
+pub fn incoming_bounded_when_not_read<R: Runtime>() {
+    const N: u32 = 6_000;
+    const WINDOW: usize = 16;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("listen");
+    let addr = listener.local_addr().expect("address");
+    let answers = std::sync::Arc::new(AtomicUsize::new(0));
+    let smsc = {
+        let answers = answers.clone();
+        std::thread::spawn(move || {
+            let mut p = RawPeer::accept(&listener);
+            let bind = p.expect_pdu();
+            assert_eq!(bind.command_id(), CommandId::BindTransceiver);
+            p.respond(&bind, CommandStatus::ESME_ROK);
+            // All 6 000 at once, from a thread of their own (the writes block once the
+            // client stops reading).
+            let mut w = p.writer();
+            let writer = std::thread::spawn(move || {
+                use std::io::Write;
+                let mut all = Vec::new();
+                for seq in 1..=N {
+                    let text = format!("m{seq:05}");
+                    let pdu = smpp_core::pdu::Pdu::new(seq, receipt(&text));
+                    let mut out = vec![0u8; pdu.encoded_len()];
+                    pdu.encode(&mut out).expect("encode");
+                    all.extend_from_slice(&out);
+                }
+                w.write_all(&all).expect("write the deliver_sm");
+            });
+            let mut next = 1;
+            while next <= N {
+                match p.read(Duration::from_secs(30)) {
+                    RawRead::Pdu(f) => {
+                        assert_eq!(f.command_id(), CommandId::DeliverSmResp);
+                        assert_eq!(f.sequence_number(), next, "answers in order");
+                        assert_eq!(f.command_status(), CommandStatus::ESME_ROK);
+                        answers.fetch_add(1, Ordering::Relaxed);
+                        next += 1;
+                    }
+                    other => panic!("after {} answers: {other:?}", next - 1),
+                }
+            }
+            writer.join().expect("writer");
+            p
+        })
+    };
+    let mut config = client_config("acme", BindType::Transceiver);
+    config.session.auto_respond = true;
+    config.session.peer_window = WINDOW;
+    let c = R::connect(addr, config).expect("bind to the raw SMSC");
+    assert!(
+        wait_until(T, || c.incoming_len() == WINDOW),
+        "Incoming filled up to {WINDOW}: {}",
+        c.incoming_len()
+    );
+    // The application does not read: nothing grows, and once the answers to what was
+    // read are out, the client reads (and so answers) no more.
+    let mut last = answers.load(Ordering::Relaxed);
+    let mut quiet_since = Instant::now();
+    let deadline = Instant::now() + T;
+    while quiet_since.elapsed() < Duration::from_millis(200) {
+        assert!(
+            Instant::now() < deadline,
+            "the answers never stopped: {last}"
+        );
+        assert_eq!(c.incoming_len(), WINDOW, "Incoming stays at its bound");
+        std::thread::sleep(Duration::from_millis(10));
+        let now = answers.load(Ordering::Relaxed);
+        if now != last {
+            (last, quiet_since) = (now, Instant::now());
+        }
+    }
+    for _ in 0..30 {
+        assert_eq!(c.incoming_len(), WINDOW, "Incoming stays at its bound");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let still = answers.load(Ordering::Relaxed);
+    assert_eq!(still, last, "the client read nothing more while stalled");
+    // What was answered is what the client read before stopping: the requests in the queue
+    // and those of the last read held behind it (at most one read: 128 KiB, about 2 400
+    // of these 54-octet PDUs), far from all 6 000.
+    assert!(
+        still <= WINDOW + 2_500 && (still as u32) < N,
+        "{still} of {N} answered while the application did not read"
+    );
+    // The application reads: all of them, in order, Incoming never above its bound.
+    for seq in 1..=N {
+        let r = c
+            .recv(T)
+            .unwrap_or_else(|| panic!("request {seq} of {N} not received"));
+        assert_eq!(r.frame.sequence_number(), seq, "in order");
+        assert_eq!(r.text(), format!("m{seq:05}"));
+        assert!(c.incoming_len() <= WINDOW, "{}", c.incoming_len());
+        r.respond_ok().expect("auto-responded: nothing to answer");
+    }
+    let p = smsc.join().expect("the raw SMSC");
+    assert_eq!(answers.load(Ordering::Relaxed), N as usize);
+    assert_eq!(c.incoming_len(), 0);
+    p.close();
+}
+
 // ----- TLS --------------------------------------------------------------------------------
 
 /// A TLS SMSC presenting `id`'s certificate.
@@ -1458,6 +1565,7 @@ macro_rules! conformance_suite {
             nagle_peer_esme,
             mismatched_responses_are_errors,
             throttled_requests_are_retried,
+            incoming_bounded_when_not_read,
             tls_pinned_self_signed_certificate,
             tls_other_self_signed_certificate_is_refused,
             tls_sha256_pin,

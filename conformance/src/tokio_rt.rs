@@ -266,6 +266,10 @@ impl ClientUnderTest for TokioClient {
         Some(Received::new(frame, Box::new(req)))
     }
 
+    fn incoming_len(&self) -> usize {
+        lock(&self.incoming).len()
+    }
+
     fn unbind(&self) -> Result<(), Failure> {
         block_on(self.client.unbind()).map_err(failure)
     }

@@ -56,12 +56,12 @@ impl Client {
         dial: Option<Dial>,
         outbind_by: Option<std::time::Instant>,
     ) -> Result<(Client, Incoming), Error> {
-        let (shared, rx) = Shared::new(config, dial);
+        let (shared, incoming) = Shared::new(config, dial);
         shared.launch(t, peer, mode, outbind_by)?;
         let client = Client {
             handle: Arc::new(Handle { shared }),
         };
-        Ok((client, Incoming::new(rx)))
+        Ok((client, incoming))
     }
 
     /// Resolves `addr`, connects (within `connect_timeout`) and binds; returns once bound.

@@ -7,12 +7,15 @@ pub use smpp_core::client::{LinkState, Response};
 use smpp_core::codec::{DecodeError, Frame};
 use smpp_core::pdu::{Body, CommandId, CommandStatus, MessageIdResp, Pdu};
 pub use smpp_core::trace::{Trace, TraceEvent, TraceFn};
+use smpp_runtime::incoming_queue::{RecvTimeout, TryRecv};
 pub use smpp_runtime::Error;
+use smpp_runtime::IncomingQueue;
 pub(crate) use smpp_runtime::{TraceExt, TraceRx};
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, TryRecvError};
+use std::sync::mpsc::{RecvTimeoutError, TryRecvError};
+use std::sync::Arc;
 
 /// An incoming request (`deliver_sm`, `data_sm`, `alert_notification`, ...) that the
 /// application answers.
@@ -98,58 +101,116 @@ impl fmt::Debug for IncomingRequest {
 }
 
 /// Incoming requests of a client, in arrival order. Iterating blocks until the next
-/// request and ends once the client is closed for good.
+/// request and ends once the client is closed for good (and every request was taken).
+///
+/// # Bounded: what happens when the application does not take requests
+///
+/// Requests that wait for the application's answer are bounded by the session's
+/// `peer_window` (beyond it the session answers `ESME_RTHROTTLED`). Requests the session
+/// answered already (`auto_respond`) or that have no answer (`alert_notification`) are held
+/// here up to `peer_window` as well ([`Incoming::capacity`]); when that many wait, the
+/// connection's reader thread **stops reading** until the application takes one (TCP
+/// backpressure on the SMSC, which then stops sending). Nothing is lost or answered on the
+/// application's behalf meanwhile, but nothing else is read either (responses to the
+/// client's own requests, `enquire_link`): a client that does not want the SMSC's requests
+/// should drop its `Incoming` — requests then are answered `ESME_RX_T_APPN` (those that need
+/// an answer) or dropped (auto-responded ones). The requests of the read that filled the
+/// queue wait behind it in order (at most one read's worth), so [`Incoming::len`] never
+/// exceeds `2 × peer_window`.
 pub struct Incoming {
-    rx: Receiver<IncomingRequest>,
+    queue: Arc<IncomingQueue<IncomingRequest>>,
 }
 
 impl Incoming {
-    pub(crate) fn new(rx: Receiver<IncomingRequest>) -> Incoming {
-        Incoming { rx }
+    pub(crate) fn new(queue: Arc<IncomingQueue<IncomingRequest>>) -> Incoming {
+        Incoming { queue }
     }
 
-    /// Waits for the next request; `None` once the client is closed for good.
+    /// Waits for the next request; `None` once the client is closed for good and every
+    /// request was taken.
     pub fn recv(&self) -> Option<IncomingRequest> {
-        self.rx.recv().ok()
+        self.queue.recv_timeout(None).ok()
     }
 
-    /// Waits at most `timeout` for the next request.
+    /// Waits at most `timeout` for the next request (`Disconnected`: the client is over and
+    /// every request was taken).
     pub fn recv_timeout(
         &self,
         timeout: std::time::Duration,
     ) -> Result<IncomingRequest, RecvTimeoutError> {
-        self.rx.recv_timeout(timeout)
+        self.queue.recv_timeout(Some(timeout)).map_err(|e| match e {
+            RecvTimeout::Timeout => RecvTimeoutError::Timeout,
+            RecvTimeout::Closed => RecvTimeoutError::Disconnected,
+        })
     }
 
     /// The next request if one is waiting.
     pub fn try_recv(&self) -> Result<IncomingRequest, TryRecvError> {
-        self.rx.try_recv()
+        self.queue.try_recv().map_err(|e| match e {
+            TryRecv::Empty => TryRecvError::Empty,
+            TryRecv::Closed => TryRecvError::Disconnected,
+        })
     }
 
-    /// The underlying channel.
-    pub fn into_receiver(self) -> Receiver<IncomingRequest> {
-        self.rx
+    /// Requests waiting to be taken.
+    pub fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// True when none is waiting.
+    pub fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+
+    /// How many requests that need no answer from the application may wait before the
+    /// reader stops (the session's `peer_window`).
+    pub fn capacity(&self) -> usize {
+        self.queue.capacity()
+    }
+
+    /// A blocking iterator over the requests (as iterating `&Incoming`).
+    pub fn iter(&self) -> IncomingIter<'_> {
+        IncomingIter(self)
+    }
+}
+
+impl Drop for Incoming {
+    fn drop(&mut self) {
+        self.queue.drop_receiver();
     }
 }
 
 impl Iterator for Incoming {
     type Item = IncomingRequest;
     fn next(&mut self) -> Option<IncomingRequest> {
-        self.rx.recv().ok()
+        self.recv()
+    }
+}
+
+/// A blocking iterator over an [`Incoming`]'s requests; ends once the client is over.
+pub struct IncomingIter<'a>(&'a Incoming);
+
+impl Iterator for IncomingIter<'_> {
+    type Item = IncomingRequest;
+    fn next(&mut self) -> Option<IncomingRequest> {
+        self.0.recv()
     }
 }
 
 impl<'a> IntoIterator for &'a Incoming {
     type Item = IncomingRequest;
-    type IntoIter = mpsc::Iter<'a, IncomingRequest>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.rx.iter()
+    type IntoIter = IncomingIter<'a>;
+    fn into_iter(self) -> IncomingIter<'a> {
+        self.iter()
     }
 }
 
 impl fmt::Debug for Incoming {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Incoming")
+        f.debug_struct("Incoming")
+            .field("len", &self.queue.len())
+            .field("capacity", &self.queue.capacity())
+            .finish()
     }
 }
 

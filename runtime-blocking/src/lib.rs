@@ -25,7 +25,9 @@
 //! stacks. A client has one timer thread (the endpoint's timeouts and reconnect back-off),
 //! per connection a reader and a writer, and a short-lived dial thread for each reconnect,
 //! all with small stacks (≤ 256 KiB; `submit_with` callbacks run on the thread that saw
-//! the outcome); the SMSC's requests are answered by the application from [`Incoming`].
+//! the outcome); the SMSC's requests are answered by the application from [`Incoming`]
+//! (bounded by the session's `peer_window`: while the application does not take them the
+//! reader stops reading, never dropping any).
 //!
 //! ```
 //! use smpp_blocking::{Client, ClientConfig, Reply, Server, ServerConfig};
@@ -116,8 +118,8 @@ pub use smpp_core as core;
 
 pub use client::{Client, ClientConfig, Ticket};
 pub use common::{
-    Error, Incoming, IncomingRequest, LinkState, Response, ShutdownHandle, Trace, TraceEvent,
-    TraceFn, Transport,
+    Error, Incoming, IncomingIter, IncomingRequest, LinkState, Response, ShutdownHandle, Trace,
+    TraceEvent, TraceFn, Transport,
 };
 pub use server::{Delivery, Handler, Server, SessionHandle};
 pub use smpp_core::server::{

@@ -9,7 +9,11 @@
 //!   setting through the `log` facade or the application's callback;
 //! - [`IncomingRequest`], a request from the SMSC the application answers (dropped
 //!   unanswered: `ESME_RX_T_APPN`), for the async runtimes, with the runtime's [`Respond`];
+//! - [`IncomingQueue`], the bounded queue of a client's incoming requests (backpressure on
+//!   reading when the application does not take them);
 //! - [`oneshot`], a single-use channel from a driver to one waiting future;
+//! - [`handler_slot`], how the async servers poll a request handler's future in place
+//!   without an allocation per request;
 //! - [`Clock`] (the endpoints' millisecond clock) and [`seed`] (their jitter seed);
 //! - with the `tls` feature, the rustls-based [`TlsClientConfig`] and [`TlsServerConfig`]
 //!   builders and the [`tls`] helpers the runtimes' handshakes use.
@@ -25,7 +29,9 @@
 
 pub mod clock;
 pub mod error;
+pub mod handler_slot;
 pub mod incoming;
+pub mod incoming_queue;
 pub mod oneshot;
 pub mod socket;
 #[cfg(feature = "tls")]
@@ -34,7 +40,9 @@ pub mod trace;
 
 pub use clock::{seed, Clock};
 pub use error::Error;
+pub use handler_slot::{HandlerSlot, Polled, Running};
 pub use incoming::{IncomingRequest, Respond};
+pub use incoming_queue::IncomingQueue;
 /// The rustls crate the TLS settings are built on.
 #[cfg(feature = "tls")]
 pub use rustls;

@@ -11,7 +11,8 @@
 //!   [`Client::listen_outbind`]), sends requests with backpressure on the window
 //!   ([`Client::send`], [`Client::send_pipelined`], [`Client::try_send`]), reconnects with
 //!   back-off when configured, and hands the SMSC's requests (`deliver_sm`, ...) to the
-//!   application through [`Incoming`].
+//!   application through [`Incoming`] (bounded by the session's `peer_window`: a client
+//!   whose application does not take them stops reading, never dropping any).
 //! - [`Server`]: an SMSC. Accepts connections, authenticates binds ([`Authenticator`]),
 //!   answers requests through a [`Handler`], delivers messages to an account's receivers
 //!   at least once through the endpoint's queue ([`Server::deliver`], each ending in one

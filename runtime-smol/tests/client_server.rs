@@ -354,7 +354,7 @@ fn auto_respond_answers_and_still_reports() {
             other => panic!("{other:?}"),
         };
         assert_eq!(resp.command_status(), CommandStatus::ESME_ROK);
-        let req = recv_within(&incoming, 5).await;
+        let req = recv_request_within(&incoming, 5).await;
         assert!(!req.needs_response());
         assert_eq!(text_of(&req.frame), "auto");
         req.respond_ok().unwrap();
@@ -508,7 +508,7 @@ fn outbind_then_bind_receiver() {
             .await
             .unwrap();
         assert_eq!(client.state(), LinkState::Bound(BindType::Receiver));
-        let req = recv_within(&incoming, 5).await;
+        let req = recv_request_within(&incoming, 5).await;
         assert_eq!(text_of(&req.frame), "mo");
         req.respond_ok().unwrap();
         client.unbind().await.unwrap();

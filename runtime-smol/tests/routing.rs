@@ -97,7 +97,7 @@ fn queued_receipts_are_delivered_in_order_after_a_rebind() {
         let (client, incoming) = connect(server.local_addr(), cfg).await;
         let mut texts = Vec::new();
         for _ in 0..5 {
-            let req = recv_within(&incoming, 5).await;
+            let req = recv_request_within(&incoming, 5).await;
             texts.push(text_of(&req.frame));
             req.respond_ok().unwrap();
         }

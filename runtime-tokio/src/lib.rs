@@ -26,10 +26,12 @@
 //!   [`Authenticator`] and [`Handler`] run on the runtime's threads and must not block
 //!   either (use `tokio::task::spawn_blocking` inside an [`AsyncHandler`] for blocking
 //!   work such as a synchronous database).
-//! - The streams are `tokio::sync::mpsc` receivers: [`Incoming`] and
-//!   [`Client::state_changes`] unbounded (in order, never lost), [`Server::events`]
-//!   bounded by [`ServerConfig::event_capacity`] (a slow subscriber loses events rather
-//!   than growing memory). Window backpressure is a `tokio::sync::Semaphore`; timers are
+//! - [`Incoming`] is bounded (by the session's `peer_window`; when the application does not
+//!   take requests the client stops reading from the connection, never dropping any: see
+//!   its docs). [`Client::state_changes`] is an unbounded `tokio::sync::mpsc` receiver (in
+//!   order, never lost), [`Server::events`] one bounded by
+//!   [`ServerConfig::event_capacity`] (a slow subscriber loses events rather than growing
+//!   memory). Window backpressure is a `tokio::sync::Semaphore`; timers are
 //!   `tokio::time::Sleep`.
 //!
 //! ## How it works

@@ -8,11 +8,11 @@
 //! Every endpoint call goes through [`Shared::with`] (or ends in `settle`), which
 //! drains what the call caused while still holding the lock: state changes (to the
 //! subscribers, in order), outcomes (their slots complete; callbacks run right after the
-//! lock is released), incoming requests (sent to the channel in order) and wake-ups of the
+//! lock is released), incoming requests (queued for `Incoming` in order) and wake-ups of the
 //! threads and blocked callers.
 
 use super::{connect_tcp, Dial, Responder};
-use crate::common::{error_body, IncomingRequest, LinkState, Transport};
+use crate::common::{error_body, Incoming, IncomingRequest, LinkState, Transport};
 use crate::conn::{lock, wait, Slot};
 use crate::io::{self, Clock, Driver, Link, Timer, STACK};
 use crate::{Error, Response};
@@ -22,6 +22,7 @@ use smpp_core::session::{CloseReason, SessionError};
 use smpp_core::trace::Trace;
 use smpp_core::{CommandStatus, Instant};
 use smpp_runtime::error::outcome_result;
+use smpp_runtime::IncomingQueue;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -66,8 +67,9 @@ type ConnIo = Link<u64>;
 pub(crate) struct Core {
     pub(crate) ep: Endpoint,
     pub(super) waiters: HashMap<EpTicket, Waiter, TicketHash>,
-    /// `None` once the client is over (the `Incoming` iteration then ends).
-    incoming: Option<Sender<IncomingRequest>>,
+    /// The requests for the application (bounded: the reader stops while it is
+    /// backlogged); closed once the client is over (the `Incoming` iteration then ends).
+    incoming: Arc<IncomingQueue<IncomingRequest>>,
     subscribers: Vec<Sender<LinkState>>,
     /// The application closed the client (unbind, abort, last handle dropped).
     pub(crate) shut: bool,
@@ -126,9 +128,6 @@ impl Core {
 #[derive(Default)]
 struct After {
     callbacks: Vec<(Callback, Result<Response, Error>)>,
-    /// The `Incoming` sender of a client that is over: dropping it may drop requests
-    /// nobody received, whose drop locks.
-    incoming: Option<Sender<IncomingRequest>>,
     dial: bool,
 }
 
@@ -178,7 +177,8 @@ impl Driver for Shared {
         c.ep.is_connected() && c.ep.generation() == *generation
     }
     fn wants_input(c: &Core, _: &u64) -> bool {
-        c.ep.wants_input()
+        // Not while the application's queue is backlogged (it calls back).
+        c.ep.wants_input() && !c.incoming.backlogged()
     }
     fn input(c: &mut Core, _: &u64, now: Instant, data: Option<&[u8]>) {
         match data {
@@ -204,7 +204,7 @@ impl Driver for Shared {
                     c.subscribers.retain(|tx| tx.send(s).is_ok());
                     if let LinkState::Closed(_) = s {
                         c.subscribers.clear();
-                        after.incoming = c.incoming.take();
+                        c.incoming.close();
                         // Every request ended before; this is only a safety net.
                         for (_, w) in c.waiters.drain() {
                             match w {
@@ -234,12 +234,9 @@ impl Driver for Shared {
                         command_id: frame.command_id(),
                     });
                     let req = IncomingRequest::new(frame, responder);
-                    // Sent under the lock, so in order.
-                    let refused = match &c.incoming {
-                        Some(tx) => tx.send(req).err().map(|e| e.0),
-                        None => Some(req),
-                    };
-                    if let Some(mut req) = refused {
+                    // Queued under the lock, so in order.
+                    let answered = !needs_response;
+                    if let Err(mut req) = c.incoming.push(req, answered) {
                         // Nobody listens: answered here (the request's own drop would lock).
                         if req.disarm() {
                             let body = error_body(req.frame.command_id());
@@ -261,7 +258,7 @@ impl Driver for Shared {
             }
             io.wake(
                 !alive || c.ep.poll_transmit().is_some(),
-                !alive || c.ep.wants_input(),
+                !alive || Self::wants_input(c, &io.key),
             );
         }
         let closed = c.ep.is_closed();
@@ -275,7 +272,6 @@ impl Driver for Shared {
                 log::error!("smpp: a request callback panicked");
             }
         }
-        drop(after.incoming);
         if after.dial {
             let me = self.clone();
             if !io::spawn("smpp-dial", STACK, move || me.dial()) {
@@ -288,11 +284,8 @@ impl Driver for Shared {
 impl Shared {
     /// A client before its first connection; `dial` says where reconnects go (`None`:
     /// the connection cannot be opened again).
-    pub(crate) fn new(
-        config: ClientConfig,
-        dial: Option<Dial>,
-    ) -> (Arc<Shared>, std::sync::mpsc::Receiver<IncomingRequest>) {
-        let (tx, rx) = std::sync::mpsc::channel();
+    pub(crate) fn new(config: ClientConfig, dial: Option<Dial>) -> (Arc<Shared>, Incoming) {
+        let incoming = Arc::new(IncomingQueue::new(config.session.peer_window));
         let ep = Endpoint::new(
             config.clone(),
             Instant::ZERO,
@@ -303,7 +296,7 @@ impl Shared {
             core: Mutex::new(Core {
                 ep,
                 waiters: HashMap::default(),
-                incoming: Some(tx),
+                incoming: incoming.clone(),
                 subscribers: Vec::new(),
                 shut: false,
                 io: None,
@@ -319,7 +312,14 @@ impl Shared {
             timer_cv: Condvar::new(),
             changed: Condvar::new(),
         });
-        (shared, rx)
+        // The application took a request from a backlogged queue: the reader reads again.
+        let weak = Arc::downgrade(&shared);
+        incoming.set_on_room(move || {
+            if let Some(shared) = weak.upgrade() {
+                shared.with(|_, _| ());
+            }
+        });
+        (shared, Incoming::new(incoming))
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, Core> {

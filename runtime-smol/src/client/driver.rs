@@ -8,7 +8,7 @@ use super::dial::Dial;
 use crate::error::Error;
 use crate::io::{Turn, Wire};
 use crate::oneshot;
-use crate::{IncomingRequest, LinkState, Response};
+use crate::{Incoming, IncomingRequest, LinkState, Response};
 use futures_lite::{AsyncRead, AsyncWrite};
 use smol::channel::{Receiver, Sender};
 use smol::lock::{Semaphore, SemaphoreGuardArc};
@@ -17,7 +17,7 @@ use smpp_core::pdu::Body;
 use smpp_core::session::{CloseReason, SessionError};
 use smpp_core::{CommandStatus, Instant};
 use smpp_runtime::error::outcome_result;
-use smpp_runtime::QuickAck;
+use smpp_runtime::{IncomingQueue, QuickAck};
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -77,7 +77,8 @@ struct After {
 pub(crate) struct Shared {
     pub(crate) state: Mutex<State>,
     pub(crate) config: ClientConfig,
-    incoming: Sender<IncomingRequest>,
+    /// The requests for the application (bounded: reading stops while it is backlogged).
+    incoming: Arc<IncomingQueue<IncomingRequest>>,
     watchers: Mutex<Vec<Sender<LinkState>>>,
     /// One permit per window slot: `send` waits here when the window is full.
     pub(crate) permits: Arc<Semaphore>,
@@ -88,11 +89,8 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    pub(crate) fn new(
-        config: ClientConfig,
-        redial: bool,
-    ) -> (Arc<Shared>, Receiver<IncomingRequest>) {
-        let (incoming, incoming_rx) = smol::channel::unbounded();
+    pub(crate) fn new(config: ClientConfig, redial: bool) -> (Arc<Shared>, Incoming) {
+        let incoming = Arc::new(IncomingQueue::new(config.session.peer_window));
         let window = config.session.window.max(1);
         let ep = Endpoint::new(config.clone(), Instant::ZERO, redial, crate::clock::seed());
         let shared = Arc::new(Shared {
@@ -112,7 +110,14 @@ impl Shared {
             clock: crate::clock::Clock::start(),
             finished: smol::channel::bounded(1),
         });
-        (shared, incoming_rx)
+        // The application took a request from a backlogged queue: the pump reads again.
+        let weak = Arc::downgrade(&shared);
+        shared.incoming.set_on_room(move || {
+            if let Some(shared) = weak.upgrade() {
+                shared.with(|_, _| ());
+            }
+        });
+        (shared.clone(), Incoming::new(shared.incoming.clone()))
     }
 
     /// The endpoint's clock.
@@ -184,11 +189,12 @@ impl Shared {
                     });
                     // In order under the lock; a request nobody receives is dropped (and so
                     // answered ESME_RX_T_APPN) after the lock is released.
-                    if let Err(e) = self
+                    let answered = responder.is_none();
+                    if let Err(req) = self
                         .incoming
-                        .try_send(IncomingRequest::new(frame, responder))
+                        .push(IncomingRequest::new(frame, responder), answered)
                     {
-                        after.unreceived.push(e.into_inner());
+                        after.unreceived.push(req);
                     }
                     after.worked = true;
                 }
@@ -439,7 +445,8 @@ impl Wire for ClientWire {
                 output: output.filter(|_| !discard),
                 more: st.ep.poll_transmit().is_some(),
                 closed: !st.ep.is_connected(),
-                wants_input: st.ep.wants_input(),
+                // Not while the application's queue is backlogged (it calls back).
+                wants_input: st.ep.wants_input() && !shared.incoming.backlogged(),
                 worked: false,
             };
             shared.settle(&mut st, &mut after);

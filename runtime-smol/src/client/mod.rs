@@ -4,15 +4,17 @@
 
 mod dial;
 mod driver;
+mod incoming;
 
 use crate::error::Error;
 use crate::oneshot;
-use crate::{IncomingRequest, LinkState, Response};
+use crate::{LinkState, Response};
 use dial::{connect_tcp, Dial};
 pub use driver::Responder;
 pub(crate) use driver::ResponseResult;
 use driver::{lock, Shared};
 use futures_lite::{AsyncRead, AsyncWrite, FutureExt};
+pub use incoming::Incoming;
 use smol::channel::Receiver;
 use smol::net::{AsyncToSocketAddrs, TcpListener};
 pub use smpp_core::client::ClientConfig;
@@ -27,11 +29,6 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
-
-/// Requests from the SMSC (`deliver_sm`, `data_sm`, `alert_notification`, ...), in arrival
-/// order, over every connection of the client. The stream ends when the client closed for
-/// good.
-pub type Incoming = Receiver<IncomingRequest>;
 
 /// Closes the client in the background when the last handle goes.
 struct DropGuard(Arc<Shared>);

@@ -15,18 +15,94 @@ use smpp_core::server::{
     Reply, RequestContext, ServerConfig, ServerEvent,
 };
 use smpp_core::{CommandId, CommandStatus, Instant};
-use smpp_runtime::QuickAck;
+use smpp_runtime::{HandlerSlot, Polled, QuickAck};
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Waker};
 
-pub(crate) type HandlerFuture = Pin<Box<dyn Future<Output = Reply> + Send>>;
-pub(crate) type DynHandler = Arc<dyn Fn(Arc<RequestContext>, Frame) -> HandlerFuture + Send + Sync>;
+/// The application's handler, type-erased: makes each connection's [`Calls`] (once per
+/// connection).
+pub(crate) type DynHandler = Arc<dyn Fn(Arc<Shared>, BindId) -> Box<dyn Calls> + Send + Sync>;
+
+/// How one connection runs the application's handler.
+pub(crate) trait Calls: Send {
+    /// Runs the handler for `frame`: its reply when the handler completes at once, else
+    /// `None` (a task of its own answers it when it completes).
+    fn call(
+        &mut self,
+        ctx: Arc<RequestContext>,
+        frame: Frame,
+        cx: &mut Context<'_>,
+    ) -> Option<Reply>;
+}
+
+/// The [`Calls`] of handler `H`, whose request futures have type `F`. Each future is
+/// polled in place in the connection's [`HandlerSlot`], reused from request to request, so
+/// a handler that completes at once costs no allocation; one that does not goes, in its
+/// place, to a task of its own.
+struct HandlerCalls<H, F> {
+    handler: Arc<H>,
+    /// Makes the future for one request (`call::<H>`: naming its type `F` this way keeps
+    /// it concrete, unboxed).
+    make: fn(Arc<H>, Arc<RequestContext>, Frame) -> F,
+    slot: HandlerSlot<F>,
+    shared: Arc<Shared>,
+    id: BindId,
+}
+
+/// The future of one request to `handler`, owning what it borrows.
+async fn call<H: super::Handler>(handler: Arc<H>, ctx: Arc<RequestContext>, frame: Frame) -> Reply {
+    handler.handle(&ctx, &frame).await
+}
+
+/// The calls of `handler` for connection `id`.
+pub(crate) fn calls_for<H: super::Handler>(
+    handler: Arc<H>,
+    shared: Arc<Shared>,
+    id: BindId,
+) -> Box<dyn Calls> {
+    Box::new(HandlerCalls {
+        handler,
+        make: call::<H>,
+        slot: HandlerSlot::new(),
+        shared,
+        id,
+    })
+}
+
+impl<H, F> Calls for HandlerCalls<H, F>
+where
+    H: super::Handler,
+    F: Future<Output = Reply> + Send + 'static,
+{
+    fn call(
+        &mut self,
+        ctx: Arc<RequestContext>,
+        frame: Frame,
+        cx: &mut Context<'_>,
+    ) -> Option<Reply> {
+        let (seq, command) = (frame.sequence_number(), frame.command_id());
+        let fut = (self.make)(self.handler.clone(), ctx, frame);
+        match self.slot.poll(fut, cx) {
+            Polled::Ready(reply) => Some(reply),
+            Polled::Pending(running) => {
+                let (shared, id) = (self.shared.clone(), self.id);
+                smol::spawn(async move {
+                    let reply = running.await;
+                    shared.with(|st, now| {
+                        let _ = st.ep.reply(now, id, seq, command, &reply);
+                    });
+                })
+                .detach();
+                None
+            }
+        }
+    }
+}
 type ResponseResult = Result<Response, Error>;
 
 pub(crate) fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -301,6 +377,7 @@ impl Shared {
             id,
             work: Vec::new(),
             replies: Vec::new(),
+            calls: (self.handler)(self.clone(), id),
         };
         crate::io::pump(&mut io, quickack, &mut wire, &self.config.trace, Some(peer)).await;
         self.remove(id);
@@ -331,23 +408,14 @@ impl Shared {
     }
 }
 
-/// A handler's future, a panic counting as `ESME_RSYSERR`.
-async fn guarded(fut: HandlerFuture) -> Reply {
-    AssertUnwindSafe(fut)
-        .catch_unwind()
-        .await
-        .unwrap_or_else(|_| {
-            log::error!("smpp: the request handler panicked; answering ESME_RSYSERR");
-            Reply::error(CommandStatus::ESME_RSYSERR)
-        })
-}
-
 /// One connection's side of the server, as its pump drives it.
 struct ConnWire {
     shared: Arc<Shared>,
     id: BindId,
     work: Vec<ConnEvent>,
     replies: Vec<(u32, CommandId, Reply)>,
+    /// The application's handler for this connection.
+    calls: Box<dyn Calls>,
 }
 
 impl Wire for ConnWire {
@@ -405,7 +473,9 @@ impl ConnWire {
     /// Runs the authenticator and the handler for the requests taken from the endpoint.
     fn serve_requests(&mut self, cx: &mut Context<'_>) {
         let shared = self.shared.clone();
-        for w in std::mem::take(&mut self.work) {
+        // Drained in place: the buffer keeps its capacity for the next turn.
+        let mut work = std::mem::take(&mut self.work);
+        for w in work.drain(..) {
             match w {
                 ConnEvent::Authenticate(req) => {
                     let verdict = shared.authenticate(&req);
@@ -413,37 +483,16 @@ impl ConnWire {
                     shared.with(|st, now| st.ep.authenticated(now, id, verdict));
                 }
                 ConnEvent::Request { ctx, frame } => {
-                    let seq = frame.sequence_number();
-                    let command = frame.command_id();
-                    // Polled in place (one allocation: the handler's boxed future); moved to a
-                    // task of its own only if it is not ready.
-                    let mut fut = (shared.handler)(ctx, frame);
-                    let polled =
-                        std::panic::catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx)))
-                            .unwrap_or_else(|_| {
-                                log::error!(
-                                    "smpp: the request handler panicked; answering ESME_RSYSERR"
-                                );
-                                Poll::Ready(Reply::error(CommandStatus::ESME_RSYSERR))
-                            });
-                    match polled {
-                        Poll::Ready(reply) => self.replies.push((seq, command, reply)),
-                        Poll::Pending => {
-                            let fut = guarded(fut);
-                            let shared = shared.clone();
-                            let id = self.id;
-                            smol::spawn(async move {
-                                let reply = fut.await;
-                                shared.with(|st, now| {
-                                    let _ = st.ep.reply(now, id, seq, command, &reply);
-                                });
-                            })
-                            .detach();
-                        }
+                    let (seq, command) = (frame.sequence_number(), frame.command_id());
+                    // Polled in place, without an allocation; moved to a task of its own
+                    // only if it is not ready.
+                    if let Some(reply) = self.calls.call(ctx, frame, cx) {
+                        self.replies.push((seq, command, reply));
                     }
                 }
             }
         }
+        self.work = work;
         if !self.replies.is_empty() {
             let id = self.id;
             let mut after = After::default();

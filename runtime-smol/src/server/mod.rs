@@ -7,7 +7,7 @@ use crate::client::ResponseFuture;
 use crate::error::Error;
 use crate::oneshot;
 use crate::Response;
-use driver::{lock, DynHandler, HandlerFuture, Shared};
+use driver::{lock, DynHandler, Shared};
 use futures_lite::FutureExt;
 use smol::channel::Receiver;
 use smol::net::{AsyncToSocketAddrs, TcpListener};
@@ -30,10 +30,11 @@ use std::time::Duration;
 
 /// Answers requests from bound ESMEs (`submit_sm`, `data_sm`, `query_sm`, ...).
 ///
-/// The future is polled once in place and moved to its own task only if it does not
-/// complete at once, so a slow handler never holds up its connection (the session's
-/// `peer_window` bounds how many requests wait). A panic answers `ESME_RSYSERR` and costs
-/// nothing else. Plain closures `Fn(&RequestContext, &Frame) -> Reply` are handlers; for
+/// The future is polled once in place (in a slot the connection reuses from request to
+/// request, so a handler that completes at once costs no allocation) and moved to its own
+/// task only if it does not complete at once, so a slow handler never holds up its
+/// connection (the session's `peer_window` bounds how many requests wait). A panic
+/// answers `ESME_RSYSERR` and costs nothing else. Plain closures `Fn(&RequestContext, &Frame) -> Reply` are handlers; for
 /// async closures see [`AsyncHandler`].
 pub trait Handler: Send + Sync + 'static {
     /// The reply to `request`.
@@ -122,10 +123,8 @@ impl Server {
         let listener = TcpListener::bind(addr).await?;
         let local_addr = listener.local_addr()?;
         let handler = Arc::new(handler);
-        let dyn_handler: DynHandler = Arc::new(move |ctx: Arc<RequestContext>, frame: Frame| {
-            let h = handler.clone();
-            Box::pin(async move { h.handle(&ctx, &frame).await }) as HandlerFuture
-        });
+        let dyn_handler: DynHandler =
+            Arc::new(move |shared, id| driver::calls_for(handler.clone(), shared, id));
         let shared = Shared::new(config, Box::new(authenticator), dyn_handler);
         let timer = shared.spawn_timer();
         let accept = spawn_accept(shared.clone(), listener, tls);

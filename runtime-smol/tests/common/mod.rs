@@ -47,6 +47,18 @@ pub async fn recv_within<T>(rx: &smol::channel::Receiver<T>, secs: u64) -> T {
     .await
 }
 
+/// Receives one incoming request or panics after `secs` seconds.
+pub async fn recv_request_within(
+    rx: &smpp_smol::Incoming,
+    secs: u64,
+) -> smpp_smol::IncomingRequest {
+    futures_lite::future::or(async { rx.recv().await.expect("incoming closed") }, async {
+        async_io::Timer::after(Duration::from_secs(secs)).await;
+        panic!("no request received within {secs} s");
+    })
+    .await
+}
+
 pub fn esme_session() -> SessionConfig {
     let mut s = SessionConfig::esme();
     s.bind_timeout = CoreDuration::from_secs(3);

@@ -8,13 +8,13 @@ use super::dial::Dial;
 use crate::error::Error;
 use crate::io::{Turn, Wire};
 use crate::oneshot;
-use crate::{IncomingRequest, LinkState, Response};
+use crate::{Incoming, IncomingRequest, LinkState, Response};
 use smpp_core::client::{ClientConfig, ClientEvent, Endpoint, IncomingId, Mode, Ticket};
 use smpp_core::pdu::Body;
 use smpp_core::session::{CloseReason, SessionError};
 use smpp_core::{CommandStatus, Instant};
 use smpp_runtime::error::outcome_result;
-use smpp_runtime::QuickAck;
+use smpp_runtime::{IncomingQueue, QuickAck};
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
@@ -61,8 +61,6 @@ pub(crate) struct State {
     waker: Option<Waker>,
     waiters: HashMap<Ticket, (oneshot::Sender<ResponseResult>, OwnedSemaphorePermit), TicketHash>,
     bind: Option<oneshot::Sender<BindResult>>,
-    /// Where incoming requests go; `None` once the client is over (the stream ends).
-    incoming: Option<UnboundedSender<IncomingRequest>>,
     watchers: Vec<UnboundedSender<LinkState>>,
     pub(crate) peer: Option<SocketAddr>,
     /// The application closed the client (unbind, abort, last handle dropped).
@@ -89,14 +87,13 @@ pub(crate) struct Shared {
     rt: Handle,
     /// Never has a permit: closed when the supervisor ends, which releases its waiters.
     finished: Semaphore,
+    /// The requests for the application (bounded: reading stops while it is backlogged).
+    incoming: Arc<IncomingQueue<IncomingRequest>>,
 }
 
 impl Shared {
-    pub(crate) fn new(
-        config: ClientConfig,
-        redial: bool,
-    ) -> (Arc<Shared>, UnboundedReceiver<IncomingRequest>) {
-        let (incoming, incoming_rx) = mpsc::unbounded_channel();
+    pub(crate) fn new(config: ClientConfig, redial: bool) -> (Arc<Shared>, Incoming) {
+        let incoming = Arc::new(IncomingQueue::new(config.session.peer_window));
         let window = config.session.window.max(1);
         let ep = Endpoint::new(config.clone(), Instant::ZERO, redial, crate::clock::seed());
         let shared = Arc::new(Shared {
@@ -105,7 +102,6 @@ impl Shared {
                 waker: None,
                 waiters: HashMap::default(),
                 bind: None,
-                incoming: Some(incoming),
                 watchers: Vec::new(),
                 peer: None,
                 shut: false,
@@ -116,8 +112,16 @@ impl Shared {
             clock: crate::clock::Clock::start(),
             rt: Handle::current(),
             finished: Semaphore::new(0),
+            incoming,
         });
-        (shared, incoming_rx)
+        // The application took a request from a backlogged queue: the pump reads again.
+        let weak = Arc::downgrade(&shared);
+        shared.incoming.set_on_room(move || {
+            if let Some(shared) = weak.upgrade() {
+                shared.with(|_, _| ());
+            }
+        });
+        (shared.clone(), Incoming::new(shared.incoming.clone()))
     }
 
     /// Runs `f` on the endpoint under the lock, then carries out what it decided (waking
@@ -179,14 +183,10 @@ impl Shared {
                     });
                     // In order under the lock; a request nobody receives is dropped (and so
                     // answered ESME_RX_T_APPN) after the lock is released.
+                    let answered = responder.is_none();
                     let req = IncomingRequest::new(frame, responder);
-                    match &st.incoming {
-                        Some(tx) => {
-                            if let Err(e) = tx.send(req) {
-                                after.unreceived.push(e.0);
-                            }
-                        }
-                        None => after.unreceived.push(req),
+                    if let Err(req) = self.incoming.push(req, answered) {
+                        after.unreceived.push(req);
                     }
                     after.worked = true;
                 }
@@ -378,11 +378,11 @@ impl Shared {
     fn finish(&self) {
         let waiters: Vec<_> = {
             let mut st = lock(&self.state);
-            st.incoming = None;
             st.watchers.clear();
             st.bind.take();
             st.waiters.drain().collect()
         };
+        self.incoming.close();
         for (_, (tx, _)) in waiters {
             tx.send(Err(Error::Closed));
         }
@@ -437,7 +437,8 @@ impl Wire for ClientWire {
                 output: output.filter(|_| !discard),
                 more: st.ep.poll_transmit().is_some(),
                 closed: !st.ep.is_connected(),
-                wants_input: st.ep.wants_input(),
+                // Not while the application's queue is backlogged (it calls back).
+                wants_input: st.ep.wants_input() && !shared.incoming.backlogged(),
                 worked: false,
             };
             shared.settle(&mut st, &mut after);

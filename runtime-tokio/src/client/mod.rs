@@ -4,14 +4,16 @@
 
 mod dial;
 mod driver;
+mod incoming;
 
 use crate::error::Error;
 use crate::oneshot;
-use crate::{IncomingRequest, LinkState, Response};
+use crate::{LinkState, Response};
 use dial::{connect_tcp, Dial};
 pub use driver::Responder;
 pub(crate) use driver::ResponseResult;
 use driver::{lock, Shared};
+pub use incoming::Incoming;
 pub use smpp_core::client::ClientConfig;
 use smpp_core::client::Mode;
 use smpp_core::pdu::Body;
@@ -27,11 +29,6 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, ToSocketAddrs};
 use tokio::sync::mpsc::UnboundedReceiver;
-
-/// Requests from the SMSC (`deliver_sm`, `data_sm`, `alert_notification`, ...), in arrival
-/// order, over every connection of the client: `incoming.recv().await` gives `None` when
-/// the client closed for good.
-pub type Incoming = UnboundedReceiver<IncomingRequest>;
 
 /// Closes the client in the background when the last handle goes.
 struct DropGuard(Arc<Shared>);

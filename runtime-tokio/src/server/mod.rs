@@ -7,7 +7,7 @@ use crate::client::ResponseFuture;
 use crate::error::Error;
 use crate::oneshot;
 use crate::Response;
-use driver::{lock, DynHandler, HandlerFuture, Shared};
+use driver::{lock, DynHandler, Shared};
 use smpp_core::codec::Frame;
 use smpp_core::pdu::Body;
 pub use smpp_core::server::{
@@ -29,10 +29,11 @@ use tokio::task::JoinHandle;
 
 /// Answers requests from bound ESMEs (`submit_sm`, `data_sm`, `query_sm`, ...).
 ///
-/// The future is polled once in place and moved to its own task only if it does not
-/// complete at once, so a slow handler never holds up its connection (the session's
-/// `peer_window` bounds how many requests wait). A panic answers `ESME_RSYSERR` and costs
-/// nothing else. Plain closures `Fn(&RequestContext, &Frame) -> Reply` are handlers; for
+/// The future is polled once in place (in a slot the connection reuses from request to
+/// request, so a handler that completes at once costs no allocation) and moved to its own
+/// task only if it does not complete at once, so a slow handler never holds up its
+/// connection (the session's `peer_window` bounds how many requests wait). A panic
+/// answers `ESME_RSYSERR` and costs nothing else. Plain closures `Fn(&RequestContext, &Frame) -> Reply` are handlers; for
 /// async closures see [`AsyncHandler`]. A handler must not block its thread (it runs on
 /// the runtime's workers): use `tokio::task::spawn_blocking` for blocking work.
 pub trait Handler: Send + Sync + 'static {
@@ -127,10 +128,8 @@ impl Server {
         let listener = TcpListener::bind(addr).await?;
         let local_addr = listener.local_addr()?;
         let handler = Arc::new(handler);
-        let dyn_handler: DynHandler = Arc::new(move |ctx: Arc<RequestContext>, frame: Frame| {
-            let h = handler.clone();
-            Box::pin(async move { h.handle(&ctx, &frame).await }) as HandlerFuture
-        });
+        let dyn_handler: DynHandler =
+            Arc::new(move |shared, id| driver::calls_for(handler.clone(), shared, id));
         let shared = Shared::new(config, Box::new(authenticator), dyn_handler);
         let timer = shared.spawn_timer();
         let accept = spawn_accept(shared.clone(), listener, tls);
