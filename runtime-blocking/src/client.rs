@@ -137,7 +137,6 @@ impl Client {
     ) -> Result<(Client, Incoming), Error> {
         let deadline = std::time::Instant::now() + config.connect_timeout;
         let stream = accept_until(listener, deadline)?;
-        let _ = stream.set_nodelay(true);
         let peer = stream.peer_addr().ok();
         Client::launch(stream, peer, config, Mode::Outbind, None, Some(deadline))
     }
@@ -321,10 +320,7 @@ pub(crate) fn connect_tcp(addrs: &[SocketAddr], timeout: Duration) -> Result<Tcp
     let mut last = None;
     for a in addrs {
         match TcpStream::connect_timeout(a, timeout) {
-            Ok(s) => {
-                let _ = s.set_nodelay(true);
-                return Ok(s);
-            }
+            Ok(s) => return Ok(s),
             Err(e) if e.kind() == io::ErrorKind::TimedOut => last = Some(Error::ConnectTimeout),
             Err(e) => last = Some(Error::Io(e)),
         }
