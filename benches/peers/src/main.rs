@@ -61,7 +61,7 @@ fn main() -> ExitCode {
         return runtime.block_on(serve(kind, binds, o.port));
     }
     let cells = o.axes.cells();
-    let started = smpp_examples::sim::utc_timestamp();
+    let started = smpp_cli::sim::utc_timestamp();
     eprintln!(
         "{} cells, {} submit_sm each, time limit {:?} per cell",
         cells.len(),

@@ -1,7 +1,7 @@
 //! The results as a Markdown table and as one JSON object.
 
 use crate::cell::{Outcome, Settings, Status};
-use smpp_examples::json::{Object, Value};
+use smpp_cli::json::{Object, Value};
 use std::fmt::Write;
 
 /// The table's header and rule.

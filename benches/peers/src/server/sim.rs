@@ -3,7 +3,7 @@
 
 use crate::error::Error;
 use crate::message::{system_id, PASSWORD};
-use smpp_examples::sim::{Account, Runtime, SimConfig, Simulator};
+use smpp_cli::sim::{Account, Runtime, SimConfig, Simulator};
 use std::net::SocketAddr;
 use std::time::Duration;
 

@@ -95,7 +95,7 @@ struct Submitted {
 /// Sends the receipt of one message on `esme`; a refused or unanswered receipt is not
 /// retried (the client then misses it, which the cell shows).
 async fn send_receipt(esme: Arc<ESME>, m: Submitted) {
-    let date = smpp_examples::sim::receipt_date_now();
+    let date = smpp_cli::sim::receipt_date_now();
     let text = receipt_text(&m.message_id, date);
     let mut id = m.message_id.into_bytes();
     id.push(0);

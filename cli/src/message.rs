@@ -3,7 +3,7 @@
 //! `data_sm` bodies read back as text, concatenated parts or delivery receipts.
 //!
 //! ```
-//! use smpp_examples::message::{address, prepare, Split, TextEncoding};
+//! use smpp_cli::message::{address, prepare, Split, TextEncoding};
 //! use smpp_core::pdu::RegisteredDelivery;
 //!
 //! let text = "é".repeat(100);

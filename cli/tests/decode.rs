@@ -2,13 +2,13 @@
 //! concatenated PDUs, mixed good and bad inputs; and the JSON mapping of every body.
 
 use serde_json::Value;
+use smpp_cli::decode::{decode_hex, decode_octets};
 use smpp_core::pdu::{
     Address, AlertNotification, Bind, BindResp, Body, CancelSm, DataSm, DestAddress, List,
     MessageIdResp, Outbind, ParseOptions, Pdu, QuerySm, QuerySmResp, ReplaceSm, SubmitMulti,
     SubmitMultiResp, SubmitSm, Tlv, TlvKind, TlvTag, Tlvs, UnsuccessSme,
 };
 use smpp_core::CommandStatus;
-use smpp_examples::decode::{decode_hex, decode_octets};
 use std::io::Write;
 use std::process::{Command, Stdio};
 

@@ -4,13 +4,13 @@
 use crate::cli;
 use crate::link::{Incoming, Link};
 use crate::opts::{self, Connection, Item, Parser, UsageError};
-use smpp_core::pdu::{Body, RegisteredDelivery};
-use smpp_core::session::BindType;
-use smpp_examples::duration::format_duration;
-use smpp_examples::message::{
+use smpp_cli::duration::format_duration;
+use smpp_cli::message::{
     address, address_text, coding_name, prepare, random_u64, MessageView, Outgoing, Split,
     TextEncoding,
 };
+use smpp_core::pdu::{Body, RegisteredDelivery};
+use smpp_core::session::BindType;
 use std::cell::RefCell;
 use std::ffi::OsString;
 use std::process::ExitCode;

@@ -13,7 +13,7 @@
 //!   report of `smpp bench`.
 //!
 //! ```
-//! use smpp_examples::decode::{decode_hex, Record};
+//! use smpp_cli::decode::{decode_hex, Record};
 //! use smpp_core::pdu::ParseOptions;
 //!
 //! let records = decode_hex("00000010000000150000000000000001", &ParseOptions::default());

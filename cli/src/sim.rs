@@ -24,7 +24,7 @@
 //!   starts with `time` (UTC, ISO 8601) and `event`.
 //!
 //! ```no_run
-//! use smpp_examples::sim::{SimConfig, Simulator};
+//! use smpp_cli::sim::{SimConfig, Simulator};
 //!
 //! smol::block_on(async {
 //!     let sim = Simulator::start(SimConfig {

@@ -3,7 +3,7 @@
 //! one JSON object).
 //!
 //! ```
-//! use smpp_examples::stats::Latencies;
+//! use smpp_cli::stats::Latencies;
 //! use std::time::Duration;
 //!
 //! let mut l = Latencies::default();
@@ -306,7 +306,7 @@ impl ReceiptReport {
 /// ignored), in constant time.
 ///
 /// ```
-/// use smpp_examples::stats::ReceiptTracker;
+/// use smpp_cli::stats::ReceiptTracker;
 /// use std::time::{Duration, Instant};
 ///
 /// let t0 = Instant::now();

@@ -42,7 +42,7 @@ impl std::error::Error for HexError {}
 /// is ignored, and one `0x` / `0X` prefix before the first digit is skipped.
 ///
 /// ```
-/// use smpp_examples::hex;
+/// use smpp_cli::hex;
 /// assert_eq!(hex::decode(" 0x00 0a\tFF\n").unwrap(), [0x00, 0x0a, 0xff]);
 /// assert!(hex::decode("abc").is_err());
 /// ```

@@ -4,10 +4,10 @@
 use crate::cli;
 use crate::link::Request;
 use crate::opts::{self, Connection, Item, Parser, UsageError};
+use smpp_cli::duration::format_duration;
+use smpp_cli::message::{address_text, coding_name, decode_text, Assembler, MessageView};
 use smpp_core::message::{PushOutcome, ReassemblyEvent};
 use smpp_core::session::BindType;
-use smpp_examples::duration::format_duration;
-use smpp_examples::message::{address_text, coding_name, decode_text, Assembler, MessageView};
 use std::ffi::OsString;
 use std::process::ExitCode;
 use std::time::Duration;

@@ -3,11 +3,11 @@
 use crate::cli;
 use crate::link::{Error, Incoming, Link, Pending};
 use crate::opts::{self, Connection, Item, Parser, Runtime, UsageError};
+use smpp_cli::message::MessageView;
+use smpp_cli::stats::{BenchReport, Counts, Latencies, ReceiptReport, ReceiptTracker};
 use smpp_core::client::Response;
 use smpp_core::pdu::{Address, Body, CommandId, RegisteredDelivery, SubmitSm, Tlv, TlvTag, Tlvs};
 use smpp_core::session::BindType;
-use smpp_examples::message::MessageView;
-use smpp_examples::stats::{BenchReport, Counts, Latencies, ReceiptReport, ReceiptTracker};
 use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::io::IsTerminal;
@@ -294,7 +294,7 @@ async fn bench(o: &Options) -> Result<BenchReport, String> {
                 Runtime::Smol => Ok(smol::spawn(work)),
                 Runtime::Tokio => {
                     // One tokio task per bind, on the runtime the clients were made on.
-                    let task = smpp_examples::runtime::tokio_handle().spawn(work);
+                    let task = smpp_cli::runtime::tokio_handle().spawn(work);
                     Ok(smol::spawn(async move {
                         task.await.expect("a bench task panicked")
                     }))

@@ -2,9 +2,9 @@
 
 use crate::cli;
 use crate::opts::{self, Item, Parser, UsageError};
+use smpp_cli::message::{address, coding_name, prepare, MessageView, Split, TextEncoding};
+use smpp_cli::sim::{SimConfig, Simulator};
 use smpp_core::pdu::{Body, RegisteredDelivery};
-use smpp_examples::message::{address, coding_name, prepare, MessageView, Split, TextEncoding};
-use smpp_examples::sim::{SimConfig, Simulator};
 use smpp_smol::{Client, ClientConfig};
 use std::ffi::OsString;
 use std::process::ExitCode;

@@ -1,9 +1,9 @@
-//! `smpp smsc [options]`: an SMSC simulator (`smpp_examples::sim`).
+//! `smpp smsc [options]`: an SMSC simulator (`smpp_cli::sim`).
 
 use crate::cli;
 use crate::opts::{self, Item, Parser, UsageError};
-use smpp_examples::duration::format_duration;
-use smpp_examples::sim::{Account, SimConfig, Simulator, TlsListen, TlsPem};
+use smpp_cli::duration::format_duration;
+use smpp_cli::sim::{Account, SimConfig, Simulator, TlsListen, TlsPem};
 use std::ffi::OsString;
 use std::process::ExitCode;
 use std::time::Duration;

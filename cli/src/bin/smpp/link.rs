@@ -11,10 +11,10 @@
 //! responses are runtime-agnostic and polled where they are awaited.
 
 use crate::opts::{Connection, Runtime};
+use smpp_cli::runtime::on_tokio;
 use smpp_core::client::{ClientConfig, Response};
 use smpp_core::codec::{DecodeError, Frame};
 use smpp_core::pdu::{Body, CommandId, Pdu};
-use smpp_examples::runtime::on_tokio;
 use std::fmt;
 use std::time::Instant;
 

@@ -3,7 +3,7 @@
 //! ([`SimConfig::runtime`](crate::sim::SimConfig::runtime)).
 //!
 //! ```
-//! use smpp_examples::runtime::Runtime;
+//! use smpp_cli::runtime::Runtime;
 //!
 //! assert_eq!("blocking".parse::<Runtime>(), Ok(Runtime::Blocking));
 //! assert_eq!("tokio".parse::<Runtime>(), Ok(Runtime::Tokio));

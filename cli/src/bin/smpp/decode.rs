@@ -1,8 +1,8 @@
 //! `smpp decode [--strict] [HEX ...]`: PDUs in hex to JSON lines.
 
 use crate::cli;
+use smpp_cli::decode::decode_hex;
 use smpp_core::pdu::ParseOptions;
-use smpp_examples::decode::decode_hex;
 use std::ffi::OsString;
 use std::io::{self, BufRead};
 use std::process::ExitCode;

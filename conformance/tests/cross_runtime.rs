@@ -1,5 +1,6 @@
 //! The two runtimes talk to each other over real TCP: a smol client against the blocking
 //! server, and a blocking client against the smol server.
+#![cfg(feature = "blocking")]
 
 use smpp_core::pdu::{Address, Body, CommandStatus, DataCoding, EsmClass, SubmitSm};
 use std::time::Duration;

@@ -2,6 +2,8 @@
 //! `submit_multi`, receipts stored until a receiver binds, throttling, unsupported requests,
 //! the bind timeout and shutdown.
 
+use smpp_cli::message::MessageView;
+use smpp_cli::sim::{Account, SimConfig, SimStats, Simulator};
 use smpp_core::message::MessageState;
 use smpp_core::pdu::{
     Address, Body, DataCoding, DataSm, DestAddress, List, QuerySm, RegisteredDelivery, SubmitMulti,
@@ -9,8 +11,6 @@ use smpp_core::pdu::{
 };
 use smpp_core::session::BindType;
 use smpp_core::CommandStatus;
-use smpp_examples::message::MessageView;
-use smpp_examples::sim::{Account, SimConfig, SimStats, Simulator};
 use smpp_smol::{Client, ClientConfig, Incoming, IncomingRequest, LinkState};
 use std::time::Duration;
 

@@ -3,8 +3,8 @@
 //! every client subcommand takes.
 
 use crate::link::{self, Incoming, Link};
+use smpp_cli::duration::parse_duration;
 use smpp_core::session::Inactivity;
-use smpp_examples::duration::parse_duration;
 use smpp_smol::{ClientConfig, Trace};
 use std::ffi::OsString;
 use std::fmt::Display;
@@ -13,7 +13,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 /// The runtime crate whose client (or server) does the work (`--runtime`).
-pub use smpp_examples::runtime::Runtime;
+pub use smpp_cli::runtime::Runtime;
 
 /// The largest `--window` (requests in flight per session) the tool accepts.
 pub const MAX_WINDOW: usize = 100_000;

@@ -1,7 +1,7 @@
 //! Durations on the command line: `3` (seconds), `500ms`, `3s`, `2m`, `1h`, `1.5s`.
 //!
 //! ```
-//! use smpp_examples::duration::{format_duration, parse_duration};
+//! use smpp_cli::duration::{format_duration, parse_duration};
 //! use std::time::Duration;
 //!
 //! assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
