@@ -9,6 +9,8 @@
 //!   back as text, concatenated parts or delivery receipts.
 //! - [`runtime`]: `smol`, `blocking` or `tokio`, the runtime crate a command runs on.
 //! - [`sim`]: the SMSC simulator behind `smpp smsc` and `smpp demo`, on any runtime.
+//! - [`trace`]: `--trace` lines: every PDU and every session state change (SMPP 3.4
+//!   state names).
 //! - [`stats`]: latency percentiles, delivery receipts matched to their messages, and the
 //!   report of `smpp bench`.
 //!
@@ -33,3 +35,4 @@ pub mod message;
 pub mod runtime;
 pub mod sim;
 pub mod stats;
+pub mod trace;

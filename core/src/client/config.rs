@@ -67,6 +67,43 @@ pub enum LinkState {
     Closed(Option<CloseReason>),
 }
 
+impl LinkState {
+    /// The SMPP 3.4 session state (section 2.2) this link state is in: `OPEN` while the
+    /// bind is on its way, `BOUND_TX` / `BOUND_RX` / `BOUND_TRX` once bound, `CLOSED` when
+    /// over; `None` while there is no connection (connecting, or waiting to reconnect) and
+    /// while a local unbind drains (the bind type is not kept then).
+    pub const fn session_state(&self) -> Option<crate::session::State> {
+        use crate::session::State;
+        match *self {
+            LinkState::Connecting | LinkState::Reconnecting { .. } | LinkState::Unbinding => None,
+            LinkState::Binding => Some(State::Open),
+            LinkState::Bound(b) => Some(State::Bound(b)),
+            LinkState::Closed(_) => Some(State::Closed),
+        }
+    }
+}
+
+/// The SMPP 3.4 names where the link has a session (`OPEN`, `BOUND_TRX`, `CLOSED`, ...),
+/// else `CONNECTING`, `RECONNECTING (attempt N in D)`, `UNBINDING`; a closed link adds its
+/// reason: `CLOSED (peer unbound)`.
+impl fmt::Display for LinkState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LinkState::Connecting => f.write_str("CONNECTING"),
+            LinkState::Reconnecting { attempt, delay } => {
+                write!(f, "RECONNECTING (attempt {attempt} in {delay:?})")
+            }
+            LinkState::Unbinding => f.write_str("UNBINDING"),
+            LinkState::Closed(Some(reason)) => write!(f, "CLOSED ({reason})"),
+            LinkState::Closed(None) => f.write_str("CLOSED"),
+            LinkState::Binding | LinkState::Bound(_) => match self.session_state() {
+                Some(state) => write!(f, "{state}"),
+                None => Ok(()),
+            },
+        }
+    }
+}
+
 /// How a client (`Client` of either runtime adapter) connects and binds.
 #[derive(Clone)]
 pub struct ClientConfig {
@@ -149,6 +186,28 @@ impl fmt::Debug for ClientConfig {
 mod tests {
     use super::*;
     use crate::pdu::{MessageIdResp, SubmitMultiResp};
+    use alloc::string::ToString;
+
+    #[test]
+    fn link_states_read_as_smpp_states() {
+        let names = [
+            (LinkState::Connecting, "CONNECTING"),
+            (LinkState::Binding, "OPEN"),
+            (LinkState::Bound(BindType::Transmitter), "BOUND_TX"),
+            (LinkState::Bound(BindType::Receiver), "BOUND_RX"),
+            (LinkState::Bound(BindType::Transceiver), "BOUND_TRX"),
+            (LinkState::Unbinding, "UNBINDING"),
+            (LinkState::Closed(None), "CLOSED"),
+            (
+                LinkState::Closed(Some(CloseReason::PeerUnbound)),
+                "CLOSED (peer unbound)",
+            ),
+        ];
+        for (state, name) in names {
+            assert_eq!(state.to_string(), name);
+        }
+        assert_eq!(LinkState::Connecting.session_state(), None);
+    }
 
     #[test]
     fn response_message_id() {

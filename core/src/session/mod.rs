@@ -54,6 +54,7 @@ mod config;
 mod counters;
 mod error;
 mod event;
+mod observe;
 mod state;
 mod throttle;
 mod window;
@@ -62,6 +63,7 @@ pub use config::{Inactivity, SessionConfig};
 pub use counters::{Counters, PerCommand, StatusCounts};
 pub use error::{CloseReason, SessionError};
 pub use event::Event;
+pub use observe::{Observer, Transition};
 pub use state::{allowed_when_bound, may_send, BindType, Role, State};
 pub use window::{next_sequence, MAX_SEQUENCE};
 
