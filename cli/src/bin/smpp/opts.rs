@@ -124,11 +124,11 @@ pub struct BindOptions {
     pub system_type: String,
     /// The bind's addr_ton, 0 to 255 (default 0).
     #[arg(long, value_name = "N", default_value_t = 0, hide_default_value = true,
-          value_parser = ranged(0..=255u8), allow_hyphen_values = true)]
+          value_parser = octet(), allow_hyphen_values = true)]
     pub addr_ton: u8,
     /// The bind's addr_npi, 0 to 255 (default 0).
     #[arg(long, value_name = "N", default_value_t = 0, hide_default_value = true,
-          value_parser = ranged(0..=255u8), allow_hyphen_values = true)]
+          value_parser = octet(), allow_hyphen_values = true)]
     pub addr_npi: u8,
     /// The bind's address_range (at most 40 octets; default empty).
     #[arg(long, value_name = "RANGE", default_value = "", hide_default_value = true,
@@ -298,6 +298,14 @@ where
                 range.end()
             ))
         }
+    })
+}
+
+/// One octet, 0 to 255: `--addr-ton must be between 0 and 255, not 256`.
+pub fn octet() -> Named<u8> {
+    named(|name, text| {
+        let v: u64 = parse_text(name, text)?;
+        u8::try_from(v).map_err(|_| format!("{name} must be between 0 and 255, not {text}"))
     })
 }
 
