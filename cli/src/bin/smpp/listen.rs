@@ -63,6 +63,14 @@ pub struct ListenArgs {
     conn: Connection,
 }
 
+impl ListenArgs {
+    /// The connection options.
+    #[cfg(test)]
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
 const NAME: &str = "smpp listen";
 
 struct Options {

@@ -101,3 +101,57 @@ fn main() -> ExitCode {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        // clap's own checks: no two options with one name, defaults that parse, ...
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn defaults_and_overrides_of_the_connection_options() {
+        let cli = Cli::try_parse_from(["smpp", "send", "--to", "1", "hi"]).unwrap();
+        let Command::Send(a) = cli.command else {
+            panic!("not send")
+        };
+        let c = a.connection().client_config();
+        assert_eq!(c.addr_ton, 0);
+        assert_eq!(c.system_type, "");
+        // The library's 30 s enquire_link stays unless asked.
+        assert_eq!(
+            c.session.enquire_link_interval,
+            smpp_core::session::SessionConfig::esme().enquire_link_interval
+        );
+        let cli = Cli::try_parse_from([
+            "smpp",
+            "listen",
+            "--enquire-link",
+            "0",
+            "--inactivity-timeout",
+            "2s",
+            "--response-timeout",
+            "500ms",
+            "--ca",
+            "ca.pem",
+        ])
+        .unwrap();
+        let Command::Listen(a) = cli.command else {
+            panic!("not listen")
+        };
+        assert!(a.connection().tls.enabled(), "--ca implies --tls");
+        let c = a.connection().client_config();
+        assert_eq!(c.session.enquire_link_interval, None);
+        assert_eq!(
+            c.session.inactivity_timeout,
+            Some(std::time::Duration::from_secs(2).into())
+        );
+        assert_eq!(
+            c.session.response_timeout,
+            std::time::Duration::from_millis(500).into()
+        );
+    }
+}

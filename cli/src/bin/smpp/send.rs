@@ -86,6 +86,14 @@ pub struct SendArgs {
     conn: Connection,
 }
 
+impl SendArgs {
+    /// The connection options.
+    #[cfg(test)]
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
+}
+
 const NAME: &str = "smpp send";
 
 /// An address of at most 20 characters (as sent).
