@@ -7,6 +7,7 @@
 //! - [`duration`]: durations on the command line (`3`, `500ms`, `3s`, `2m`).
 //! - [`message`]: addresses, text encoded and split into parts, received messages read
 //!   back as text, concatenated parts or delivery receipts.
+//! - [`profile`]: named SMSC profiles for the simulator (`smpp smsc --profile ecall`).
 //! - [`runtime`]: `smol`, `blocking` or `tokio`, the runtime crate a command runs on.
 //! - [`sim`]: the SMSC simulator behind `smpp smsc` and `smpp demo`, on any runtime.
 //! - [`trace`]: `--trace` lines: every PDU and every session state change (SMPP 3.4
@@ -32,6 +33,7 @@ pub mod duration;
 pub mod hex;
 pub mod json;
 pub mod message;
+pub mod profile;
 pub mod runtime;
 pub mod sim;
 pub mod stats;

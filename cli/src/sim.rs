@@ -54,7 +54,7 @@ use smpp_core::pdu::{
 use smpp_core::server::{
     BindId, BindRequest, DeliveryOutcome, Reply, RequestContext, ServerConfig, ServerEvent,
 };
-use smpp_core::session::{CloseReason, SessionConfig};
+use smpp_core::session::{CloseReason, CommandSet, SessionConfig};
 use smpp_core::trace::Trace;
 use smpp_core::{CommandId, CommandStatus, Frame};
 use std::collections::HashMap;
@@ -74,6 +74,16 @@ pub use server::{Error as ServerError, SimDelivery, SimServer, SimSession, TlsPe
 pub const MO_SOURCE: &str = "447700900999";
 /// The destination of MO messages sent on bind when the bind has no `address_range`.
 pub const MO_DEFAULT_DESTINATION: &str = "12345";
+
+/// The requests the simulator serves by default ([`SimConfig::supported`]): `submit_sm`,
+/// `data_sm` and `submit_multi` (with binds, `unbind` and `enquire_link`, always served).
+/// Other message commands (`query_sm`, `replace_sm`, `cancel_sm`, ...) are answered
+/// `generic_nack` `ESME_RINVCMDID`.
+pub const SIM_COMMANDS: CommandSet = CommandSet::from_slice(&[
+    CommandId::SubmitSm,
+    CommandId::DataSm,
+    CommandId::SubmitMulti,
+]);
 
 /// An account the simulator accepts.
 #[derive(Clone, PartialEq, Eq)]
@@ -155,6 +165,16 @@ pub struct SimConfig {
     pub jsonl: Option<PathBuf>,
     /// A TLS listener beside the plain one (same accounts, routing and store).
     pub tls: Option<TlsListen>,
+    /// The requests served (`None`: [`SIM_COMMANDS`]); a message command not in the set is
+    /// answered `generic_nack` `ESME_RINVCMDID` by the session
+    /// ([`SessionConfig::supported_commands`]).
+    pub supported: Option<CommandSet>,
+    /// The `sc_interface_version` TLV of bind responses (default `Some(0x34)`; `None`: bind
+    /// responses carry no TLV).
+    pub sc_interface_version: Option<u8>,
+    /// Send `enquire_link` on a session after this long without receiving anything
+    /// (`None`, the default: never).
+    pub enquire_link: Option<Duration>,
 }
 
 /// A TLS (SMPPS) listener of the simulator.
@@ -169,7 +189,8 @@ pub struct TlsListen {
 
 impl Default for SimConfig {
     /// `smol`, `127.0.0.1:2775`, account `smppclient1:password`, system_id `smpp-sim`,
-    /// receipts at once, inactivity timeout 120 s, window 512.
+    /// receipts at once, inactivity timeout 120 s, window 512, the requests of
+    /// [`SIM_COMMANDS`], `sc_interface_version` 0x34, no `enquire_link` of its own.
     fn default() -> Self {
         SimConfig {
             runtime: Runtime::Smol,
@@ -190,6 +211,9 @@ impl Default for SimConfig {
             trace: Trace::Off,
             jsonl: None,
             tls: None,
+            supported: None,
+            sc_interface_version: Some(0x34),
+            enquire_link: None,
         }
     }
 }
@@ -430,14 +454,12 @@ impl Simulator {
         if let Some(d) = config.response_timeout {
             session.response_timeout = d.into();
         }
-        session.supported_commands = Some(&[
-            CommandId::SubmitSm,
-            CommandId::DataSm,
-            CommandId::SubmitMulti,
-        ]);
+        session.supported_commands = Some(config.supported.unwrap_or(SIM_COMMANDS));
+        session.enquire_link_interval = config.enquire_link.map(Into::into);
         let server_config = ServerConfig {
             session,
             system_id: config.system_id.clone(),
+            sc_interface_version: config.sc_interface_version,
             trace: config.trace.clone(),
             ..ServerConfig::default()
         };

@@ -383,7 +383,7 @@ fn an_unknown_runtime_is_a_usage_error() {
         let out = cli_common::run(&[command, "--runtime"]);
         out.expect_code(2);
         assert!(
-            out.stderr.contains("--runtime needs a value"),
+            out.stderr.contains("a value is required for '--runtime"),
             "{}",
             out.stderr
         );
@@ -396,7 +396,7 @@ fn help_mentions_the_runtime_option() {
         let out = cli_common::run(&[command, "--help"]);
         out.expect_code(0);
         assert!(
-            out.stdout.contains("--runtime RT")
+            out.stdout.contains("--runtime <RT>")
                 && out.stdout.contains("--runtime blocking")
                 && out.stdout.contains("--runtime tokio")
                 && out.stdout.contains("tokio (smpp-tokio"),

@@ -195,7 +195,7 @@ fn an_unknown_server_runtime_is_a_usage_error() {
     let out = run(&["smsc", "--help"]);
     out.expect_code(0);
     assert!(
-        out.stdout.contains("--runtime RT")
+        out.stdout.contains("--runtime <RT>")
             && out.stdout.contains("blocking")
             && out.stdout.contains("tokio (smpp-tokio"),
         "{}",

@@ -9,7 +9,7 @@ use smpp_core::pdu::{
     Address, AlertNotification, Bind, Body, CancelSm, DataSm, MessageIdResp, Outbind, QuerySm,
     ReplaceSm, SubmitMulti, Tlvs,
 };
-use smpp_core::session::{BindType, CloseReason, Event, Session, SessionConfig, State};
+use smpp_core::session::{BindType, CloseReason, CommandSet, Event, Session, SessionConfig, State};
 use smpp_core::{CommandId, CommandStatus, Frame, Instant, Pdu};
 
 const BIND_TYPES: [BindType; 3] = [
@@ -460,12 +460,12 @@ fn outbind_while_bound_is_rejected_silently() {
     assert_eq!(p.esme.state(), State::Bound(BindType::Transceiver));
 }
 
-static OPERATOR_COMMANDS: &[CommandId] = &[
+const OPERATOR_COMMANDS: CommandSet = CommandSet::from_slice(&[
     CommandId::SubmitSm,
     CommandId::DeliverSm,
     CommandId::EnquireLink,
     CommandId::Unbind,
-];
+]);
 
 #[test]
 fn unsupported_commands_get_generic_nack() {

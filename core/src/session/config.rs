@@ -1,6 +1,7 @@
 //! Session configuration: window sizes, timers, throttling, limits.
 
 use super::state::Role;
+use super::CommandSet;
 use crate::pdu::{CommandId, ParseOptions};
 use crate::time::Duration;
 
@@ -89,8 +90,11 @@ pub struct SessionConfig {
     /// sends (buffers reused across requests).
     pub throttle_retries: u32,
     /// SMSC role: the requests this server implements; anything else is answered with
-    /// `generic_nack` `ESME_RINVCMDID`. `None` means every SMPP 3.4 request.
-    pub supported_commands: Option<&'static [CommandId]>,
+    /// `generic_nack` `ESME_RINVCMDID`. `None` means every SMPP 3.4 request. Only the
+    /// message commands (`submit_sm`, `submit_multi`, `data_sm`, `query_sm`, `cancel_sm`,
+    /// `replace_sm`, `deliver_sm`, `alert_notification`) can be refused this way: binds,
+    /// `unbind`, `enquire_link` and the like are always served.
+    pub supported_commands: Option<CommandSet>,
     /// Octets that may wait in the transmit buffer before the session stops processing
     /// received input (backpressure on a peer that does not read).
     pub max_transmit_buffer: usize,
@@ -148,8 +152,8 @@ impl SessionConfig {
     pub(crate) fn supports(&self, id: CommandId) -> bool {
         match self.supported_commands {
             None => true,
-            Some(list) => {
-                list.contains(&id)
+            Some(set) => {
+                set.contains(id)
                     || !matches!(
                         id,
                         CommandId::SubmitSm

@@ -50,6 +50,7 @@
 //! }
 //! ```
 
+mod command_set;
 mod config;
 mod counters;
 mod error;
@@ -59,6 +60,7 @@ mod state;
 mod throttle;
 mod window;
 
+pub use command_set::CommandSet;
 pub use config::{Inactivity, SessionConfig};
 pub use counters::{Counters, PerCommand, StatusCounts};
 pub use error::{CloseReason, SessionError};

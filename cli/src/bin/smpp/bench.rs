@@ -2,27 +2,23 @@
 
 use crate::cli;
 use crate::link::{Error, Incoming, Link, Pending};
-use crate::opts::{self, Connection, Item, Parser, Runtime, UsageError};
+use crate::opts::{self, Connection, Runtime};
+use clap::Args;
 use smpp_cli::message::MessageView;
 use smpp_cli::stats::{BenchReport, Counts, Latencies, ReceiptReport, ReceiptTracker};
 use smpp_core::client::Response;
 use smpp_core::pdu::{Address, Body, CommandId, RegisteredDelivery, SubmitSm, Tlv, TlvTag, Tlvs};
 use smpp_core::session::BindType;
 use std::collections::VecDeque;
-use std::ffi::OsString;
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-/// The subcommand's `--help`.
-pub fn help() -> String {
-    format!(
-        "\
-smpp bench: a submit_sm load generator
-
-Usage: smpp bench [options]
+/// The subcommand's description under `--help`.
+pub const ABOUT: &str = "\
+A submit_sm load generator.
 
 Opens K binds, shares N submit_sm between them and keeps up to W requests in
 flight on each (pipelined), optionally limited to R messages per second in
@@ -45,27 +41,11 @@ leading zeros ignored). After the last response the bench waits up to
 of how many expected (one per message answered ESME_ROK) and the latency from
 sending a message to receiving its receipt (p50, p99, max). Receipts the SMSC
 gives to other binds of the account count as missing; receipts for no message
-of this run (left from an earlier one, duplicates) as unmatched.
+of this run (left from an earlier one, duplicates) as unmatched.";
 
-Options:
-{conn}  --binds K             number of binds, 1 to 1000 (default 1)
-  --bind tx|trx         bind type (default trx)
-  --window W            requests in flight per bind, 1 to 100000 (default 64)
-  --count N             messages in all (default 10000)
-  --rate R              at most R messages per second in all, R at least 0.001
-                        (default: as fast as the SMSC answers)
-  --size BYTES          octets of text per message, 0 to 65535 (default 60;
-                        above 254 the text goes in a message_payload TLV)
-  --receipts            ask for a delivery receipt of every message and wait for
-                        them (needs --bind trx)
-  --receipt-timeout D   with --receipts, how long to wait after the last
-                        response for the receipts still missing (default 5s;
-                        0: not at all)
-  --json                also print the results as one JSON object on the last
-                        line (fields below)
-  -h, --help            show this help
-
-JSON fields:
+/// The text after the options under `--help`.
+pub const AFTER_HELP: &str = "\
+JSON fields (--json):
   msgs_per_sec          answered / elapsed_s
   attempted             messages asked for (--count)
   sent                  submit_sm actually written for the SMSC (a throttled
@@ -73,10 +53,10 @@ JSON fields:
   answered              submit_sm answered, whatever the status
   ok                    answered ESME_ROK
   errors                answered with an error status (ok + errors = answered)
-  errors_by_status      {{STATUS: count}} of those
+  errors_by_status      {STATUS: count} of those
   failed                not answered: timed out, link lost, or never sent
                         (answered + failed = attempted)
-  failed_by_kind        {{KIND: count}} of those (timeout, connection lost: ...)
+  failed_by_kind        {KIND: count} of those (timeout, connection lost: ...)
   p50_ms, p99_ms, max_ms
                         latency from writing a request to reading its response
   elapsed_s             from the first request to the last response
@@ -89,7 +69,9 @@ JSON fields:
   receipt_p50_ms, receipt_p99_ms, receipt_max_ms
                         latency from sending a message to receiving its receipt
 
-Durations: 3 (seconds), 500ms, 3s, 2m.
+Durations: 3 (seconds), 500ms, 3s, 2m. --system-id and --password default to
+the environment variables SMPP_SYSTEM_ID and SMPP_PASSWORD when set (the
+command line wins).
 
 Exit status: 0 when every message was answered ESME_ROK (and, with --receipts,
 every receipt came), 1 when any failed or a receipt is missing (after printing
@@ -98,9 +80,50 @@ the results) or a bind failed, 2 on a usage error.
 Examples:
   $ smpp bench --binds 4 --window 256 --count 500000 --json
   $ smpp bench --binds 2 --count 10000 --receipts --receipt-timeout 10s
-",
-        conn = opts::CONNECTION_HELP
-    )
+  $ smpp bench --rate 100 --count 6000 --response-timeout 5s";
+
+/// `smpp bench`'s arguments.
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    /// Number of binds, 1 to 1000.
+    #[arg(long, value_name = "K", default_value_t = 1, value_parser = opts::ranged(1..=MAX_BINDS),
+          allow_hyphen_values = true)]
+    binds: usize,
+    /// Bind type.
+    #[arg(long, value_name = "tx|trx", default_value = "trx",
+          value_parser = opts::bind_type(&[BindType::Transmitter, BindType::Transceiver]))]
+    bind: BindType,
+    /// Requests in flight per bind, 1 to 100000.
+    #[arg(long, value_name = "W", default_value_t = 64,
+          value_parser = opts::ranged(1..=opts::MAX_WINDOW), allow_hyphen_values = true)]
+    window: usize,
+    /// Messages in all.
+    #[arg(long, value_name = "N", default_value_t = 10_000, value_parser = opts::parsed::<u64>(),
+          allow_hyphen_values = true)]
+    count: u64,
+    /// At most R messages per second in all, R at least 0.001 (default: as fast as the
+    /// SMSC answers).
+    #[arg(long, value_name = "R", value_parser = rate(), allow_hyphen_values = true)]
+    rate: Option<f64>,
+    /// Octets of text per message, 0 to 65535 (above 254 the text goes in a
+    /// message_payload TLV).
+    #[arg(long, value_name = "BYTES", default_value_t = 60, value_parser = opts::ranged(0..=65_535usize),
+          allow_hyphen_values = true)]
+    size: usize,
+    /// Ask for a delivery receipt of every message and wait for them (needs --bind trx).
+    #[arg(long)]
+    receipts: bool,
+    /// With --receipts, how long to wait after the last response for the receipts still
+    /// missing (0: not at all).
+    #[arg(long, value_name = "D", default_value = "5s", value_parser = opts::duration(),
+          allow_hyphen_values = true)]
+    receipt_timeout: Duration,
+    /// Also print the results as one JSON object on the last line (fields below).
+    #[arg(long)]
+    json: bool,
+    /// The connection options (last, so that they are listed after the command's own).
+    #[command(flatten)]
+    conn: Connection,
 }
 
 const NAME: &str = "smpp bench";
@@ -112,6 +135,24 @@ const MIN_RATE: f64 = 0.001;
 /// Room reserved up front for per-message records; beyond it they grow as needed (so that
 /// a huge `--count` or `--window` costs nothing before it is used).
 const PREALLOCATE: usize = 1 << 16;
+
+/// `--rate`: a finite number of messages per second of at least [`MIN_RATE`].
+fn rate() -> opts::Named<f64> {
+    opts::named(|name, text| {
+        let r: f64 = text
+            .parse()
+            .map_err(|e| format!("invalid value {text:?} for {name}: {e}"))?;
+        // NaN fails every comparison.
+        if r.is_finite() && r >= MIN_RATE {
+            Ok(r)
+        } else {
+            Err(format!(
+                "{name} must be a number of messages per second of at least {MIN_RATE} \
+                 (one every 1000 s), not {text}"
+            ))
+        }
+    })
+}
 
 struct Options {
     conn: Connection,
@@ -126,69 +167,25 @@ struct Options {
     receipt_timeout: Duration,
 }
 
-fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, UsageError> {
-    let mut o = Options {
-        conn: Connection::default(),
-        binds: 1,
-        bind: BindType::Transceiver,
-        window: 64,
-        count: 10_000,
-        rate: None,
-        size: 60,
-        json: false,
-        receipts: false,
-        receipt_timeout: Duration::from_secs(5),
-    };
-    let mut p = Parser::new(args);
-    while let Some(item) = p.next_item()? {
-        let name = match item {
-            Item::Opt(name) => name,
-            Item::Positional(a) => return Err(UsageError(format!("unexpected argument {a:?}"))),
-        };
-        if o.conn.take(&name, &mut p)? {
-            continue;
-        }
-        match name.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--binds" => o.binds = p.parse_in(1..=MAX_BINDS)?,
-            "--bind" => {
-                o.bind =
-                    opts::bind_type(&p.value()?, &[BindType::Transmitter, BindType::Transceiver])?;
-            }
-            "--window" => o.window = p.parse_in(1..=opts::MAX_WINDOW)?,
-            "--count" => o.count = p.parse()?,
-            "--rate" => {
-                let (r, text): (f64, String) = p.parse_text()?;
-                // NaN fails every comparison.
-                if !(r.is_finite() && r >= MIN_RATE) {
-                    return Err(UsageError(format!(
-                        "--rate must be a number of messages per second of at least \
-                         {MIN_RATE} (one every 1000 s), not {text}"
-                    )));
-                }
-                o.rate = Some(r);
-            }
-            "--size" => o.size = p.parse_in(0..=65_535)?,
-            "--json" => o.json = true,
-            "--receipts" => o.receipts = true,
-            "--receipt-timeout" => o.receipt_timeout = p.duration()?,
-            other => return Err(opts::unknown(other)),
-        }
+/// Runs the subcommand.
+pub fn run(a: BenchArgs) -> ExitCode {
+    if a.receipts && a.bind == BindType::Transmitter {
+        return cli::conflict(
+            "bench",
+            "--receipts needs --bind trx: a transmitter bind receives no receipts",
+        );
     }
-    if o.receipts && o.bind == BindType::Transmitter {
-        return Err(UsageError(
-            "--receipts needs --bind trx: a transmitter bind receives no receipts".into(),
-        ));
-    }
-    Ok(Some(o))
-}
-
-/// Runs the subcommand with the arguments that follow `bench`.
-pub fn run(args: impl Iterator<Item = OsString>) -> ExitCode {
-    let o = match parse(args) {
-        Ok(Some(o)) => o,
-        Ok(None) => return cli::print_help(&help()),
-        Err(UsageError(e)) => return cli::usage_error(NAME, e),
+    let o = Options {
+        conn: a.conn,
+        binds: a.binds,
+        bind: a.bind,
+        window: a.window,
+        count: a.count,
+        rate: a.rate,
+        size: a.size,
+        json: a.json,
+        receipts: a.receipts,
+        receipt_timeout: a.receipt_timeout,
     };
     let report = match smol::block_on(bench(&o)) {
         Ok(r) => r,

@@ -1,5 +1,7 @@
-//! Helpers shared by the subcommands: exit codes, help and usage errors, line output.
+//! Helpers shared by the subcommands: exit codes, usage errors, line output.
 
+use clap::error::ErrorKind;
+use clap::CommandFactory;
 use std::fmt::Display;
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -9,17 +11,27 @@ pub const EXIT_FAILED: u8 = 1;
 /// Exit status for a usage error (unknown command or option, missing argument).
 pub const EXIT_USAGE: u8 = 2;
 
-/// Prints a help text to standard output and succeeds.
-pub fn print_help(text: &str) -> ExitCode {
-    print!("{text}");
-    ExitCode::SUCCESS
+/// Reports a usage error that clap itself cannot detect (a check across options) in clap's
+/// format, with the usage of `subcommand`, and exits with [`EXIT_USAGE`].
+pub fn usage_error(subcommand: &str, kind: ErrorKind, message: impl Display) -> ExitCode {
+    let mut cmd = crate::Cli::command();
+    cmd.build();
+    let err = match cmd.find_subcommand_mut(subcommand) {
+        Some(sub) => sub.error(kind, message),
+        None => cmd.error(kind, message),
+    };
+    let _ = err.print();
+    ExitCode::from(EXIT_USAGE)
 }
 
-/// Reports a usage error on standard error and exits with [`EXIT_USAGE`].
-pub fn usage_error(command: &str, message: impl Display) -> ExitCode {
-    eprintln!("{command}: {message}");
-    eprintln!("Try '{command} --help'.");
-    ExitCode::from(EXIT_USAGE)
+/// An option conflict (`--tls-cert and --tls-key go together`) as a usage error.
+pub fn conflict(subcommand: &str, message: impl Display) -> ExitCode {
+    usage_error(subcommand, ErrorKind::ArgumentConflict, message)
+}
+
+/// An invalid value found after parsing (a file that does not load, ...) as a usage error.
+pub fn invalid(subcommand: &str, message: impl Display) -> ExitCode {
+    usage_error(subcommand, ErrorKind::ValueValidation, message)
 }
 
 /// Writes one line and flushes it, so that output piped to another program arrives line by

@@ -1,17 +1,15 @@
 //! `smpp decode [--strict] [HEX ...]`: PDUs in hex to JSON lines.
 
 use crate::cli;
+use clap::Args;
 use smpp_cli::decode::decode_hex;
 use smpp_core::pdu::ParseOptions;
-use std::ffi::OsString;
 use std::io::{self, BufRead};
 use std::process::ExitCode;
 
-/// The subcommand's `--help`.
-pub const HELP: &str = "\
-smpp decode: print SMPP v3.4 PDUs given in hex as JSON, one object per line
-
-Usage: smpp decode [--strict] [HEX ...]
+/// The subcommand's description under `--help`.
+pub const ABOUT: &str = "\
+Print SMPP v3.4 PDUs given in hex as JSON, one object per line.
 
 Each HEX argument is one input: hex digits in upper or lower case, whitespace
 anywhere, an optional 0x prefix. Without HEX arguments, standard input is read,
@@ -29,41 +27,41 @@ Each output line is one JSON object:
             is skipped: input holds the octets from the failing PDU on.
             An input that ends inside a PDU reports \"incomplete PDU: N more
             octets needed\" with status ESME_RINVCMDLEN; text that is not hex
-            reports \"invalid hex: ...\" with a null status.
+            reports \"invalid hex: ...\" with a null status.";
 
-Options:
-  --strict    reject what SMPP 3.4 forbids but real SMSCs and ESMEs send (an
-              over-long password or system_id, ...), as an error naming the
-              field (by default such a PDU is decoded and gets a warning)
-  -h, --help  show this help
-
+/// The text after the options under `--help`.
+pub const AFTER_HELP: &str = "\
 Exit status: 0 when every input decoded, 1 when any failed, 2 on a usage error.
 
-Example:
+Examples:
   $ smpp decode 00000010000000150000000000000001
   {\"command\":\"enquire_link\",\"command_id\":\"0x00000015\",\"command_length\":16,\"command_status\":0,\"command_status_name\":\"ESME_ROK\",\"sequence_number\":1}
-";
+  $ smpp decode --strict < pdus.hex";
+
+/// `smpp decode`'s arguments.
+#[derive(Args, Debug)]
+pub struct DecodeArgs {
+    /// Reject what SMPP 3.4 forbids but real SMSCs and ESMEs send (an over-long password or
+    /// system_id, ...), as an error naming the field (by default such a PDU is decoded and
+    /// gets a warning).
+    #[arg(long)]
+    strict: bool,
+    /// PDUs in hex, one input each (`--` before an input that starts with a dash); none:
+    /// read standard input.
+    #[arg(value_name = "HEX")]
+    inputs: Vec<String>,
+}
 
 const NAME: &str = "smpp decode";
 
-/// Runs the subcommand with the arguments that follow `decode`.
-pub fn run(args: impl Iterator<Item = OsString>) -> ExitCode {
-    let mut opts = ParseOptions::default();
-    let mut inputs = Vec::new();
-    let mut options_done = false;
-    for arg in args {
-        let text = arg.to_string_lossy().into_owned();
-        if !options_done && text.starts_with('-') {
-            match text.as_str() {
-                "-h" | "--help" => return cli::print_help(HELP),
-                "--strict" => opts = ParseOptions::strict(),
-                "--" => options_done = true,
-                _ => return cli::usage_error(NAME, format_args!("unknown option {text:?}")),
-            }
-        } else {
-            inputs.push(text);
-        }
-    }
+/// Runs the subcommand.
+pub fn run(args: DecodeArgs) -> ExitCode {
+    let opts = if args.strict {
+        ParseOptions::strict()
+    } else {
+        ParseOptions::default()
+    };
+    let inputs = args.inputs;
 
     let stdout = io::stdout();
     let mut out = stdout.lock();

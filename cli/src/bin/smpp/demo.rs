@@ -1,33 +1,41 @@
 //! `smpp demo`: a complete exchange with an in-process SMSC simulator.
 
 use crate::cli;
-use crate::opts::{self, Item, Parser, UsageError};
+use crate::opts;
+use clap::Args;
 use smpp_cli::message::{address, coding_name, prepare, MessageView, Split, TextEncoding};
 use smpp_cli::sim::{SimConfig, Simulator};
 use smpp_core::pdu::{Body, RegisteredDelivery};
 use smpp_smol::{Client, ClientConfig};
-use std::ffi::OsString;
 use std::process::ExitCode;
 use std::time::Duration;
 
-/// The subcommand's `--help`.
-pub const HELP: &str = "\
-smpp demo: watch an SMPP exchange, with nothing else to set up
-
-Usage: smpp demo [--trace]
+/// The subcommand's description under `--help`.
+pub const ABOUT: &str = "\
+Watch an SMPP exchange, with nothing else to set up.
 
 Starts the SMSC simulator inside this process on 127.0.0.1 (a free port),
 binds to it as a transceiver, submits a long Unicode text (accents and emoji:
 UCS2, split into several parts with a concatenation header) asking for
 delivery receipts, waits for the receipt of every part, unbinds and stops.
-Each step is printed as it happens.
+Each step is printed as it happens.";
 
-Options:
-  --trace     also print every PDU (decoded summary and hex) to standard error
-  -h, --help  show this help
+/// The text after the options under `--help`.
+pub const AFTER_HELP: &str = "\
+Exit status: 0 when every part was accepted and receipted, 1 otherwise, 2 on a
+usage error.
 
-Exit status: 0 when every part was accepted and receipted, 1 otherwise.
-";
+Examples:
+  $ smpp demo
+  $ smpp demo --trace";
+
+/// `smpp demo`'s arguments.
+#[derive(Args, Debug)]
+pub struct DemoArgs {
+    /// Also print every PDU (decoded summary and hex) to standard error.
+    #[arg(long)]
+    trace: bool,
+}
 
 const NAME: &str = "smpp demo";
 
@@ -39,24 +47,9 @@ travels as UCS2 in several parts that the phone puts back together. Voilà ✅";
 const FROM: &str = "SMPPDemo";
 const TO: &str = "+447700900123";
 
-/// Runs the subcommand with the arguments that follow `demo`.
-pub fn run(args: impl Iterator<Item = OsString>) -> ExitCode {
-    let mut trace = false;
-    let mut p = Parser::new(args);
-    loop {
-        match p.next_item() {
-            Ok(None) => break,
-            Ok(Some(Item::Opt(name))) => match name.as_str() {
-                "-h" | "--help" => return cli::print_help(HELP),
-                "--trace" => trace = true,
-                other => return cli::usage_error(NAME, opts::unknown(other).0),
-            },
-            Ok(Some(Item::Positional(a))) => {
-                return cli::usage_error(NAME, format_args!("unexpected argument {a:?}"))
-            }
-            Err(UsageError(e)) => return cli::usage_error(NAME, e),
-        }
-    }
+/// Runs the subcommand.
+pub fn run(args: DemoArgs) -> ExitCode {
+    let trace = args.trace;
     let result = smol::block_on(async {
         let timer = async {
             async_io::Timer::after(Duration::from_secs(20)).await;

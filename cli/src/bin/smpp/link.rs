@@ -10,7 +10,7 @@
 //! ([`on_tokio`]); sending, incoming requests (a `tokio::sync::mpsc` receiver) and
 //! responses are runtime-agnostic and polled where they are awaited.
 
-use crate::opts::{Connection, Runtime};
+use crate::opts::{Connection, Runtime, TlsOptions};
 use smpp_cli::runtime::on_tokio;
 use smpp_core::client::{ClientConfig, Response};
 use smpp_core::codec::{DecodeError, Frame};
@@ -108,8 +108,8 @@ impl Error {
 /// the only thing accepted; neither: the system's roots.
 macro_rules! tls_config {
     ($krate:ident, $conn:expr) => {{
-        let conn: &Connection = $conn;
-        if !conn.tls {
+        let conn: &TlsOptions = &$conn.tls;
+        if !conn.enabled() {
             Ok(None)
         } else {
             let tls = if conn.insecure {

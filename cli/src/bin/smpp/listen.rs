@@ -3,22 +3,18 @@
 
 use crate::cli;
 use crate::link::Request;
-use crate::opts::{self, Connection, Item, Parser, UsageError};
+use crate::opts::{self, Connection};
+use clap::Args;
 use smpp_cli::duration::format_duration;
 use smpp_cli::message::{address_text, coding_name, decode_text, Assembler, MessageView};
 use smpp_core::message::{PushOutcome, ReassemblyEvent};
 use smpp_core::session::BindType;
-use std::ffi::OsString;
 use std::process::ExitCode;
 use std::time::Duration;
 
-/// The subcommand's `--help`.
-pub fn help() -> String {
-    format!(
-        "\
-smpp listen: receive messages and delivery receipts from an SMSC
-
-Usage: smpp listen [options]
+/// The subcommand's description under `--help`.
+pub const ABOUT: &str = "\
+Receive messages and delivery receipts from an SMSC.
 
 Binds and prints every incoming deliver_sm or data_sm on its own line, and
 answers each with ESME_ROK:
@@ -28,31 +24,51 @@ answers each with ESME_ROK:
 Parts of a long message (UDH or SAR) are put back together and printed once,
 when the last one arrived. --runtime blocking does the same through
 smpp-blocking's client (threads) instead of smpp-smol's, --runtime tokio
-through smpp-tokio's (on a tokio runtime).
+through smpp-tokio's (on a tokio runtime).";
 
-Options:
-{conn}  --bind rx|trx         bind as receiver or transceiver (default rx)
-  --address-range RANGE the bind's address_range (default empty)
-  --outbind-listen ADDR instead of connecting, listen on ADDR and wait for the
-                        SMSC to connect and send outbind (within the bind
-                        timeout), then bind as a receiver (--bind is ignored)
-  --count N             exit after N messages (receipts included; a long
-                        message counts once)
-  --timeout D           stop after D, more than 0 (with --count: failing when
-                        fewer than N arrived)
-  -h, --help            show this help
-
+/// The text after the options under `--help`.
+pub const AFTER_HELP: &str = "\
 Durations: 3 (seconds), 500ms, 3s, 2m. Ctrl-C unbinds and exits.
+--system-id and --password default to the environment variables SMPP_SYSTEM_ID
+and SMPP_PASSWORD when set (the command line wins).
 
 Exit status: 0 when --count messages arrived (or, without --count, on Ctrl-C or
 at the --timeout), 1 when the bind failed, the link closed early or the
 --timeout expired before --count messages, 2 on a usage error.
 
-Example:
+Examples:
   $ smpp listen --count 1 --timeout 1m
-",
-        conn = opts::CONNECTION_HELP
-    )
+  $ smpp listen --bind trx --address-range '447*' --enquire-link 15s
+  $ smpp listen --outbind-listen 127.0.0.1:2776";
+
+/// `smpp listen`'s arguments.
+#[derive(Args, Debug)]
+pub struct ListenArgs {
+    /// Bind as receiver or transceiver.
+    #[arg(long, value_name = "rx|trx", default_value = "rx",
+          value_parser = opts::bind_type(&[BindType::Receiver, BindType::Transceiver]))]
+    bind: BindType,
+    /// Instead of connecting, listen on ADDR and wait for the SMSC to connect and send
+    /// outbind (within the bind timeout), then bind as a receiver (--bind is ignored).
+    #[arg(long, value_name = "ADDR")]
+    outbind_listen: Option<String>,
+    /// Exit after N messages (receipts included; a long message counts once).
+    #[arg(long, value_name = "N", value_parser = opts::parsed::<u64>(), allow_hyphen_values = true)]
+    count: Option<u64>,
+    /// Stop after D, more than 0 (with --count: failing when fewer than N arrived).
+    #[arg(long, value_name = "D", value_parser = opts::nonzero_duration(), allow_hyphen_values = true)]
+    timeout: Option<Duration>,
+    /// The connection options (last, so that they are listed after the command's own).
+    #[command(flatten)]
+    conn: Connection,
+}
+
+impl ListenArgs {
+    /// The connection options.
+    #[cfg(test)]
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
 }
 
 const NAME: &str = "smpp listen";
@@ -60,52 +76,19 @@ const NAME: &str = "smpp listen";
 struct Options {
     conn: Connection,
     bind: BindType,
-    address_range: String,
     outbind_listen: Option<String>,
     count: Option<u64>,
     timeout: Option<Duration>,
 }
 
-fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, UsageError> {
-    let mut o = Options {
-        conn: Connection::default(),
-        bind: BindType::Receiver,
-        address_range: String::new(),
-        outbind_listen: None,
-        count: None,
-        timeout: None,
-    };
-    let mut p = Parser::new(args);
-    while let Some(item) = p.next_item()? {
-        let name = match item {
-            Item::Opt(name) => name,
-            Item::Positional(a) => return Err(UsageError(format!("unexpected argument {a:?}"))),
-        };
-        if o.conn.take(&name, &mut p)? {
-            continue;
-        }
-        match name.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--bind" => {
-                o.bind =
-                    opts::bind_type(&p.value()?, &[BindType::Receiver, BindType::Transceiver])?;
-            }
-            "--address-range" => o.address_range = p.value()?,
-            "--outbind-listen" => o.outbind_listen = Some(p.value()?),
-            "--count" => o.count = Some(p.parse()?),
-            "--timeout" => o.timeout = Some(p.nonzero_duration()?),
-            other => return Err(opts::unknown(other)),
-        }
-    }
-    Ok(Some(o))
-}
-
-/// Runs the subcommand with the arguments that follow `listen`.
-pub fn run(args: impl Iterator<Item = OsString>) -> ExitCode {
-    let o = match parse(args) {
-        Ok(Some(o)) => o,
-        Ok(None) => return cli::print_help(&help()),
-        Err(UsageError(e)) => return cli::usage_error(NAME, e),
+/// Runs the subcommand.
+pub fn run(a: ListenArgs) -> ExitCode {
+    let o = Options {
+        conn: a.conn,
+        bind: a.bind,
+        outbind_listen: a.outbind_listen,
+        count: a.count,
+        timeout: a.timeout,
     };
     match smol::block_on(listen(&o)) {
         Ok(()) => ExitCode::SUCCESS,
@@ -130,7 +113,6 @@ async fn listen(o: &Options) -> Result<(), String> {
         .and_then(|t| std::time::Instant::now().checked_add(t));
     let mut config = o.conn.client_config();
     config.bind_type = o.bind;
-    config.address_range = o.address_range.clone();
     if let Some(t) = o.timeout {
         config.connect_timeout = config.connect_timeout.min(t);
     }

@@ -3,7 +3,8 @@
 
 use crate::cli;
 use crate::link::{Incoming, Link};
-use crate::opts::{self, Connection, Item, Parser, UsageError};
+use crate::opts::{self, Connection};
+use clap::Args;
 use smpp_cli::duration::format_duration;
 use smpp_cli::message::{
     address, address_text, coding_name, prepare, random_u64, MessageView, Outgoing, Split,
@@ -12,17 +13,12 @@ use smpp_cli::message::{
 use smpp_core::pdu::{Body, RegisteredDelivery};
 use smpp_core::session::BindType;
 use std::cell::RefCell;
-use std::ffi::OsString;
 use std::process::ExitCode;
 use std::time::Duration;
 
-/// The subcommand's `--help`.
-pub fn help() -> String {
-    format!(
-        "\
-smpp send: submit a text message, optionally waiting for its delivery receipts
-
-Usage: smpp send --to NUMBER [--from SENDER] [options] TEXT
+/// The subcommand's description under `--help`.
+pub const ABOUT: &str = "\
+Submit a text message, optionally waiting for its delivery receipts.
 
 Binds, encodes TEXT, splits it when it does not fit one message, submits every
 part (pipelined) and prints each part's message id:
@@ -34,35 +30,84 @@ Several TEXT arguments are joined with spaces. Numbers (digits, optional +)
 are sent as international (TON 1, NPI 1), anything else as alphanumeric.
 --runtime blocking does the same through smpp-blocking's client (threads)
 instead of smpp-smol's, --runtime tokio through smpp-tokio's (on a tokio
-runtime).
+runtime).";
 
-Options:
-  --to NUMBER           destination address (required)
-  --from SENDER         source address (default: empty, the SMSC's choice)
-{conn}  --bind tx|trx         bind as transmitter or transceiver (default trx)
-  --encoding ENC        auto, gsm7, ucs2 or latin1 (default auto: GSM 7-bit when
-                        every character is in the GSM alphabet, else UCS2)
-  --split METHOD        how a long text travels: udh (concatenation header,
-                        default), sar (SAR TLVs) or payload (one submit_sm with
-                        a message_payload TLV)
-  --wait-receipt        ask for delivery receipts and wait for them (needs trx)
-  --timeout D           give up after D in all (default 30s; more than 0)
-  -h, --help            show this help
-
-Durations: 3 (seconds), 500ms, 3s, 2m.
+/// The text after the options under `--help`.
+pub const AFTER_HELP: &str = "\
+Durations: 3 (seconds), 500ms, 3s, 2m. --system-id and --password default to
+the environment variables SMPP_SYSTEM_ID and SMPP_PASSWORD when set (the
+command line wins).
 
 Exit status: 0 when every part was accepted (and, with --wait-receipt, reported
 DELIVRD), 1 otherwise (bind failed, part rejected, timeout, ...), 2 on a usage
 error (including a text the chosen encoding cannot carry).
 
-Example:
+Examples:
   $ smpp send --to +447700900123 --from Shop --wait-receipt 'Your order shipped'
-",
-        conn = opts::CONNECTION_HELP
-    )
+  $ SMPP_PASSWORD=secret smpp send --connect smsc.example:2775 --system-id acme \\
+      --system-type VMA --addr-ton 1 --addr-npi 1 --to 447700900123 Hello
+  $ smpp send --tls --connect smsc.example:3550 --enquire-link 10s --to 1 'Hi'";
+
+/// `smpp send`'s arguments.
+#[derive(Args, Debug)]
+pub struct SendArgs {
+    /// Destination address.
+    #[arg(long, value_name = "NUMBER", value_parser = address_arg())]
+    to: String,
+    /// Source address (default: empty, the SMSC's choice).
+    #[arg(long, value_name = "SENDER", default_value = "", hide_default_value = true,
+          value_parser = address_arg())]
+    from: String,
+    /// Bind as transmitter or transceiver.
+    #[arg(long, value_name = "tx|trx", default_value = "trx",
+          value_parser = opts::bind_type(&[BindType::Transmitter, BindType::Transceiver]))]
+    bind: BindType,
+    /// auto, gsm7, ucs2 or latin1 (auto: GSM 7-bit when every character is in the GSM
+    /// alphabet, else UCS2).
+    #[arg(long, value_name = "ENC", default_value = "auto", value_parser = opts::parsed::<TextEncoding>())]
+    encoding: TextEncoding,
+    /// How a long text travels: udh (concatenation header), sar (SAR TLVs) or payload
+    /// (one submit_sm with a message_payload TLV).
+    #[arg(long, value_name = "METHOD", default_value = "udh", value_parser = opts::parsed::<Split>())]
+    split: Split,
+    /// Ask for delivery receipts and wait for them (needs --bind trx).
+    #[arg(long)]
+    wait_receipt: bool,
+    /// Give up after D in all (more than 0); also the bind and response timeouts unless
+    /// --response-timeout is given.
+    #[arg(long, value_name = "D", default_value = "30s", value_parser = opts::nonzero_duration(),
+          allow_hyphen_values = true)]
+    timeout: Duration,
+    /// The message text (several words are joined with spaces).
+    #[arg(value_name = "TEXT", required = true)]
+    text: Vec<String>,
+    /// The connection options (last, so that they are listed after the command's own).
+    #[command(flatten)]
+    conn: Connection,
+}
+
+impl SendArgs {
+    /// The connection options.
+    #[cfg(test)]
+    pub fn connection(&self) -> &Connection {
+        &self.conn
+    }
 }
 
 const NAME: &str = "smpp send";
+
+/// An address of at most 20 characters (as sent).
+fn address_arg() -> opts::Named<String> {
+    opts::named(|name, a| {
+        if address(a).addr.len() > 20 {
+            Err(format!(
+                "{name} {a:?} is longer than the 20 characters SMPP allows"
+            ))
+        } else {
+            Ok(a.to_string())
+        }
+    })
+}
 
 struct Options {
     conn: Connection,
@@ -76,78 +121,24 @@ struct Options {
     text: String,
 }
 
-fn parse(args: impl Iterator<Item = OsString>) -> Result<Option<Options>, UsageError> {
-    let mut conn = Connection::default();
-    let mut to = None;
-    let mut from = String::new();
-    let mut bind = BindType::Transceiver;
-    let mut encoding = TextEncoding::Auto;
-    let mut split = Split::Udh;
-    let mut wait_receipt = false;
-    let mut timeout = Duration::from_secs(30);
-    let mut words = Vec::new();
-    let mut p = Parser::new(args);
-    while let Some(item) = p.next_item()? {
-        let name = match item {
-            Item::Opt(name) => name,
-            Item::Positional(word) => {
-                words.push(word);
-                continue;
-            }
-        };
-        if conn.take(&name, &mut p)? {
-            continue;
-        }
-        match name.as_str() {
-            "-h" | "--help" => return Ok(None),
-            "--to" => to = Some(p.value()?),
-            "--from" => from = p.value()?,
-            "--bind" => {
-                bind =
-                    opts::bind_type(&p.value()?, &[BindType::Transmitter, BindType::Transceiver])?;
-            }
-            "--encoding" => encoding = p.parse()?,
-            "--split" => split = p.parse()?,
-            "--wait-receipt" => wait_receipt = true,
-            "--timeout" => timeout = p.nonzero_duration()?,
-            other => return Err(opts::unknown(other)),
-        }
+/// Runs the subcommand.
+pub fn run(a: SendArgs) -> ExitCode {
+    if a.wait_receipt && a.bind == BindType::Transmitter {
+        return cli::conflict(
+            "send",
+            "--wait-receipt needs --bind trx: a transmitter bind receives no receipts",
+        );
     }
-    let to = to.ok_or_else(|| UsageError("--to NUMBER is required".into()))?;
-    if words.is_empty() {
-        return Err(UsageError("the message TEXT is missing".into()));
-    }
-    if wait_receipt && bind == BindType::Transmitter {
-        return Err(UsageError(
-            "--wait-receipt needs --bind trx: a transmitter bind receives no receipts".into(),
-        ));
-    }
-    for (what, a) in [("--to", &to), ("--from", &from)] {
-        if address(a).addr.len() > 20 {
-            return Err(UsageError(format!(
-                "{what} {a:?} is longer than the 20 characters SMPP allows"
-            )));
-        }
-    }
-    Ok(Some(Options {
-        conn,
-        to,
-        from,
-        bind,
-        encoding,
-        split,
-        wait_receipt,
-        timeout,
-        text: words.join(" "),
-    }))
-}
-
-/// Runs the subcommand with the arguments that follow `send`.
-pub fn run(args: impl Iterator<Item = OsString>) -> ExitCode {
-    let o = match parse(args) {
-        Ok(Some(o)) => o,
-        Ok(None) => return cli::print_help(&help()),
-        Err(UsageError(e)) => return cli::usage_error(NAME, e),
+    let o = Options {
+        conn: a.conn,
+        to: a.to,
+        from: a.from,
+        bind: a.bind,
+        encoding: a.encoding,
+        split: a.split,
+        wait_receipt: a.wait_receipt,
+        timeout: a.timeout,
+        text: a.text.join(" "),
     };
     let out = match prepare(&o.text, o.encoding, o.split, random_u64() as u16) {
         Ok(out) => out,
@@ -183,7 +174,9 @@ async fn send(o: &Options, out: &Outgoing, phase: &RefCell<String>) -> Result<()
     config.bind_type = o.bind;
     config.connect_timeout = o.timeout;
     config.session.bind_timeout = o.timeout.into();
-    config.session.response_timeout = o.timeout.into();
+    if o.conn.timers.response_timeout.is_none() {
+        config.session.response_timeout = o.timeout.into();
+    }
     config.session.window = config.session.window.max(out.parts.len().min(64));
     let (client, incoming) = o
         .conn
