@@ -173,7 +173,7 @@ pub struct SimConfig {
     /// responses carry no TLV).
     pub sc_interface_version: Option<u8>,
     /// Send `enquire_link` on a session after this long without receiving anything
-    /// (`None`, the default: never).
+    /// (default 60 s, the library's SMSC default; `None`: never).
     pub enquire_link: Option<Duration>,
 }
 
@@ -190,7 +190,7 @@ pub struct TlsListen {
 impl Default for SimConfig {
     /// `smol`, `127.0.0.1:2775`, account `smppclient1:password`, system_id `smpp-sim`,
     /// receipts at once, inactivity timeout 120 s, window 512, the requests of
-    /// [`SIM_COMMANDS`], `sc_interface_version` 0x34, no `enquire_link` of its own.
+    /// [`SIM_COMMANDS`], `sc_interface_version` 0x34, `enquire_link` after 60 s of silence.
     fn default() -> Self {
         SimConfig {
             runtime: Runtime::Smol,
@@ -213,7 +213,7 @@ impl Default for SimConfig {
             tls: None,
             supported: None,
             sc_interface_version: Some(0x34),
-            enquire_link: None,
+            enquire_link: Some(Duration::from_secs(60)),
         }
     }
 }

@@ -124,7 +124,7 @@ pub struct SmscArgs {
     /// enquire_link times out.
     #[arg(long, value_name = "any|messages", value_parser = opts::inactivity())]
     inactivity_counts: Option<Inactivity>,
-    /// Send enquire_link on a session after D without receiving anything (default: never;
+    /// Send enquire_link on a session after D without receiving anything (default 60s;
     /// 0: never).
     #[arg(long, value_name = "D", value_parser = opts::duration(), allow_hyphen_values = true)]
     enquire_link: Option<Duration>,
