@@ -42,6 +42,7 @@ use crate::json::{Object, Value};
 use crate::message::{address, address_text, decode_text, prepare, MessageView, Split};
 use crate::message::{Assembler, TextEncoding};
 pub use crate::runtime::Runtime;
+use crate::trace::StateTrace;
 use smol::channel::{Receiver, Sender};
 use smol::Task;
 use smpp_core::message::{
@@ -161,6 +162,10 @@ pub struct SimConfig {
     pub outbinds: Vec<(SocketAddr, String)>,
     /// PDU tracing.
     pub trace: Trace,
+    /// State tracing: when set, the end of every bound or rejected connection is reported
+    /// to it as a change to `CLOSED` with its reason (give it the same [`StateTrace`] whose
+    /// [`StateTrace::trace`] is `trace`).
+    pub states: Option<StateTrace>,
     /// Where to write the JSON-lines journal (created or truncated).
     pub jsonl: Option<PathBuf>,
     /// A TLS listener beside the plain one (same accounts, routing and store).
@@ -209,6 +214,7 @@ impl Default for SimConfig {
             response_timeout: None,
             outbinds: Vec::new(),
             trace: Trace::Off,
+            states: None,
             jsonl: None,
             tls: None,
             supported: None,
@@ -383,6 +389,8 @@ struct Shared {
     ranges: Mutex<HashMap<SocketAddr, String>>,
     /// The account of each bound connection, for the journal's close events.
     bound: Mutex<HashMap<BindId, String>>,
+    /// With state tracing: the peer of each bound connection, and where to report closes.
+    states: Option<(StateTrace, Mutex<HashMap<BindId, SocketAddr>>)>,
     counters: Counters,
 }
 
@@ -440,6 +448,7 @@ impl Simulator {
             assemblers: Mutex::new(HashMap::new()),
             ranges: Mutex::new(HashMap::new()),
             bound: Mutex::new(HashMap::new()),
+            states: config.states.clone().map(|t| (t, Mutex::default())),
             counters: Counters::default(),
         });
 
@@ -869,6 +878,9 @@ impl Shared {
                     );
                 }
                 lock(&self.bound).insert(bind_id, account);
+                if let Some((_, peers)) = &self.states {
+                    lock(peers).insert(bind_id, peer);
+                }
                 if bind_type.can_receive() && !self.mo_on_bind.is_empty() {
                     let shared = self.clone();
                     let server = server.clone();
@@ -884,6 +896,9 @@ impl Shared {
                 status,
             } => {
                 lock(&self.ranges).remove(&peer);
+                if let Some((states, _)) = &self.states {
+                    states.closed(Some(peer), format_args!("bind rejected: {status}"));
+                }
                 if let Some(j) = &self.journal {
                     j.write(
                         "bind_rejected",
@@ -897,6 +912,10 @@ impl Shared {
             ServerEvent::Closed { bind_id, reason } => {
                 lock(&self.throttle).remove(&bind_id);
                 let account = lock(&self.bound).remove(&bind_id);
+                if let Some((states, peers)) = &self.states {
+                    let peer = lock(peers).remove(&bind_id);
+                    states.closed(peer, reason);
+                }
                 if let Some(j) = &self.journal {
                     let event = match reason {
                         CloseReason::Unbound | CloseReason::PeerUnbound => "unbind",

@@ -105,6 +105,14 @@ impl StateTrace {
     }
 }
 
+impl std::fmt::Debug for StateTrace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StateTrace")
+            .field("links", &self.links().len())
+            .finish_non_exhaustive()
+    }
+}
+
 /// A peer address, `-` when unknown (as in PDU lines).
 struct Peer(Option<SocketAddr>);
 

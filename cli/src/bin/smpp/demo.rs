@@ -98,7 +98,10 @@ async fn exchange(addr: std::net::SocketAddr, trace: bool) -> Result<(), String>
     let (client, incoming) = Client::connect(addr, config)
         .await
         .map_err(|e| e.to_string())?;
-    println!("<- bind_transceiver_resp ESME_ROK: bound as transceiver");
+    println!(
+        "<- bind_transceiver_resp ESME_ROK: bound as transceiver (state {})",
+        client.state()
+    );
 
     let out = prepare(TEXT, TextEncoding::Auto, Split::Udh, 42).map_err(|e| e.to_string())?;
     let total = out.parts.len();
@@ -192,5 +195,6 @@ async fn exchange(addr: std::net::SocketAddr, trace: bool) -> Result<(), String>
     println!("-> unbind");
     client.unbind().await.map_err(|e| e.to_string())?;
     println!("<- unbind_resp: {total} parts submitted, {received} receipts received");
+    println!("   state {}", client.state());
     Ok(())
 }

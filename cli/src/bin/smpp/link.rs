@@ -12,7 +12,7 @@
 
 use crate::opts::{Connection, Runtime, TlsOptions};
 use smpp_cli::runtime::on_tokio;
-use smpp_core::client::{ClientConfig, Response};
+use smpp_core::client::{ClientConfig, LinkState, Response};
 use smpp_core::codec::{DecodeError, Frame};
 use smpp_core::pdu::{Body, CommandId, Pdu};
 use std::fmt;
@@ -255,6 +255,16 @@ impl Link {
             Link::Tokio(c) => c.counters(),
         };
         counters.requests_sent.get(command_id)
+    }
+
+    /// The link's state: `BOUND_TRX`, ..., `CLOSED (reason)` (see [`LinkState`]'s
+    /// `Display`).
+    pub fn state(&self) -> LinkState {
+        match self {
+            Link::Smol(c) => c.state(),
+            Link::Blocking(c) => c.state(),
+            Link::Tokio(c) => c.state(),
+        }
     }
 
     /// Unbinds (outstanding requests drain first) and closes.

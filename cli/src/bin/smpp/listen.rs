@@ -141,8 +141,10 @@ async fn listen(o: &Options) -> Result<(), String> {
         None => (o.conn.connect.as_str(), o.bind),
     };
     eprintln!(
-        "{NAME}: bound to {peer} as {} ({bind}, {} runtime)",
-        o.conn.system_id, o.conn.runtime
+        "{NAME}: bound to {peer} as {} ({bind}, {} runtime): state {}",
+        o.conn.system_id,
+        o.conn.runtime,
+        client.state()
     );
 
     let mut assembler = Assembler::new();
@@ -177,7 +179,8 @@ async fn listen(o: &Options) -> Result<(), String> {
             }
             Next::Request(None) => {
                 break Err(format!(
-                    "the connection closed ({} message{} received)",
+                    "the connection closed: state {} ({} message{} received)",
+                    client.state(),
                     received,
                     if received == 1 { "" } else { "s" }
                 ))
@@ -195,6 +198,9 @@ async fn listen(o: &Options) -> Result<(), String> {
         }
     };
     let _ = client.unbind().await;
+    if result.is_ok() {
+        eprintln!("{NAME}: state {}", client.state());
+    }
     result
 }
 

@@ -189,9 +189,10 @@ impl Connection {
     }
 }
 
-/// A trace that prints every PDU on standard error.
+/// A trace that prints every PDU, and every session state change with its SMPP 3.4 name,
+/// on standard error.
 pub fn stderr_trace() -> Trace {
-    Trace::callback(|ev| eprintln!("trace: {ev}"))
+    smpp_cli::trace::StateTrace::stderr().trace()
 }
 
 /// SIGINT (Ctrl-C) and SIGTERM, caught from creation on.

@@ -183,9 +183,16 @@ async fn send(o: &Options, out: &Outgoing, phase: &RefCell<String>) -> Result<()
         .connect(config)
         .await
         .map_err(|e| format!("{e} ({})", o.conn.connect))?;
+    eprintln!(
+        "{NAME}: bound to {} as {}: state {}",
+        o.conn.connect,
+        o.conn.system_id,
+        client.state()
+    );
     let result = submit_and_wait(o, out, phase, &client, &incoming).await;
     *phase.borrow_mut() = "unbinding".into();
     let _ = client.unbind().await;
+    eprintln!("{NAME}: state {}", client.state());
     result
 }
 

@@ -217,7 +217,9 @@ fn config(a: SmscArgs) -> Result<SimConfig, ExitCode> {
         config.window = w;
     }
     if a.trace {
-        config.trace = opts::stderr_trace();
+        let states = smpp_cli::trace::StateTrace::stderr();
+        config.trace = states.trace();
+        config.states = Some(states);
     }
     config.jsonl = a.jsonl;
     config.outbinds = a.outbind;
