@@ -38,10 +38,10 @@
 //! });
 //! ```
 
-use crate::json::{Object, Value};
 use crate::message::{address, address_text, decode_text, prepare, MessageView, Split};
 use crate::message::{Assembler, TextEncoding};
 pub use crate::runtime::Runtime;
+use serde_json::{json, Map, Value};
 use smol::channel::{Receiver, Sender};
 use smol::Task;
 use smpp_core::message::{
@@ -325,14 +325,15 @@ impl Journal {
         Ok((Journal { tx: Mutex::new(tx) }, thread))
     }
 
-    fn write(&self, event: &str, fields: Object) {
-        let mut o = Object::new()
-            .with("time", utc_timestamp())
-            .with("event", event);
-        for (k, v) in fields.iter() {
-            o.insert(k, v.clone());
+    /// One line: `time`, `event`, then `fields` (an object) in their order.
+    fn write(&self, event: &str, fields: Value) {
+        let mut o = Map::new();
+        o.insert("time".into(), utc_timestamp().into());
+        o.insert("event".into(), event.into());
+        if let Value::Object(fields) = fields {
+            o.extend(fields);
         }
-        let _ = lock(&self.tx).send(Some(o.to_string()));
+        let _ = lock(&self.tx).send(Some(crate::json::to_string(&o)));
     }
 
     fn close(&self) {
@@ -744,11 +745,7 @@ impl Shared {
                         {
                             j.write(
                                 "message_dropped",
-                                Object::new()
-                                    .with("account", ctx.account.as_str())
-                                    .with("source", String::from_utf8_lossy(&key.source).as_ref())
-                                    .with("reference", key.reference)
-                                    .with("reason", format!("{reason:?}")),
+                                json!({"account": ctx.account.as_str(), "source": String::from_utf8_lossy(&key.source), "reference": key.reference, "reason": format!("{reason:?}")}),
                             );
                         }
                     }
@@ -764,14 +761,7 @@ impl Shared {
                             };
                             j.write(
                                 "message",
-                                Object::new()
-                                    .with("account", ctx.account.as_str())
-                                    .with("source", address_text(&view.source))
-                                    .with("destination", address_text(&view.destination))
-                                    .with("parts", a.part_count())
-                                    .with("method", method)
-                                    .with("data_coding", view.data_coding)
-                                    .with("text", text.as_str()),
+                                json!({"account": ctx.account.as_str(), "source": address_text(&view.source), "destination": address_text(&view.destination), "parts": a.part_count(), "method": method, "data_coding": view.data_coding, "text": text.as_str()}),
                             );
                         }
                         Some(text)
@@ -800,28 +790,12 @@ impl Shared {
         view: &MessageView<'_>,
         message_id: Option<&str>,
         status: CommandStatus,
-    ) -> Object {
-        let mut o = Object::new()
-            .with("command", command_name(view.command))
-            .with("account", ctx.account.as_str())
-            .with("bind_id", ctx.bind_id.0)
-            .with("status", status_name(status))
-            .with("message_id", message_id)
-            .with("source", address_text(&view.source))
-            .with("destination", address_text(&view.destination))
-            .with("esm_class", view.esm_class.0)
-            .with("registered_delivery", view.registered_delivery.0)
-            .with("data_coding", view.data_coding)
-            .with("text", view.text());
+    ) -> Value {
+        let mut o = json!({"command": command_name(view.command), "account": ctx.account.as_str(), "bind_id": ctx.bind_id.0, "status": status_name(status), "message_id": message_id, "source": address_text(&view.source), "destination": address_text(&view.destination), "esm_class": view.esm_class.0, "registered_delivery": view.registered_delivery.0, "data_coding": view.data_coding, "text": view.text()});
         if let Some(p) = view.part_of().filter(|p| p.total > 1) {
-            o.insert(
-                "part",
-                Object::new()
-                    .with("reference", p.reference)
-                    .with("seq", p.seq)
-                    .with("total", p.total)
-                    .with("method", if p.udh { "udh" } else { "sar" }),
-            );
+            let method = if p.udh { "udh" } else { "sar" };
+            o["part"] =
+                json!({"reference": p.reference, "seq": p.seq, "total": p.total, "method": method});
         }
         o
     }
@@ -838,12 +812,7 @@ impl Shared {
                 if let Some(j) = &self.journal {
                     j.write(
                         "bind",
-                        Object::new()
-                            .with("bind_id", bind_id.0)
-                            .with("account", account.as_str())
-                            .with("bind_type", bind_type.to_string())
-                            .with("peer", peer.to_string())
-                            .with("address_range", range.as_str()),
+                        json!({"bind_id": bind_id.0, "account": account.as_str(), "bind_type": bind_type.to_string(), "peer": peer.to_string(), "address_range": range.as_str()}),
                     );
                 }
                 lock(&self.bound).insert(bind_id, account);
@@ -865,10 +834,7 @@ impl Shared {
                 if let Some(j) = &self.journal {
                     j.write(
                         "bind_rejected",
-                        Object::new()
-                            .with("system_id", system_id)
-                            .with("peer", peer.to_string())
-                            .with("status", status_name(status)),
+                        json!({"system_id": system_id, "peer": peer.to_string(), "status": status_name(status)}),
                     );
                 }
             }
@@ -882,21 +848,13 @@ impl Shared {
                     };
                     j.write(
                         event,
-                        Object::new()
-                            .with("bind_id", bind_id.0)
-                            .with("account", account)
-                            .with("reason", reason.to_string()),
+                        json!({"bind_id": bind_id.0, "account": account, "reason": reason.to_string()}),
                     );
                 }
             }
             ServerEvent::Queued { id, account } => {
                 if let Some(j) = &self.journal {
-                    j.write(
-                        "queued",
-                        Object::new()
-                            .with("account", account)
-                            .with("delivery_id", id.0),
-                    );
+                    j.write("queued", json!({"account": account, "delivery_id": id.0}));
                 }
             }
             ServerEvent::Retrying {
@@ -909,28 +867,18 @@ impl Shared {
                 if let Some(j) = &self.journal {
                     j.write(
                         "retry",
-                        Object::new()
-                            .with("account", account)
-                            .with("delivery_id", id.0)
-                            .with("bind_id", bind_id.0)
-                            .with("failure", failure.to_string())
-                            .with("attempts", u64::from(attempts)),
+                        json!({"account": account, "delivery_id": id.0, "bind_id": bind_id.0, "failure": failure.to_string(), "attempts": u64::from(attempts)}),
                     );
                 }
             }
             ServerEvent::Overflow { account } => {
                 if let Some(j) = &self.journal {
-                    j.write("overflow", Object::new().with("account", account));
+                    j.write("overflow", json!({"account": account}));
                 }
             }
             ServerEvent::Outbound { id, bind_id } => {
                 if let Some(j) = &self.journal {
-                    j.write(
-                        "outbind",
-                        Object::new()
-                            .with("outbind_id", id.0)
-                            .with("bind_id", bind_id.0),
-                    );
+                    j.write("outbind", json!({"outbind_id": id.0, "bind_id": bind_id.0}));
                 }
             }
             ServerEvent::OutbindFailed {
@@ -990,20 +938,12 @@ impl Shared {
                     }
                     Err(e) => e.to_string(),
                 };
-                statuses.push(Value::from(status));
+                statuses.push(status);
             }
             if let Some(j) = &self.journal {
                 j.write(
                     "mo",
-                    Object::new()
-                        .with("reason", "on_bind")
-                        .with("account", session.account())
-                        .with("bind_id", bind_id.0)
-                        .with("source", MO_SOURCE)
-                        .with("destination", to.as_str())
-                        .with("parts", out.parts.len())
-                        .with("text", text.as_str())
-                        .with("responses", statuses),
+                    json!({"reason": "on_bind", "account": session.account(), "bind_id": bind_id.0, "source": MO_SOURCE, "destination": to.as_str(), "parts": out.parts.len(), "text": text.as_str(), "responses": statuses}),
                 );
             }
         }
@@ -1082,14 +1022,7 @@ impl Shared {
                 if let (Some(j), Some(delivery)) = (&self.journal, delivery) {
                     j.write(
                         "receipt",
-                        Object::new()
-                            .with("account", account)
-                            .with("message_id", message_id)
-                            .with("source", destination.text())
-                            .with("destination", source.text())
-                            .with("stat", "DELIVRD")
-                            .with("text", receipt)
-                            .with("delivery", delivery),
+                        json!({"account": account, "message_id": message_id, "source": destination.text(), "destination": source.text(), "stat": "DELIVRD", "text": receipt, "delivery": delivery}),
                     );
                 }
             }
@@ -1119,20 +1052,13 @@ impl Shared {
                     );
                     let accepted = server.deliver(&account, &Body::DeliverSm(sm));
                     if let Some(d) = self.delivered(accepted, &self.counters.mo, &account).await {
-                        deliveries.push(Value::from(d));
+                        deliveries.push(d);
                     }
                 }
                 if let Some(j) = &self.journal {
                     j.write(
                         "mo",
-                        Object::new()
-                            .with("reason", "echo")
-                            .with("account", account)
-                            .with("source", from.text())
-                            .with("destination", to.text())
-                            .with("parts", out.parts.len())
-                            .with("text", text)
-                            .with("delivery", deliveries),
+                        json!({"reason": "echo", "account": account, "source": from.text(), "destination": to.text(), "parts": out.parts.len(), "text": text, "delivery": deliveries}),
                     );
                 }
             }

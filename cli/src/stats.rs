@@ -14,7 +14,7 @@
 //! assert_eq!((s.p50_ms, s.p99_ms, s.max_ms), (50.0, 99.0, 100.0));
 //! ```
 
-use crate::json::{Object, Value};
+use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::{Duration, Instant};
 
@@ -89,8 +89,10 @@ pub fn percentile(sorted: &[u32], p: f64) -> u32 {
     sorted.get(i).copied().unwrap_or(0)
 }
 
-/// Counts by kind (an error status name, `timeout`, `connection lost`, ...), sorted by name.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Counts by kind (an error status name, `timeout`, `connection lost`, ...), sorted by name;
+/// as JSON, an object `{kind: count}`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
 pub struct Counts(BTreeMap<String, u64>);
 
 impl Counts {
@@ -127,15 +129,6 @@ impl Counts {
     /// The counts by kind.
     pub fn iter(&self) -> impl Iterator<Item = (&str, u64)> {
         self.0.iter().map(|(k, n)| (k.as_str(), *n))
-    }
-
-    /// As a JSON object `{kind: count}`.
-    pub fn to_json(&self) -> Object {
-        let mut o = Object::new();
-        for (k, n) in self.iter() {
-            o.insert(k, n);
-        }
-        o
     }
 }
 
@@ -234,37 +227,76 @@ impl BenchReport {
         out
     }
 
-    /// The report as one JSON object.
-    pub fn to_json(&self) -> Object {
+    /// The report as one JSON object on one line ([`BenchJson`], printed by
+    /// [`crate::json`]).
+    pub fn to_json(&self) -> String {
+        crate::json::to_string(&self.json())
+    }
+
+    /// The fields of the JSON report.
+    pub fn json(&self) -> BenchJson<'_> {
         let round3 = |x: f64| (x * 1000.0).round() / 1000.0;
         // Without receipts asked for, their fields are there as zeros.
         let r = self.receipts.unwrap_or_default();
-        Object::new()
-            .with("msgs_per_sec", Value::Float(self.msgs_per_sec().round()))
-            .with("attempted", self.attempted)
-            .with("sent", self.sent)
-            .with("answered", self.answered)
-            .with("ok", self.ok)
-            .with("errors", self.errors.total())
-            .with("errors_by_status", self.errors.to_json())
-            .with("failed", self.failures.total())
-            .with("failed_by_kind", self.failures.to_json())
-            .with("p50_ms", round3(self.latency.p50_ms))
-            .with("p99_ms", round3(self.latency.p99_ms))
-            .with("max_ms", round3(self.latency.max_ms))
-            .with("elapsed_s", round3(self.elapsed.as_secs_f64()))
-            .with("binds", self.binds)
-            .with("window", self.window)
-            .with("size", self.size)
-            .with("receipts_requested", self.receipts.is_some())
-            .with("receipts", r.received)
-            .with("receipts_expected", r.expected)
-            .with("receipts_missing", r.missing())
-            .with("receipts_unmatched", r.unmatched)
-            .with("receipt_p50_ms", round3(r.latency.p50_ms))
-            .with("receipt_p99_ms", round3(r.latency.p99_ms))
-            .with("receipt_max_ms", round3(r.latency.max_ms))
+        BenchJson {
+            msgs_per_sec: self.msgs_per_sec().round(),
+            attempted: self.attempted,
+            sent: self.sent,
+            answered: self.answered,
+            ok: self.ok,
+            errors: self.errors.total(),
+            errors_by_status: &self.errors,
+            failed: self.failures.total(),
+            failed_by_kind: &self.failures,
+            p50_ms: round3(self.latency.p50_ms),
+            p99_ms: round3(self.latency.p99_ms),
+            max_ms: round3(self.latency.max_ms),
+            elapsed_s: round3(self.elapsed.as_secs_f64()),
+            binds: self.binds,
+            window: self.window,
+            size: self.size,
+            receipts_requested: self.receipts.is_some(),
+            receipts: r.received,
+            receipts_expected: r.expected,
+            receipts_missing: r.missing(),
+            receipts_unmatched: r.unmatched,
+            receipt_p50_ms: round3(r.latency.p50_ms),
+            receipt_p99_ms: round3(r.latency.p99_ms),
+            receipt_max_ms: round3(r.latency.max_ms),
+        }
     }
+}
+
+/// The JSON report of `smpp bench --json`, its keys in this order: counts, latencies in
+/// milliseconds rounded to microseconds, the run's settings, the receipts (zeros when none
+/// were asked for).
+#[derive(Clone, Debug, Serialize)]
+#[allow(missing_docs)]
+pub struct BenchJson<'a> {
+    pub msgs_per_sec: f64,
+    pub attempted: u64,
+    pub sent: u64,
+    pub answered: u64,
+    pub ok: u64,
+    pub errors: u64,
+    pub errors_by_status: &'a Counts,
+    pub failed: u64,
+    pub failed_by_kind: &'a Counts,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub max_ms: f64,
+    pub elapsed_s: f64,
+    pub binds: usize,
+    pub window: usize,
+    pub size: usize,
+    pub receipts_requested: bool,
+    pub receipts: u64,
+    pub receipts_expected: u64,
+    pub receipts_missing: u64,
+    pub receipts_unmatched: u64,
+    pub receipt_p50_ms: f64,
+    pub receipt_p99_ms: f64,
+    pub receipt_max_ms: f64,
 }
 
 /// `NAME: TOTAL` or `NAME: TOTAL (kind: n, ...)`.
@@ -502,7 +534,7 @@ mod tests {
         };
         assert_eq!(r.msgs_per_sec(), 196.0);
         assert!(!r.all_ok());
-        let v: serde_json::Value = serde_json::from_str(&r.to_json().to_string()).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&r.to_json()).unwrap();
         assert_eq!(v["sent"], 99);
         assert_eq!(v["answered"], 98);
         assert_eq!(v["ok"], 97);
@@ -528,7 +560,7 @@ mod tests {
         assert!(ok.all_ok());
         assert_eq!(ok.lines().len(), 3);
         assert_eq!(ok.lines()[2], "errors: 0");
-        let v: serde_json::Value = serde_json::from_str(&ok.to_json().to_string()).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&ok.to_json()).unwrap();
         assert_eq!(v["receipts_requested"], false);
         assert_eq!(v["receipts_expected"], 0);
 
@@ -557,7 +589,7 @@ mod tests {
             lines[4],
             "receipt latency ms: p50 1.000  p99 2.500  max 2.500"
         );
-        let v: serde_json::Value = serde_json::from_str(&with.to_json().to_string()).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&with.to_json()).unwrap();
         assert_eq!(v["receipts_requested"], true);
         assert_eq!(v["receipts"], 2);
         assert_eq!(v["receipts_expected"], 3);
