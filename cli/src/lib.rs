@@ -4,7 +4,7 @@
 //! - [`json`]: JSON output with serde_json, compact and pure ASCII (a serde_json formatter).
 //! - [`decode`]: PDUs and decode errors as JSON objects, and the walk over several
 //!   concatenated PDUs behind `smpp decode`.
-//! - [`duration`]: durations on the command line (`3`, `500ms`, `3s`, `2m`).
+//! - [`duration`]: durations on the command line (`3`, `500ms`, `3s`, `2m`), with humantime.
 //! - [`message`]: addresses, text encoded and split into parts, received messages read
 //!   back as text, concatenated parts or delivery receipts.
 //! - [`runtime`]: `smol`, `blocking` or `tokio`, the runtime crate a command runs on.
