@@ -1,6 +1,7 @@
 //! Shared pieces of the `smpp` command-line tool and the example programs.
 //!
-//! - [`hex`]: hex text to octets and back, forgiving about how hex dumps are pasted.
+//! - [`hex`]: hex text to octets and back (the hex crate), forgiving about how hex dumps
+//!   are pasted.
 //! - [`json`]: JSON output with serde_json, compact and pure ASCII (a serde_json formatter).
 //! - [`decode`]: PDUs and decode errors as JSON objects, and the walk over several
 //!   concatenated PDUs behind `smpp decode`.
