@@ -313,7 +313,7 @@ async fn bench(o: &Options) -> Result<BenchReport, String> {
             }
         })
         .collect::<Result<_, String>>()?;
-    let mut latencies = Latencies::with_capacity(preallocate(o.count));
+    let mut latencies = Latencies::default();
     let mut errors = Counts::default();
     let mut failures = Counts::default();
     let mut answered = 0;
@@ -460,7 +460,7 @@ async fn pump(
     });
     let tracker = tracker.as_deref();
     let mut r = PumpResult {
-        latencies: Latencies::with_capacity(preallocate(n)),
+        latencies: Latencies::default(),
         errors: Counts::default(),
         failures: Counts::default(),
         answered: 0,
