@@ -65,6 +65,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use std::time::Duration;
+use time::macros::format_description;
+use time::OffsetDateTime;
 
 mod server;
 
@@ -1089,46 +1091,28 @@ fn format_id(n: u64, buf: &mut [u8; 20]) -> &str {
     std::str::from_utf8(&buf[..digits]).unwrap_or("0")
 }
 
-/// Civil date and time (UTC) now: (year, month, day, hour, minute, second, millisecond).
-fn utc_now() -> (i64, u8, u8, u8, u8, u8, u32) {
-    let since = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    let secs = since.as_secs();
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (
-        year,
-        month,
-        day,
-        (rem / 3600) as u8,
-        (rem % 3600 / 60) as u8,
-        (rem % 60) as u8,
-        since.subsec_millis(),
-    )
-}
-
 /// Now (UTC) as a receipt date, `YYMMDDhhmm`.
 pub fn receipt_date_now() -> ReceiptDate {
-    let (y, mo, d, h, mi, _, _) = utc_now();
-    ReceiptDate::new(y.rem_euclid(100) as u8, mo, d, h, mi, None)
-        .expect("the civil calendar gives valid dates")
+    let now = OffsetDateTime::now_utc();
+    ReceiptDate::new(
+        // 0..=99.
+        now.year().rem_euclid(100) as u8,
+        now.month().into(),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        None,
+    )
+    .expect("a calendar date is a valid receipt date")
 }
 
-/// Now (UTC) as `YYYY-MM-DDThh:mm:ss.mmmZ`.
+/// Now (UTC) as `YYYY-MM-DDThh:mm:ss.mmmZ` (ISO 8601 / RFC 3339 in milliseconds).
 pub fn utc_timestamp() -> String {
-    let (y, mo, d, h, mi, s, ms) = utc_now();
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z")
+    OffsetDateTime::now_utc()
+        .format(format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+        ))
+        .expect("a UTC date formats")
 }
 
 #[cfg(test)]
@@ -1174,6 +1158,13 @@ mod tests {
         let t = utc_timestamp();
         assert_eq!(t.len(), 24, "{t}");
         assert!(t.ends_with('Z') && t.as_bytes()[10] == b'T');
-        assert_eq!(receipt_date_now().to_string().len(), 10);
+        let parsed = OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339)
+            .expect("RFC 3339");
+        assert!((OffsetDateTime::now_utc() - parsed).abs() < time::Duration::minutes(1));
+        let d = receipt_date_now().to_string();
+        assert!(
+            d.len() == 10 && d.bytes().all(|b| b.is_ascii_digit()),
+            "{d}"
+        );
     }
 }
