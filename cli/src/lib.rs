@@ -9,9 +9,15 @@
 //! - [`message`]: addresses, text encoded and split into parts, received messages read
 //!   back as text, concatenated parts or delivery receipts.
 //! - [`runtime`]: `smol`, `blocking` or `tokio`, the runtime crate a command runs on.
-//! - [`sim`]: the SMSC simulator behind `smpp smsc` and `smpp demo`, on any runtime.
-//! - [`stats`]: latency percentiles, delivery receipts matched to their messages, and the
-//!   report of `smpp bench`.
+//! - [`sim`]: the SMSC simulator behind `smpp smsc` and `smpp demo`, on any runtime (its
+//!   `--jsonl` journal, receipt dates with time, seeded reject draws with fastrand).
+//! - [`stats`]: latency percentiles (hdrhistogram), delivery receipts matched to their
+//!   messages, and the report of `smpp bench`.
+//!
+//! The generic jobs are the standard crates': serde_json (JSON), humantime (durations),
+//! hex, hdrhistogram (percentiles), time (receipt dates, timestamps), fastrand (random
+//! references, seeded reject draws); the binary adds clap (arguments), indicatif (progress)
+//! and async-signal (signals).
 //!
 //! ```
 //! use smpp_cli::decode::{decode_hex, Record};
