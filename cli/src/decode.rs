@@ -16,13 +16,65 @@
 //! ([`error_json`]).
 
 use crate::hex;
-use crate::json::{Object, Value};
+use serde::Serialize;
+use serde_json::{Map, Value};
 use smpp_core::codec::{frame, Framing};
 use smpp_core::message;
 use smpp_core::pdu::{
     Address, Body, DestAddress, DisplayBytes, EsmClass, ParseOptions, Pdu, Tlvs, HEADER_LEN,
 };
 use smpp_core::{CommandStatus, DecodeError};
+use std::fmt;
+
+/// A JSON object whose keys keep their insertion order (the order of the fields in the
+/// PDU): a [`serde_json::Map`] (`preserve_order`) that prints, by `Display` or `Serialize`,
+/// as the tool prints JSON ([`crate::json`]: compact, pure ASCII).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct Object(pub Map<String, Value>);
+
+impl Object {
+    /// An empty object.
+    pub fn new() -> Object {
+        Object(Map::new())
+    }
+
+    /// Sets `key` to `value`: replaces the value in place when the key is already there,
+    /// else appends the key at the end.
+    pub fn insert(&mut self, key: impl Into<String>, value: impl Into<Value>) -> &mut Object {
+        self.0.insert(key.into(), value.into());
+        self
+    }
+
+    /// [`Object::insert`] in builder style.
+    pub fn with(mut self, key: impl Into<String>, value: impl Into<Value>) -> Object {
+        self.insert(key, value);
+        self
+    }
+
+    /// The value under `key`.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.0.get(key)
+    }
+
+    /// The keys in order.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.0.keys().map(String::as_str)
+    }
+}
+
+impl fmt::Display for Object {
+    /// Compact, pure-ASCII JSON on one line, keys in insertion order.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&crate::json::to_string(self))
+    }
+}
+
+impl From<Object> for Value {
+    fn from(o: Object) -> Value {
+        Value::Object(o.0)
+    }
+}
 
 /// One line of `smpp decode` output: a decoded PDU, or why an input (or its rest) failed.
 #[derive(Clone, Debug, PartialEq)]
@@ -109,7 +161,7 @@ pub fn message_fields(
                     u.insert("destination_port", dst);
                     u.insert("source_port", src);
                 }
-                let ieis: Vec<Value> = header.elements().map(|e| Value::from(e.iei())).collect();
+                let ieis: Vec<u8> = header.elements().map(|e| e.iei()).collect();
                 u.insert("elements", ieis);
                 o.insert("udh", u);
                 user_data = rest;

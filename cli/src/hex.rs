@@ -1,4 +1,5 @@
-//! Hex text to octets and back, forgiving about how people paste hex dumps.
+//! Hex text to octets and back, forgiving about how people paste hex dumps: a small
+//! filter over the [`hex`](::hex) crate, which does the conversion.
 
 use std::fmt;
 
@@ -53,42 +54,28 @@ pub fn decode(text: &str) -> Result<Vec<u8>, HexError> {
         Some("0x" | "0X") => (&trimmed[2..], text[..skipped].chars().count() + 2),
         _ => (text, 0),
     };
-    let mut out = Vec::with_capacity(body.len() / 2);
-    let mut high: Option<u8> = None;
-    let mut digits = 0;
+    // The digits without the whitespace; the first character that is neither is the error
+    // (reported before an odd count, as it is the first thing wrong in the text).
+    let mut digits = Vec::with_capacity(body.len());
     for (i, c) in body.chars().enumerate() {
-        if c.is_whitespace() {
-            continue;
-        }
-        let Some(v) = c.to_digit(16) else {
+        if c.is_ascii_hexdigit() {
+            // An ASCII digit is one octet.
+            digits.push(c as u8);
+        } else if !c.is_whitespace() {
             return Err(HexError::InvalidDigit {
                 character: c,
                 position: offset + i,
             });
-        };
-        digits += 1;
-        // A hex digit is below 16.
-        let v = v as u8;
-        match high.take() {
-            Some(h) => out.push(h << 4 | v),
-            None => high = Some(v),
         }
     }
-    if high.is_some() {
-        return Err(HexError::OddLength { digits });
-    }
-    Ok(out)
+    ::hex::decode(&digits).map_err(|_| HexError::OddLength {
+        digits: digits.len(),
+    })
 }
 
 /// Octets as lowercase hex, two digits each, no separators.
 pub fn encode(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        out.push(char::from(DIGITS[usize::from(b >> 4)]));
-        out.push(char::from(DIGITS[usize::from(b & 0x0f)]));
-    }
-    out
+    ::hex::encode(bytes)
 }
 
 #[cfg(test)]
@@ -125,6 +112,14 @@ mod tests {
         // A second 0x is not a prefix.
         assert!(decode("000x00").is_err());
         assert_eq!(decode("abc"), Err(HexError::OddLength { digits: 3 }));
+        // A bad digit is reported before an odd count.
+        assert_eq!(
+            decode("0z0"),
+            Err(HexError::InvalidDigit {
+                character: 'z',
+                position: 1
+            })
+        );
         assert!(decode("abc")
             .unwrap_err()
             .to_string()

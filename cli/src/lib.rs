@@ -1,19 +1,26 @@
 //! Shared pieces of the `smpp` command-line tool and the example programs.
 //!
-//! - [`hex`]: hex text to octets and back, forgiving about how hex dumps are pasted.
-//! - [`json`]: a tiny JSON writer with ordered keys and pure-ASCII escaping.
+//! - [`hex`]: hex text to octets and back (the hex crate), forgiving about how hex dumps
+//!   are pasted.
+//! - [`json`]: JSON output with serde_json, compact and pure ASCII (a serde_json formatter).
 //! - [`decode`]: PDUs and decode errors as JSON objects, and the walk over several
 //!   concatenated PDUs behind `smpp decode`.
-//! - [`duration`]: durations on the command line (`3`, `500ms`, `3s`, `2m`).
+//! - [`duration`]: durations on the command line (`3`, `500ms`, `3s`, `2m`), with humantime.
 //! - [`message`]: addresses, text encoded and split into parts, received messages read
 //!   back as text, concatenated parts or delivery receipts.
 //! - [`profile`]: named SMSC profiles for the simulator (`smpp smsc --profile ecall`).
 //! - [`runtime`]: `smol`, `blocking` or `tokio`, the runtime crate a command runs on.
-//! - [`sim`]: the SMSC simulator behind `smpp smsc` and `smpp demo`, on any runtime.
+//! - [`sim`]: the SMSC simulator behind `smpp smsc` and `smpp demo`, on any runtime (its
+//!   `--jsonl` journal, receipt dates with time, seeded reject draws with fastrand).
 //! - [`trace`]: `--trace` lines: every PDU and every session state change (SMPP 3.4
 //!   state names).
-//! - [`stats`]: latency percentiles, delivery receipts matched to their messages, and the
-//!   report of `smpp bench`.
+//! - [`stats`]: latency percentiles (hdrhistogram), delivery receipts matched to their
+//!   messages, and the report of `smpp bench`.
+//!
+//! The generic jobs are the standard crates': serde_json (JSON), humantime (durations),
+//! hex, hdrhistogram (percentiles), time (receipt dates, timestamps), fastrand (random
+//! references, seeded reject draws); the binary adds clap (arguments), indicatif (progress)
+//! and async-signal (signals).
 //!
 //! ```
 //! use smpp_cli::decode::{decode_hex, Record};

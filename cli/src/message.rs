@@ -217,16 +217,10 @@ impl Outgoing {
     }
 }
 
-/// A random 64-bit value (not cryptographic), for concatenation references.
+/// A random 64-bit value (not cryptographic: fastrand's thread-local generator), for
+/// concatenation references.
 pub fn random_u64() -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u128(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos()),
-    );
-    h.finish()
+    fastrand::u64(..)
 }
 
 /// Decodes message octets by `data_coding` for display: the text (U+FFFD where it does not

@@ -38,11 +38,11 @@
 //! });
 //! ```
 
-use crate::json::{Object, Value};
 use crate::message::{address, address_text, decode_text, prepare, MessageView, Split};
 use crate::message::{Assembler, TextEncoding};
 pub use crate::runtime::Runtime;
 use crate::trace::StateTrace;
+use serde_json::{json, Map, Value};
 use smol::channel::{Receiver, Sender};
 use smol::Task;
 use smpp_core::message::{
@@ -66,6 +66,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use std::time::Duration;
+use time::macros::format_description;
+use time::OffsetDateTime;
 
 mod server;
 
@@ -355,14 +357,15 @@ impl Journal {
         Ok((Journal { tx: Mutex::new(tx) }, thread))
     }
 
-    fn write(&self, event: &str, fields: Object) {
-        let mut o = Object::new()
-            .with("time", utc_timestamp())
-            .with("event", event);
-        for (k, v) in fields.iter() {
-            o.insert(k, v.clone());
+    /// One line: `time`, `event`, then `fields` (an object) in their order.
+    fn write(&self, event: &str, fields: Value) {
+        let mut o = Map::new();
+        o.insert("time".into(), utc_timestamp().into());
+        o.insert("event".into(), event.into());
+        if let Value::Object(fields) = fields {
+            o.extend(fields);
         }
-        let _ = lock(&self.tx).send(Some(o.to_string()));
+        let _ = lock(&self.tx).send(Some(crate::json::to_string(&o)));
     }
 
     fn close(&self) {
@@ -427,7 +430,7 @@ impl Simulator {
             None => (None, None),
         };
         let (jobs_tx, jobs_rx) = smol::channel::unbounded();
-        let seed = crate::message::random_u64();
+        let seed = fastrand::u64(..);
         let shared = Arc::new(Shared {
             accounts: config.accounts.clone(),
             receipt_delay: config.receipt_delay,
@@ -632,12 +635,11 @@ async fn dispatch(shared: Arc<Shared>, server: SimServer, jobs: Receiver<Job>) {
     }
 }
 
-/// splitmix64: a well-mixed value from a counter.
-fn mix(mut z: u64) -> u64 {
-    z = z.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+/// The pseudo-random draw in `0..1` of submission `n`: the first value of a fastrand
+/// generator seeded with `n`, so the same submissions are rejected on every run, and no
+/// generator state is shared between the threads that answer them.
+fn reject_draw(n: u64) -> f64 {
+    fastrand::Rng::with_seed(n).f64()
 }
 
 /// What a submission is, for the journal.
@@ -689,8 +691,7 @@ impl Shared {
             return true;
         }
         let n = self.submissions.fetch_add(1, Ordering::Relaxed);
-        let x = (mix(n) >> 11) as f64 / (1u64 << 53) as f64;
-        x < self.reject_rate
+        reject_draw(n) < self.reject_rate
     }
 
     fn handle(&self, ctx: &RequestContext, frame: &Frame) -> Reply {
@@ -775,11 +776,7 @@ impl Shared {
                         {
                             j.write(
                                 "message_dropped",
-                                Object::new()
-                                    .with("account", ctx.account.as_str())
-                                    .with("source", String::from_utf8_lossy(&key.source).as_ref())
-                                    .with("reference", key.reference)
-                                    .with("reason", format!("{reason:?}")),
+                                json!({"account": ctx.account.as_str(), "source": String::from_utf8_lossy(&key.source), "reference": key.reference, "reason": format!("{reason:?}")}),
                             );
                         }
                     }
@@ -795,14 +792,7 @@ impl Shared {
                             };
                             j.write(
                                 "message",
-                                Object::new()
-                                    .with("account", ctx.account.as_str())
-                                    .with("source", address_text(&view.source))
-                                    .with("destination", address_text(&view.destination))
-                                    .with("parts", a.part_count())
-                                    .with("method", method)
-                                    .with("data_coding", view.data_coding)
-                                    .with("text", text.as_str()),
+                                json!({"account": ctx.account.as_str(), "source": address_text(&view.source), "destination": address_text(&view.destination), "parts": a.part_count(), "method": method, "data_coding": view.data_coding, "text": text.as_str()}),
                             );
                         }
                         Some(text)
@@ -831,28 +821,12 @@ impl Shared {
         view: &MessageView<'_>,
         message_id: Option<&str>,
         status: CommandStatus,
-    ) -> Object {
-        let mut o = Object::new()
-            .with("command", command_name(view.command))
-            .with("account", ctx.account.as_str())
-            .with("bind_id", ctx.bind_id.0)
-            .with("status", status_name(status))
-            .with("message_id", message_id)
-            .with("source", address_text(&view.source))
-            .with("destination", address_text(&view.destination))
-            .with("esm_class", view.esm_class.0)
-            .with("registered_delivery", view.registered_delivery.0)
-            .with("data_coding", view.data_coding)
-            .with("text", view.text());
+    ) -> Value {
+        let mut o = json!({"command": command_name(view.command), "account": ctx.account.as_str(), "bind_id": ctx.bind_id.0, "status": status_name(status), "message_id": message_id, "source": address_text(&view.source), "destination": address_text(&view.destination), "esm_class": view.esm_class.0, "registered_delivery": view.registered_delivery.0, "data_coding": view.data_coding, "text": view.text()});
         if let Some(p) = view.part_of().filter(|p| p.total > 1) {
-            o.insert(
-                "part",
-                Object::new()
-                    .with("reference", p.reference)
-                    .with("seq", p.seq)
-                    .with("total", p.total)
-                    .with("method", if p.udh { "udh" } else { "sar" }),
-            );
+            let method = if p.udh { "udh" } else { "sar" };
+            o["part"] =
+                json!({"reference": p.reference, "seq": p.seq, "total": p.total, "method": method});
         }
         o
     }
@@ -869,12 +843,7 @@ impl Shared {
                 if let Some(j) = &self.journal {
                     j.write(
                         "bind",
-                        Object::new()
-                            .with("bind_id", bind_id.0)
-                            .with("account", account.as_str())
-                            .with("bind_type", bind_type.to_string())
-                            .with("peer", peer.to_string())
-                            .with("address_range", range.as_str()),
+                        json!({"bind_id": bind_id.0, "account": account.as_str(), "bind_type": bind_type.to_string(), "peer": peer.to_string(), "address_range": range.as_str()}),
                     );
                 }
                 lock(&self.bound).insert(bind_id, account);
@@ -902,10 +871,7 @@ impl Shared {
                 if let Some(j) = &self.journal {
                     j.write(
                         "bind_rejected",
-                        Object::new()
-                            .with("system_id", system_id)
-                            .with("peer", peer.to_string())
-                            .with("status", status_name(status)),
+                        json!({"system_id": system_id, "peer": peer.to_string(), "status": status_name(status)}),
                     );
                 }
             }
@@ -923,21 +889,13 @@ impl Shared {
                     };
                     j.write(
                         event,
-                        Object::new()
-                            .with("bind_id", bind_id.0)
-                            .with("account", account)
-                            .with("reason", reason.to_string()),
+                        json!({"bind_id": bind_id.0, "account": account, "reason": reason.to_string()}),
                     );
                 }
             }
             ServerEvent::Queued { id, account } => {
                 if let Some(j) = &self.journal {
-                    j.write(
-                        "queued",
-                        Object::new()
-                            .with("account", account)
-                            .with("delivery_id", id.0),
-                    );
+                    j.write("queued", json!({"account": account, "delivery_id": id.0}));
                 }
             }
             ServerEvent::Retrying {
@@ -950,28 +908,18 @@ impl Shared {
                 if let Some(j) = &self.journal {
                     j.write(
                         "retry",
-                        Object::new()
-                            .with("account", account)
-                            .with("delivery_id", id.0)
-                            .with("bind_id", bind_id.0)
-                            .with("failure", failure.to_string())
-                            .with("attempts", u64::from(attempts)),
+                        json!({"account": account, "delivery_id": id.0, "bind_id": bind_id.0, "failure": failure.to_string(), "attempts": u64::from(attempts)}),
                     );
                 }
             }
             ServerEvent::Overflow { account } => {
                 if let Some(j) = &self.journal {
-                    j.write("overflow", Object::new().with("account", account));
+                    j.write("overflow", json!({"account": account}));
                 }
             }
             ServerEvent::Outbound { id, bind_id } => {
                 if let Some(j) = &self.journal {
-                    j.write(
-                        "outbind",
-                        Object::new()
-                            .with("outbind_id", id.0)
-                            .with("bind_id", bind_id.0),
-                    );
+                    j.write("outbind", json!({"outbind_id": id.0, "bind_id": bind_id.0}));
                 }
             }
             ServerEvent::OutbindFailed {
@@ -1031,20 +979,12 @@ impl Shared {
                     }
                     Err(e) => e.to_string(),
                 };
-                statuses.push(Value::from(status));
+                statuses.push(status);
             }
             if let Some(j) = &self.journal {
                 j.write(
                     "mo",
-                    Object::new()
-                        .with("reason", "on_bind")
-                        .with("account", session.account())
-                        .with("bind_id", bind_id.0)
-                        .with("source", MO_SOURCE)
-                        .with("destination", to.as_str())
-                        .with("parts", out.parts.len())
-                        .with("text", text.as_str())
-                        .with("responses", statuses),
+                    json!({"reason": "on_bind", "account": session.account(), "bind_id": bind_id.0, "source": MO_SOURCE, "destination": to.as_str(), "parts": out.parts.len(), "text": text.as_str(), "responses": statuses}),
                 );
             }
         }
@@ -1123,14 +1063,7 @@ impl Shared {
                 if let (Some(j), Some(delivery)) = (&self.journal, delivery) {
                     j.write(
                         "receipt",
-                        Object::new()
-                            .with("account", account)
-                            .with("message_id", message_id)
-                            .with("source", destination.text())
-                            .with("destination", source.text())
-                            .with("stat", "DELIVRD")
-                            .with("text", receipt)
-                            .with("delivery", delivery),
+                        json!({"account": account, "message_id": message_id, "source": destination.text(), "destination": source.text(), "stat": "DELIVRD", "text": receipt, "delivery": delivery}),
                     );
                 }
             }
@@ -1160,20 +1093,13 @@ impl Shared {
                     );
                     let accepted = server.deliver(&account, &Body::DeliverSm(sm));
                     if let Some(d) = self.delivered(accepted, &self.counters.mo, &account).await {
-                        deliveries.push(Value::from(d));
+                        deliveries.push(d);
                     }
                 }
                 if let Some(j) = &self.journal {
                     j.write(
                         "mo",
-                        Object::new()
-                            .with("reason", "echo")
-                            .with("account", account)
-                            .with("source", from.text())
-                            .with("destination", to.text())
-                            .with("parts", out.parts.len())
-                            .with("text", text)
-                            .with("delivery", deliveries),
+                        json!({"reason": "echo", "account": account, "source": from.text(), "destination": to.text(), "parts": out.parts.len(), "text": text, "delivery": deliveries}),
                     );
                 }
             }
@@ -1204,46 +1130,28 @@ fn format_id(n: u64, buf: &mut [u8; 20]) -> &str {
     std::str::from_utf8(&buf[..digits]).unwrap_or("0")
 }
 
-/// Civil date and time (UTC) now: (year, month, day, hour, minute, second, millisecond).
-fn utc_now() -> (i64, u8, u8, u8, u8, u8, u32) {
-    let since = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    let secs = since.as_secs();
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (
-        year,
-        month,
-        day,
-        (rem / 3600) as u8,
-        (rem % 3600 / 60) as u8,
-        (rem % 60) as u8,
-        since.subsec_millis(),
-    )
-}
-
 /// Now (UTC) as a receipt date, `YYMMDDhhmm`.
 pub fn receipt_date_now() -> ReceiptDate {
-    let (y, mo, d, h, mi, _, _) = utc_now();
-    ReceiptDate::new(y.rem_euclid(100) as u8, mo, d, h, mi, None)
-        .expect("the civil calendar gives valid dates")
+    let now = OffsetDateTime::now_utc();
+    ReceiptDate::new(
+        // 0..=99.
+        now.year().rem_euclid(100) as u8,
+        now.month().into(),
+        now.day(),
+        now.hour(),
+        now.minute(),
+        None,
+    )
+    .expect("a calendar date is a valid receipt date")
 }
 
-/// Now (UTC) as `YYYY-MM-DDThh:mm:ss.mmmZ`.
+/// Now (UTC) as `YYYY-MM-DDThh:mm:ss.mmmZ` (ISO 8601 / RFC 3339 in milliseconds).
 pub fn utc_timestamp() -> String {
-    let (y, mo, d, h, mi, s, ms) = utc_now();
-    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z")
+    OffsetDateTime::now_utc()
+        .format(format_description!(
+            "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+        ))
+        .expect("a UTC date formats")
 }
 
 #[cfg(test)]
@@ -1274,11 +1182,7 @@ mod tests {
 
     #[test]
     fn reject_rate_is_about_right_and_deterministic() {
-        let hits = |rate: f64| {
-            (0..10_000u64)
-                .filter(|&n| ((mix(n) >> 11) as f64 / (1u64 << 53) as f64) < rate)
-                .count()
-        };
+        let hits = |rate: f64| (0..10_000u64).filter(|&n| reject_draw(n) < rate).count();
         let h = hits(0.25);
         assert!((2_300..2_700).contains(&h), "{h}");
         assert_eq!(hits(0.25), h);
@@ -1289,6 +1193,13 @@ mod tests {
         let t = utc_timestamp();
         assert_eq!(t.len(), 24, "{t}");
         assert!(t.ends_with('Z') && t.as_bytes()[10] == b'T');
-        assert_eq!(receipt_date_now().to_string().len(), 10);
+        let parsed = OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339)
+            .expect("RFC 3339");
+        assert!((OffsetDateTime::now_utc() - parsed).abs() < time::Duration::minutes(1));
+        let d = receipt_date_now().to_string();
+        assert!(
+            d.len() == 10 && d.bytes().all(|b| b.is_ascii_digit()),
+            "{d}"
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! The results as a Markdown table and as one JSON object.
 
 use crate::cell::{Outcome, Settings, Status};
-use smpp_cli::json::{Object, Value};
+use serde_json::{json, Value};
 use std::fmt::Write;
 
 /// The table's header and rule.
@@ -79,28 +79,28 @@ pub fn json(started: &str, settings: &Settings, outcomes: &[Outcome]) -> String 
                 Status::TimeLimit => "time_limit",
                 Status::Failed(_) => "failed",
             };
-            Object::new()
-                .with("client", c.client.name())
-                .with("server", c.server.name())
-                .with("receipts", c.receipts)
-                .with("window", c.window)
-                .with("refill", c.refill.name())
-                .with("binds", c.binds)
-                .with("attempted", o.attempted)
-                .with("messages", o.ok)
-                .with("seconds", o.seconds)
-                .with("msgs_per_sec", o.rate())
-                .with("receipts_received", o.receipts)
-                .with("errors", o.errors)
-                .with("status", status)
-                .with("note", note(o))
-                .into()
+            json!({
+                "client": c.client.name(),
+                "server": c.server.name(),
+                "receipts": c.receipts,
+                "window": c.window,
+                "refill": c.refill.name(),
+                "binds": c.binds,
+                "attempted": o.attempted,
+                "messages": o.ok,
+                "seconds": o.seconds,
+                "msgs_per_sec": o.rate(),
+                "receipts_received": o.receipts,
+                "errors": o.errors,
+                "status": status,
+                "note": note(o),
+            })
         })
         .collect();
-    Object::new()
-        .with("started", started)
-        .with("count", settings.count)
-        .with("time_limit_s", settings.limit.as_secs_f64())
-        .with("cells", cells)
-        .to_string()
+    smpp_cli::json::to_string(&json!({
+        "started": started,
+        "count": settings.count,
+        "time_limit_s": settings.limit.as_secs_f64(),
+        "cells": cells,
+    }))
 }

@@ -4,15 +4,14 @@ use crate::cli;
 use crate::link::{Error, Incoming, Link, Pending};
 use crate::opts::{self, Connection, Runtime};
 use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use smpp_cli::message::MessageView;
 use smpp_cli::stats::{BenchReport, Counts, Latencies, ReceiptReport, ReceiptTracker};
 use smpp_core::client::Response;
 use smpp_core::pdu::{Address, Body, CommandId, RegisteredDelivery, SubmitSm, Tlv, TlvTag, Tlvs};
 use smpp_core::session::BindType;
 use std::collections::VecDeque;
-use std::io::IsTerminal;
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -254,11 +253,7 @@ async fn bench(o: &Options) -> Result<BenchReport, String> {
         clients.push(client);
     }
 
-    let progress = Arc::new(AtomicU64::new(0));
-    let done = Arc::new(AtomicBool::new(false));
-    let bar = std::io::stderr()
-        .is_terminal()
-        .then(|| spawn_progress(o.count, progress.clone(), done.clone()));
+    let progress = progress_bar(o.count);
 
     let payload: Arc<Vec<u8>> = Arc::new(
         b"The quick brown fox jumps over the lazy dog 0123456789. "
@@ -310,7 +305,7 @@ async fn bench(o: &Options) -> Result<BenchReport, String> {
             }
         })
         .collect::<Result<_, String>>()?;
-    let mut latencies = Latencies::with_capacity(preallocate(o.count));
+    let mut latencies = Latencies::default();
     let mut errors = Counts::default();
     let mut failures = Counts::default();
     let mut answered = 0;
@@ -325,10 +320,7 @@ async fn bench(o: &Options) -> Result<BenchReport, String> {
         ok += r.ok;
         end = end.max(r.last_response);
     }
-    done.store(true, Ordering::Relaxed);
-    if let Some(bar) = bar {
-        bar.await;
-    }
+    progress.finish();
     let receipts = match &tracker {
         Some(t) => Some(wait_for_receipts(t, &matched_rx, end, o.receipt_timeout).await),
         None => None,
@@ -434,7 +426,7 @@ async fn pump(
     payload: Arc<Vec<u8>>,
     rate: Option<f64>,
     start: Instant,
-    progress: Arc<AtomicU64>,
+    progress: ProgressBar,
     tracker: Option<Arc<Mutex<ReceiptTracker>>>,
 ) -> PumpResult {
     let big = payload.len() > 254;
@@ -457,7 +449,7 @@ async fn pump(
     });
     let tracker = tracker.as_deref();
     let mut r = PumpResult {
-        latencies: Latencies::with_capacity(preallocate(n)),
+        latencies: Latencies::default(),
         errors: Counts::default(),
         failures: Counts::default(),
         answered: 0,
@@ -502,7 +494,7 @@ async fn pump(
         }
         let completed = r.answered + r.failures.total();
         if completed - reported >= 64 {
-            progress.fetch_add(completed - reported, Ordering::Relaxed);
+            progress.inc(completed - reported);
             reported = completed;
         }
         match client.submit(&body).await {
@@ -526,7 +518,7 @@ async fn pump(
         record(&mut r, tracker, sent, result);
     }
     let completed = r.answered + r.failures.total();
-    progress.fetch_add(completed.saturating_sub(reported), Ordering::Relaxed);
+    progress.inc(completed.saturating_sub(reported));
     r
 }
 
@@ -573,34 +565,12 @@ fn record(
     }
 }
 
-/// Redraws a progress bar on standard error about ten times a second until `done`.
-fn spawn_progress(total: u64, progress: Arc<AtomicU64>, done: Arc<AtomicBool>) -> smol::Task<()> {
-    smol::spawn(async move {
-        let start = Instant::now();
-        loop {
-            let finished = done.load(Ordering::Relaxed);
-            let n = progress.load(Ordering::Relaxed).min(total);
-            let frac = if total == 0 {
-                1.0
-            } else {
-                n as f64 / total as f64
-            };
-            let width = 30;
-            let filled = ((frac * width as f64) as usize).min(width);
-            let secs = start.elapsed().as_secs_f64();
-            let rate = if secs > 0.0 { n as f64 / secs } else { 0.0 };
-            eprint!(
-                "\r[{}{}] {n}/{total} {:3.0}% {:.0} msgs/s ",
-                "#".repeat(filled),
-                " ".repeat(width - filled),
-                frac * 100.0,
-                rate
-            );
-            if finished {
-                eprintln!();
-                return;
-            }
-            async_io::Timer::after(Duration::from_millis(100)).await;
-        }
-    })
+/// A progress bar of `total` messages on standard error, redrawn about ten times a second;
+/// hidden when standard error is not a terminal. The pumps add what they completed.
+fn progress_bar(total: u64) -> ProgressBar {
+    let style = ProgressStyle::with_template("[{bar:30}] {pos}/{len} {percent:>3}% {per_sec:0}")
+        .expect("a valid progress template")
+        .progress_chars("## ");
+    ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr_with_hz(10))
+        .with_style(style)
 }
