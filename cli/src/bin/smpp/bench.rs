@@ -153,19 +153,6 @@ fn rate() -> opts::Named<f64> {
     })
 }
 
-struct Options {
-    conn: Connection,
-    binds: usize,
-    bind: BindType,
-    window: usize,
-    count: u64,
-    rate: Option<f64>,
-    size: usize,
-    json: bool,
-    receipts: bool,
-    receipt_timeout: Duration,
-}
-
 /// Runs the subcommand.
 pub fn run(a: BenchArgs) -> ExitCode {
     if a.receipts && a.bind == BindType::Transmitter {
@@ -174,18 +161,7 @@ pub fn run(a: BenchArgs) -> ExitCode {
             "--receipts needs --bind trx: a transmitter bind receives no receipts",
         );
     }
-    let o = Options {
-        conn: a.conn,
-        binds: a.binds,
-        bind: a.bind,
-        window: a.window,
-        count: a.count,
-        rate: a.rate,
-        size: a.size,
-        json: a.json,
-        receipts: a.receipts,
-        receipt_timeout: a.receipt_timeout,
-    };
+    let o = a;
     let report = match smol::block_on(bench(&o)) {
         Ok(r) => r,
         Err(e) => {
@@ -218,7 +194,7 @@ struct PumpResult {
     last_response: Instant,
 }
 
-async fn bench(o: &Options) -> Result<BenchReport, String> {
+async fn bench(o: &BenchArgs) -> Result<BenchReport, String> {
     let tracker = o
         .receipts
         .then(|| Arc::new(Mutex::new(ReceiptTracker::new())));

@@ -73,23 +73,9 @@ impl ListenArgs {
 
 const NAME: &str = "smpp listen";
 
-struct Options {
-    conn: Connection,
-    bind: BindType,
-    outbind_listen: Option<String>,
-    count: Option<u64>,
-    timeout: Option<Duration>,
-}
-
 /// Runs the subcommand.
 pub fn run(a: ListenArgs) -> ExitCode {
-    let o = Options {
-        conn: a.conn,
-        bind: a.bind,
-        outbind_listen: a.outbind_listen,
-        count: a.count,
-        timeout: a.timeout,
-    };
+    let o = a;
     match smol::block_on(listen(&o)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -105,7 +91,7 @@ enum Next {
     Interrupted,
 }
 
-async fn listen(o: &Options) -> Result<(), String> {
+async fn listen(o: &ListenArgs) -> Result<(), String> {
     let mut interrupts = opts::Interrupts::catch();
     // A deadline beyond what the clock can hold is none.
     let deadline = o
