@@ -9,6 +9,7 @@ use smpp_blocking::core::pdu::{
     Address, Bind, Body, CommandId, CommandStatus, Header, Pdu, SubmitSm, Tlv, TlvTag, Tlvs,
 };
 use smpp_blocking::core::server::AttemptFailure;
+use smpp_blocking::core::session::CloseReason;
 use smpp_blocking::core::Duration as CoreDuration;
 use smpp_blocking::{
     BindRequest, Client, DeliveryOutcome, FailedBindPolicy, Password, Server, ServerConfig,
@@ -431,6 +432,7 @@ fn a_peer_that_never_reads_is_closed_and_released() {
     cfg.session.max_transmit_buffer = 16 * 1024;
     let server = start_server(cfg);
     let addr = server.local_addr();
+    let events = server.events();
     // Binds, then floods enquire_link (answered by the session itself) and never reads the
     // answers. Once its output backs up, the server stops reading; the flood stalls; the
     // inactivity timeout closes the session; and the connection is released although its
@@ -463,11 +465,28 @@ fn a_peer_that_never_reads_is_closed_and_released() {
         }
     }
     let flood = started.elapsed();
+    // On a loaded machine the kernel's buffers may still be taking the flood when the
+    // inactivity timeout closes the session: the write then fails with a reset instead of
+    // stalling. That is the same backpressure (input stopped being read, so nothing reset
+    // the timer), told apart from a close for overflow by the server's reason.
+    let reason = (!stalled).then(|| {
+        let mut reason = None;
+        wait_for(Duration::from_secs(6), || {
+            while let Ok(ev) = events.try_recv() {
+                if let ServerEvent::Closed { reason: r, .. } = ev {
+                    reason = Some(r);
+                }
+            }
+            reason.is_some()
+        });
+        reason
+    });
     assert!(
-        stalled,
-        "the flood did not stall: {sent} octets in {flood:?}, ended by {ended_by:?} (None: \
-         the server kept reading for 8 s; a broken pipe or a reset: the server closed the \
-         connection instead of ceasing to read)"
+        stalled || reason == Some(Some(CloseReason::InactivityTimeout)),
+        "the flood did not stall: {sent} octets in {flood:?}, ended by {ended_by:?}, server \
+         close reason {reason:?} (None: the server kept reading for 8 s; a broken pipe or a \
+         reset without an inactivity timeout: the server closed the connection instead of \
+         ceasing to read)"
     );
     assert!(wait_for(Duration::from_secs(6), || server
         .connection_count()
