@@ -1,5 +1,5 @@
 //! Hex text to octets and back, forgiving about how people paste hex dumps: a small
-//! filter over the [`hex`](::hex) crate, which does the conversion.
+//! filter over the `hex` crate, which does the conversion.
 
 use std::fmt;
 
