@@ -20,18 +20,33 @@ struct KeepErr<R> {
 }
 
 impl<R: Read> Read for KeepErr<R> {
+    /// Fills `buf` as far as the input goes (pcap-parser's readers parse the file header
+    /// from their first read).
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        loop {
-            match self.inner.read(buf) {
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+        let mut n = 0;
+        while n < buf.len() {
+            match self.inner.read(&mut buf[n..]) {
+                Ok(0) => break,
+                Ok(k) => n += k,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => {
+                    if n > 0 {
+                        // Hand on what was read; the error comes again on the next read.
+                        *self.err.borrow_mut() = Some(e);
+                        return Ok(n);
+                    }
                     let copy = io::Error::new(e.kind(), e.to_string());
                     *self.err.borrow_mut() = Some(e);
                     return Err(copy);
                 }
-                ok => return ok,
             }
         }
+        if n == 0 {
+            if let Some(e) = self.err.borrow().as_ref() {
+                return Err(io::Error::new(e.kind(), e.to_string()));
+            }
+        }
+        Ok(n)
     }
 }
 

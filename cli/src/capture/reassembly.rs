@@ -360,9 +360,16 @@ impl Reassembler {
                     (off, seg.payload)
                 };
                 if off == next {
-                    let mut out = payload.to_vec();
-                    d.advance(payload.len() as u64);
-                    d.drain_in_order(&mut out);
+                    let mut out;
+                    if d.pending.is_empty() {
+                        out = payload.to_vec();
+                        d.advance(payload.len() as u64);
+                    } else {
+                        // Held octets are first copies: merge, then take what is in order.
+                        d.hold(off as u64, payload);
+                        out = Vec::new();
+                        d.drain_in_order(&mut out);
+                    }
                     sink(StreamEvent::Data {
                         conn: id,
                         side,
