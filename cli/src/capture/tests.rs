@@ -486,3 +486,57 @@ fn reassembles(
 fn reassembly_property() {
     quickcheck(reassembles as fn(Vec<u8>, Vec<u8>, Vec<(u8, u8)>, Vec<u8>, u32) -> TestResult);
 }
+
+#[test]
+fn connection_bound_closes_the_oldest() {
+    let b = addr(B);
+    let mut s = Script::new(LinkType::Ethernet);
+    for i in 0..4u16 {
+        let a = SocketAddr::new("10.0.0.1".parse().unwrap(), 40000 + i);
+        s.seg(a, b, 1, TcpFlags::ACK, b"x");
+    }
+    let file = s.w.into_inner();
+    let mut ev = Vec::new();
+    let limits = reassembly::Limits {
+        max_conns: 2,
+        ..Default::default()
+    };
+    read_capture_with(&file[..], limits, |e| ev.push(e)).unwrap();
+    assert_eq!(
+        closes(&ev),
+        vec![
+            (0, false, false),
+            (1, false, false),
+            (2, false, true),
+            (3, false, true)
+        ]
+    );
+    for c in 0..4 {
+        assert_eq!(text(&ev, c, Side::AtoB), "x");
+    }
+}
+
+#[test]
+fn syn_ack_first_starts_both_directions() {
+    let (a, b) = (addr(A), addr(B));
+    let mut s = Script::new(LinkType::Ethernet);
+    let mut w = TcpSegment {
+        src: b,
+        dst: a,
+        seq: 500,
+        ack: 101,
+        flags: TcpFlags::SYN_ACK,
+        payload: b"",
+    };
+    s.w.write_tcp(Duration::from_millis(1), &w).unwrap();
+    // The client's first data was lost: its stream starts at the SYN-ACK's ack number.
+    s.seg(a, b, 104, TcpFlags::ACK, b"def");
+    w.seq = 501;
+    w.flags = TcpFlags::ACK;
+    w.payload = b"ok";
+    s.w.write_tcp(Duration::from_millis(3), &w).unwrap();
+    let (_, ev) = s.read();
+    assert!(matches!(ev[0], StreamEvent::Open { syn: true, key, .. } if key.a == b));
+    assert_eq!(text(&ev, 0, Side::BtoA), "[gap 3]def");
+    assert_eq!(text(&ev, 0, Side::AtoB), "ok");
+}
