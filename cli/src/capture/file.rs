@@ -73,9 +73,9 @@ fn pcapng_ts(ts_high: u32, ts_low: u32, iface: &Iface) -> Duration {
     Duration::new(secs, nanos)
 }
 
-/// Reads every frame of a pcap or pcapng stream, in order. `on_frame` returns nothing;
-/// frames of pcapng interfaces with unsupported link types are passed on too (the caller
-/// skips them). Returns the file offset reached.
+/// Reads every frame of a pcap or pcapng stream, in order. A pcap file whose link type is
+/// not `supported` is an error; frames of pcapng interfaces with unsupported link types
+/// are passed on too (the caller skips them).
 pub(crate) fn read_frames<R: Read>(
     mut reader: R,
     supported: impl Fn(u32) -> bool,

@@ -22,6 +22,13 @@
 //! - A truncated or malformed file: the sink has had every event up to the bad block,
 //!   then the Closes of every open connection (`end_of_capture: true`), and
 //!   `read_capture` returns the error, which names the file offset.
+//! - A connection closes on RST, or once both directions have delivered everything up to
+//!   their FIN (a FIN whose preceding data never arrives leaves the connection open until
+//!   the end of the capture, where the hole is a Gap). Segments of a closed connection
+//!   other than a new SYN are ignored; a new SYN on a 4-tuple starts a new [`ConnId`].
+//! - A connection whose handshake was not captured starts each direction at its first
+//!   data segment (a SYN-ACK also starts the client's direction at its ack number); the
+//!   analysis resynchronises on a plausible SMPP header.
 //! - Frame numbers count packet records from 1 (as Wireshark does); timestamps are since
 //!   the Unix epoch.
 //!
