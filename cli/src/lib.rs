@@ -1,5 +1,7 @@
 //! Shared pieces of the `smpp` command-line tool and the example programs.
 //!
+//! - [`capture`]: pcap/pcapng capture reading (pcap-parser, etherparse) and TCP reassembly,
+//!   the input side of `smpp inspect`.
 //! - [`hex`]: hex text to octets and back (the hex crate), forgiving about how hex dumps
 //!   are pasted.
 //! - [`json`]: JSON output with serde_json, compact and pure ASCII (a serde_json formatter).
@@ -35,6 +37,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod capture;
 pub mod decode;
 pub mod duration;
 pub mod hex;
