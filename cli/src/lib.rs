@@ -35,9 +35,11 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod capture;
 pub mod decode;
 pub mod duration;
 pub mod hex;
+pub mod inspect;
 pub mod json;
 pub mod message;
 pub mod profile;
