@@ -8,7 +8,7 @@ use crate::message::MessageView;
 use crate::stats::Latencies;
 use smpp_core::pdu::{Body, CommandId, CommandStatus, Header, Pdu};
 use smpp_core::session::{Observer, State};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Requests tracked per connection.
@@ -100,7 +100,7 @@ struct State_ {
     pdus: u64,
     commands: [BTreeMap<u32, u64>; 2],
     statuses: BTreeMap<u32, u64>,
-    outstanding: [HashMap<u32, Outstanding>; 2],
+    outstanding: [super::IntMap<u32, Outstanding>; 2],
     overflow: u64,
     max_window: [u64; 2],
     latency: BTreeMap<(usize, u32), (Latencies, Duration)>,

@@ -126,7 +126,7 @@ pub(crate) struct Shared {
     /// Parse every PDU (to report decode errors of all commands), not only those whose
     /// body the report needs.
     validate: bool,
-    pending: HashMap<u64, Duration>,
+    pending: IntMap<u64, Duration>,
     order: VecDeque<u64>,
     receipts: ReceiptStats,
     delay: Latencies,
@@ -181,7 +181,7 @@ impl Analyzer {
             shared: Shared {
                 pdu_sink: None,
                 validate: true,
-                pending: HashMap::new(),
+                pending: IntMap::default(),
                 order: VecDeque::new(),
                 receipts: ReceiptStats::default(),
                 delay: Latencies::default(),
@@ -332,3 +332,29 @@ impl Analyzer {
         self.conns.get(&conn).map(Conn::esme_side)
     }
 }
+
+/// A fast hasher for integer keys (sequence numbers, message-id hashes): one multiply.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct IntHasher(u64);
+
+impl std::hash::Hasher for IntHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(u64::from(n));
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n)
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .rotate_left(29);
+    }
+}
+
+/// Maps keyed by integers.
+pub(crate) type IntMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<IntHasher>>;
