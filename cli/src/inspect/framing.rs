@@ -236,3 +236,57 @@ impl Framer {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ENQ: [u8; 16] = [0, 0, 0, 16, 0, 0, 0, 0x15, 0, 0, 0, 0, 0, 0, 0, 1];
+
+    fn offsets(f: &mut Framer, data: &[u8]) -> Vec<u64> {
+        let mut out = Vec::new();
+        f.push(data, 1, &mut |i| {
+            if let Item::Pdu { offset, .. } = i {
+                out.push(offset)
+            }
+        });
+        out
+    }
+
+    #[test]
+    fn plausible_headers() {
+        assert_eq!(plausible_header(&ENQ), Some(16));
+        assert_eq!(plausible_header(&ENQ[..15]), None);
+        assert_eq!(plausible_header(b"GET / HTTP/1.1\r\nHost"), None);
+    }
+
+    #[test]
+    fn scanning_skips_garbage_and_waits_for_the_next_header() {
+        let mut f = Framer::new(false);
+        let mut data = vec![0xAA; 5];
+        data.extend(ENQ);
+        // One PDU: the following header is not there yet, so nothing is decided.
+        assert!(offsets(&mut f, &data).is_empty());
+        assert_eq!(offsets(&mut f, &ENQ), [5, 21]);
+        assert_eq!(f.skipped, 5);
+        assert_eq!(f.buffered(), 0);
+    }
+
+    #[test]
+    fn a_bad_length_resynchronises() {
+        let mut f = Framer::new(true);
+        let mut data = vec![0xFF; 4];
+        data.extend(ENQ);
+        data.extend(ENQ);
+        let mut bad = 0;
+        let mut pdus = Vec::new();
+        f.push(&data, 1, &mut |i| match i {
+            Item::Pdu { offset, .. } => pdus.push(offset),
+            Item::BadLength { offset, .. } => {
+                assert_eq!(offset, 0);
+                bad += 1
+            }
+        });
+        assert_eq!((bad, pdus, f.skipped), (1, vec![4, 20], 4));
+    }
+}

@@ -138,3 +138,27 @@ pub fn run(args: InspectArgs) -> ExitCode {
         Err(e) => cli::output_failed(NAME, &e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use smpp_cli::capture::ConnId;
+    use smpp_cli::inspect::Direction;
+
+    #[test]
+    fn a_pdu_line_is_decode_s_object_with_where_and_when() {
+        let bytes = [0, 0, 0, 16, 0, 0, 0, 0x15, 0, 0, 0, 0, 0, 0, 0, 1];
+        let line = pdu_line(&PduSeen {
+            ts: Duration::from_millis(1500),
+            conn: ConnId(3),
+            direction: Direction::EsmeToSmsc,
+            frame: 7,
+            offset: 32,
+            bytes: &bytes,
+        });
+        assert_eq!(
+            line,
+            r#"{"command":"enquire_link","command_id":"0x00000015","command_length":16,"command_status":0,"command_status_name":"ESME_ROK","sequence_number":1,"ts":1.5,"conn":3,"direction":"esme->smsc","frame":7,"offset":32}"#
+        );
+    }
+}
