@@ -14,6 +14,8 @@
 //!   `--jsonl` journal, receipt dates with time, seeded reject draws with fastrand).
 //! - [`trace`]: `--trace` lines: every PDU and every session state change (SMPP 3.4
 //!   state names).
+//! - [`capture`]: packet captures read into TCP stream events (pcap, reassembly).
+//! - [`inspect`]: SMPP sessions rebuilt from those events, and their report (`smpp inspect`).
 //! - [`stats`]: latency percentiles (hdrhistogram), delivery receipts matched to their
 //!   messages, and the report of `smpp bench`.
 //!
