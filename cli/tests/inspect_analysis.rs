@@ -521,8 +521,3 @@ fn random_cuts_never_panic_and_count_every_pdu() {
         .quickcheck(prop as fn(Vec<u8>, Vec<u16>) -> TestResult);
 }
 
-#[test]
-#[ignore]
-fn print_example_table() {
-    print!("{}", analyze(full_session(), 5_000_000));
-}
