@@ -16,6 +16,8 @@
 //!   `--jsonl` journal, receipt dates with time, seeded reject draws with fastrand).
 //! - [`trace`]: `--trace` lines: every PDU and every session state change (SMPP 3.4
 //!   state names).
+//! - [`capture`]: packet captures read into TCP stream events (pcap, reassembly).
+//! - [`inspect`]: SMPP sessions rebuilt from those events, and their report (`smpp inspect`).
 //! - [`stats`]: latency percentiles (hdrhistogram), delivery receipts matched to their
 //!   messages, and the report of `smpp bench`.
 //!
@@ -41,6 +43,7 @@ pub mod capture;
 pub mod decode;
 pub mod duration;
 pub mod hex;
+pub mod inspect;
 pub mod json;
 pub mod message;
 pub mod profile;

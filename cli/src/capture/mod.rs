@@ -84,7 +84,7 @@ pub enum Side {
 pub struct ConnId(pub u64);
 
 /// What the reassembler hands on, in capture order.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum StreamEvent {
     /// A connection seen for the first time; `syn` is true when its handshake was captured (the start of both streams is known).
     Open {

@@ -13,6 +13,7 @@ mod bench;
 mod cli;
 mod decode;
 mod demo;
+mod inspect;
 mod link;
 mod listen;
 mod opts;
@@ -47,6 +48,9 @@ enum Command {
     /// Print PDUs given in hex as JSON, one object per line.
     #[command(long_about = decode::ABOUT, after_help = decode::AFTER_HELP)]
     Decode(decode::DecodeArgs),
+    /// Rebuild the SMPP sessions of a packet capture and report on each connection.
+    #[command(long_about = inspect::ABOUT, after_help = inspect::AFTER_HELP)]
+    Inspect(inspect::InspectArgs),
     /// Run an SMSC simulator (receipts, MO on bind, echo, rejects, throttling, profiles).
     #[command(long_about = smsc::ABOUT, after_help = smsc::AFTER_HELP)]
     Smsc(smsc::SmscArgs),
@@ -89,6 +93,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Decode(a) => decode::run(a),
+        Command::Inspect(a) => inspect::run(a),
         Command::Smsc(a) => smsc::run(a),
         Command::Send(a) => send::run(a),
         Command::Listen(a) => listen::run(a),
