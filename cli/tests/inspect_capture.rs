@@ -122,27 +122,31 @@ fn a_scripted_capture_is_rebuilt_into_its_session() {
             .unwrap();
         down.seq += r.len() as u32;
     }
-    // The SMSC checks the link.
+    // A fifth submit, answered; then the capture loses a segment of the SMSC's (an
+    // answer to nothing), and the SMSC's enquire_link after it is held until the ESME's
+    // acknowledgement covers the lost octets: the hole is then declared at once and the
+    // enquire_link found again by resynchronisation, in time to pair with its answer.
+    let fifth = submit(5);
+    w.write_tcp(tick(10), &up.segment(up.seq, &fifth, TcpFlags::ACK))
+        .unwrap();
+    up.seq += fifth.len() as u32;
+    let answer = resp(5, CommandStatus::ESME_ROK);
+    w.write_tcp(tick(1), &down.segment(down.seq, &answer, TcpFlags::ACK))
+        .unwrap();
+    down.seq += answer.len() as u32;
+    let lost = resp(99, CommandStatus::ESME_ROK);
+    down.seq += lost.len() as u32;
     let el = wire(&Pdu::new(7, Body::EnquireLink));
     w.write_tcp(tick(10), &down.segment(down.seq, &el, TcpFlags::ACK))
         .unwrap();
     down.seq += el.len() as u32;
     let el_resp = wire(&Pdu::new(7, Body::EnquireLinkResp));
-    w.write_tcp(tick(1), &up.segment(up.seq, &el_resp, TcpFlags::ACK))
-        .unwrap();
+    let acked = TcpSegment {
+        ack: down.seq,
+        ..up.segment(up.seq, &el_resp, TcpFlags::ACK)
+    };
+    w.write_tcp(tick(1), &acked).unwrap();
     up.seq += el_resp.len() as u32;
-    // A fifth submit; the capture loses a segment of the SMSC's, then sees the answer to
-    // the fifth submit after it (found again by resynchronisation once the connection
-    // ends, when the hole is known for good).
-    let fifth = submit(5);
-    w.write_tcp(tick(10), &up.segment(up.seq, &fifth, TcpFlags::ACK))
-        .unwrap();
-    up.seq += fifth.len() as u32;
-    let lost = resp(99, CommandStatus::ESME_ROK);
-    down.seq += lost.len() as u32;
-    let answer = resp(5, CommandStatus::ESME_ROK);
-    w.write_tcp(tick(1), &down.segment(down.seq, &answer, TcpFlags::ACK))
-        .unwrap();
     w.write_tcp(tick(1), &up.segment(up.seq, b"", TcpFlags::RST))
         .unwrap();
 
@@ -181,6 +185,15 @@ fn a_scripted_capture_is_rebuilt_into_its_session() {
     assert_eq!(c["gaps"]["resyncs"], 1, "{c}");
     assert_eq!(c["decode_errors"]["total"], 0, "{c}");
     assert_eq!(c["close"]["how"], "rst", "{c}");
+    // The enquire_link was paired with its answer when the acknowledgement came (not left
+    // unanswered until the close). Held octets carry the time they became available.
+    let el_latency = c["latency"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["command"] == "enquire_link")
+        .expect("enquire_link latency");
+    assert_eq!(el_latency["count"], 1, "{c}");
     let _ = std::fs::remove_file(&path);
 }
 

@@ -345,6 +345,44 @@ impl Reassembler {
             seg.seq
         };
         let id = c.id;
+        if seg.ack && !seg.syn {
+            // (First, so that what the hole held back comes before this segment's data.)
+            // The peer acknowledged octets this direction's capture never saw: they were
+            // lost by the capture, not by the network, and will never come. Declare the
+            // hole at once instead of waiting for the close or the out-of-order bound.
+            let o = &mut c.dirs[1 - i];
+            let acked = o.offset(seg.ack_no);
+            let other = SIDES[1 - i];
+            while o.started && acked > o.next_off as i64 {
+                let Some((&k, _)) = o.pending.first_key_value() else {
+                    break;
+                };
+                let upto = (acked as u64).min(k);
+                if upto <= o.next_off {
+                    break;
+                }
+                sink(StreamEvent::Gap {
+                    conn: id,
+                    side: other,
+                    ts: at.ts,
+                    frame: at.frame,
+                    len: upto - o.next_off,
+                });
+                let n = upto - o.next_off;
+                o.advance(n);
+                let mut out = Vec::new();
+                o.drain_in_order(&mut out);
+                if !out.is_empty() {
+                    sink(StreamEvent::Data {
+                        conn: id,
+                        side: other,
+                        ts: at.ts,
+                        frame: at.frame,
+                        bytes: out,
+                    });
+                }
+            }
+        }
         let d = &mut c.dirs[i];
         if !seg.payload.is_empty() {
             if !d.started {

@@ -51,6 +51,9 @@ pub struct Framer {
     buf_frame: u64,
     /// False: scanning for a plausible header.
     synced: bool,
+    /// Scanning starts right after a gap: the capture lost whole segments, so a plausible
+    /// header there is taken at once (no wait for the following one).
+    after_gap: bool,
     /// Octets passed over while scanning (or lost with a partial PDU at a gap).
     pub skipped: u64,
     /// Times the framer started scanning.
@@ -143,6 +146,7 @@ impl Framer {
         self.buf.clear();
         self.gaps += 1;
         self.gap_octets += len;
+        self.after_gap = true;
         if self.synced {
             self.resyncs += 1;
         }
@@ -211,6 +215,10 @@ impl Framer {
                     return pos;
                 }
                 if let Some(len) = plausible_header(rest) {
+                    if std::mem::take(&mut self.after_gap) && pos == 0 {
+                        self.synced = true;
+                        continue;
+                    }
                     let len = len as usize;
                     match rest.get(len..) {
                         Some(next)
@@ -230,6 +238,7 @@ impl Framer {
                         None => {}
                     }
                 }
+                self.after_gap = false;
                 pos += 1;
                 self.skipped += 1;
             }
