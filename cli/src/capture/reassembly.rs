@@ -190,6 +190,37 @@ fn flush<F: FnMut(StreamEvent)>(id: ConnId, side: Side, d: &mut Dir, at: At, sin
     }
 }
 
+/// Declares the octets before `upto` lost (a Gap), then emits what held data now follows in
+/// order.
+fn skip_to<F: FnMut(StreamEvent)>(
+    id: ConnId,
+    side: Side,
+    d: &mut Dir,
+    upto: u64,
+    at: At,
+    sink: &mut F,
+) {
+    sink(StreamEvent::Gap {
+        conn: id,
+        side,
+        ts: at.ts,
+        frame: at.frame,
+        len: upto - d.next_off,
+    });
+    d.advance(upto - d.next_off);
+    let mut out = Vec::new();
+    d.drain_in_order(&mut out);
+    if !out.is_empty() {
+        sink(StreamEvent::Data {
+            conn: id,
+            side,
+            ts: at.ts,
+            frame: at.frame,
+            bytes: out,
+        });
+    }
+}
+
 impl Reassembler {
     pub(crate) fn new(limits: Limits) -> Self {
         Reassembler {
@@ -361,26 +392,7 @@ impl Reassembler {
                 if upto <= o.next_off {
                     break;
                 }
-                sink(StreamEvent::Gap {
-                    conn: id,
-                    side: other,
-                    ts: at.ts,
-                    frame: at.frame,
-                    len: upto - o.next_off,
-                });
-                let n = upto - o.next_off;
-                o.advance(n);
-                let mut out = Vec::new();
-                o.drain_in_order(&mut out);
-                if !out.is_empty() {
-                    sink(StreamEvent::Data {
-                        conn: id,
-                        side: other,
-                        ts: at.ts,
-                        frame: at.frame,
-                        bytes: out,
-                    });
-                }
+                skip_to(id, other, o, upto, at, sink);
             }
         }
         let d = &mut c.dirs[i];
@@ -421,24 +433,7 @@ impl Reassembler {
                         let Some((&k, _)) = d.pending.first_key_value() else {
                             break;
                         };
-                        sink(StreamEvent::Gap {
-                            conn: id,
-                            side,
-                            ts: at.ts,
-                            frame: at.frame,
-                            len: k - d.next_off,
-                        });
-                        let n = k - d.next_off;
-                        d.advance(n);
-                        let mut out = Vec::new();
-                        d.drain_in_order(&mut out);
-                        sink(StreamEvent::Data {
-                            conn: id,
-                            side,
-                            ts: at.ts,
-                            frame: at.frame,
-                            bytes: out,
-                        });
+                        skip_to(id, side, d, k, at, sink);
                     }
                 }
             }
