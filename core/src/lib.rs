@@ -19,7 +19,8 @@
 //! (`smpp_core::codec::{frame, Framing, Frame, DecodeError, ...}`); `pdu` likewise still
 //! re-exports the header, ids, statuses and tags. The rest of the crate builds on them:
 //!
-//! - [`session`]: the sans-IO session state machine for both roles (needs `alloc`).
+//! - [`session`]: the sans-IO session state machine for both roles, on the heap
+//!   ([`session::Heap`], with `alloc`) or in fixed capacities ([`session::Fixed`], without).
 //! - [`message`]: text encodings, long-message split and reassembly, delivery receipts.
 //! - [`client`]: the sans-IO ESME endpoint: request tickets, link state, reconnect and
 //!   outbind decisions (needs `alloc`).
@@ -46,13 +47,11 @@ pub mod pdu;
 pub mod reconnect;
 #[cfg(feature = "alloc")]
 pub mod server;
-#[cfg(feature = "alloc")]
 pub mod session;
 pub mod time;
 pub mod trace;
 pub mod wire;
 
-#[cfg(feature = "alloc")]
 pub use codec::Frame;
 pub use codec::{DecodeError, EncodeError, Field};
 pub use pdu::{Body, CommandId, CommandStatus, Pdu};

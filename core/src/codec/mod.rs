@@ -6,7 +6,6 @@
 //! (`smpp_core::codec::{frame, Framing, Frame, DecodeError, EncodeError, Field}` and
 //! `smpp_core::codec::error::*`).
 
-#[cfg(feature = "alloc")]
 pub use crate::framing::Frame;
 pub use crate::framing::{frame, Framing};
 pub use crate::wire::{DecodeError, EncodeError, Field};

@@ -1,30 +1,56 @@
-//! Owned frames: one received or encoded PDU in a reference-counted buffer, parsed on demand.
+//! Owned frames: one received or encoded PDU in an owned buffer, parsed on demand.
+//!
+//! The buffer is a type parameter: with `alloc` it defaults to [`bytes::Bytes`] (reference
+//! counted, cheap to clone); without it the fixed-capacity session uses
+//! `heapless::Vec<u8, N>` (see [`session::Fixed`](crate::session::Fixed)).
 
 use crate::pdu::{ParseOptions, Pdu};
-use crate::wire::{check_header, CommandId, CommandStatus, DecodeError, EncodeError, Header};
+#[cfg(feature = "alloc")]
+use crate::wire::EncodeError;
+use crate::wire::{check_header, CommandId, CommandStatus, DecodeError, Header};
+#[cfg(feature = "alloc")]
 use bytes::{Bytes, BytesMut};
 use core::fmt;
 
-/// One whole PDU in an owned, cheaply clonable buffer. Events and queues carry frames; the
-/// application looks inside with [`Frame::pdu`], which borrows from the frame.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Frame {
-    header: Header,
-    bytes: Bytes,
+/// The buffer a [`Frame`] holds when none is named: [`bytes::Bytes`] with the `alloc`
+/// feature. Without it there is no default: name the buffer (`Frame<heapless::Vec<u8, N>>`);
+/// this placeholder has no values.
+#[cfg(feature = "alloc")]
+pub type DefaultBuf = Bytes;
+
+/// The buffer a [`Frame`] holds when none is named: [`bytes::Bytes`] with the `alloc`
+/// feature. Without it there is no default: name the buffer (`Frame<heapless::Vec<u8, N>>`);
+/// this placeholder has no values.
+#[cfg(not(feature = "alloc"))]
+pub type DefaultBuf = NoBuffer;
+
+/// The placeholder default buffer without `alloc`: an enum with no values, so a frame of it
+/// can never exist. Name a real buffer instead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoBuffer {}
+
+impl AsRef<[u8]> for NoBuffer {
+    fn as_ref(&self) -> &[u8] {
+        match *self {}
+    }
 }
 
-impl Frame {
+/// One whole PDU in an owned buffer (`B`: [`bytes::Bytes`] by default, cheap to clone).
+/// Events and queues carry frames; the application looks inside with [`Frame::pdu`], which
+/// borrows from the frame.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Frame<B = DefaultBuf> {
+    header: Header,
+    bytes: B,
+}
+
+#[cfg(feature = "alloc")]
+impl Frame<Bytes> {
     /// Wraps the octets of one whole PDU, checking only its header (16 octets at least,
     /// `command_length` equal to the buffer length). Bodies are checked by [`Frame::pdu`].
+    /// [`Frame::from_buf`] does the same for any buffer.
     pub fn new(bytes: Bytes) -> Result<Frame, DecodeError> {
-        let header = check_header(&bytes, u32::MAX)?;
-        if header.command_length as usize != bytes.len() {
-            return Err(DecodeError::CommandLengthMismatch {
-                command_length: header.command_length,
-                available: bytes.len(),
-            });
-        }
-        Ok(Frame { header, bytes })
+        Frame::from_buf(bytes)
     }
 
     /// Encodes a PDU into a new frame.
@@ -33,6 +59,22 @@ impl Frame {
         pdu.encode_to(&mut buf)?;
         let bytes = buf.freeze();
         let header = Header::parse(&bytes).ok_or(EncodeError::PduTooLarge)?;
+        Ok(Frame { header, bytes })
+    }
+}
+
+impl<B: AsRef<[u8]>> Frame<B> {
+    /// Wraps the octets of one whole PDU held in any buffer, checking only its header (16
+    /// octets at least, `command_length` equal to the buffer length). Bodies are checked by
+    /// [`Frame::pdu`].
+    pub fn from_buf(bytes: B) -> Result<Frame<B>, DecodeError> {
+        let header = check_header(bytes.as_ref(), u32::MAX)?;
+        if header.command_length as usize != bytes.as_ref().len() {
+            return Err(DecodeError::CommandLengthMismatch {
+                command_length: header.command_length,
+                available: bytes.as_ref().len(),
+            });
+        }
         Ok(Frame { header, bytes })
     }
 
@@ -58,18 +100,18 @@ impl Frame {
 
     /// The whole PDU's octets.
     pub fn as_bytes(&self) -> &[u8] {
-        &self.bytes
+        self.bytes.as_ref()
     }
 
     /// The underlying buffer.
-    pub fn into_bytes(self) -> Bytes {
+    pub fn into_bytes(self) -> B {
         self.bytes
     }
 
     /// Parses the body with the default, lenient options.
     pub fn pdu(&self) -> Result<Pdu<'_>, DecodeError> {
         Pdu::parse_with(
-            &self.bytes,
+            self.bytes.as_ref(),
             &ParseOptions {
                 max_command_length: u32::MAX,
                 ..ParseOptions::default()
@@ -83,7 +125,7 @@ impl Frame {
     /// [`lenient_warning`](crate::pdu::lenient_warning).
     pub fn lenient_warning(&self) -> Option<DecodeError> {
         crate::pdu::lenient_warning(
-            &self.bytes,
+            self.bytes.as_ref(),
             &ParseOptions {
                 max_command_length: u32::MAX,
                 ..ParseOptions::default()
@@ -93,11 +135,11 @@ impl Frame {
 
     /// Parses the body with the given options.
     pub fn pdu_with(&self, opts: &ParseOptions) -> Result<Pdu<'_>, DecodeError> {
-        Pdu::parse_with(&self.bytes, opts)
+        Pdu::parse_with(self.bytes.as_ref(), opts)
     }
 }
 
-impl fmt::Debug for Frame {
+impl<B: AsRef<[u8]>> fmt::Debug for Frame<B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
@@ -105,7 +147,7 @@ impl fmt::Debug for Frame {
             self.header.command_id,
             self.header.sequence_number,
             self.header.command_status,
-            self.bytes.len()
+            self.bytes.as_ref().len()
         )
     }
 }

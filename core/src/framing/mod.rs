@@ -9,11 +9,9 @@
 //! It never allocates: a buffer only grows as octets actually arrive, up to the configured
 //! maximum.
 
-#[cfg(feature = "alloc")]
 mod frame;
 
-#[cfg(feature = "alloc")]
-pub use frame::Frame;
+pub use frame::{DefaultBuf, Frame, NoBuffer};
 
 use crate::wire::{check_header, DecodeError, HEADER_LEN};
 

@@ -61,6 +61,14 @@ pub enum SessionError {
     },
     /// A field is invalid; the encoder's error names it.
     Encode(EncodeError),
+    /// [`Fixed`](super::Fixed) storage only: the PDU (`needed` octets) does not fit in the
+    /// transmit buffer (keeping its reserve for the session's own PDUs) or, for a request
+    /// that must queue, in the queue's copies. Nothing was sent; try again once
+    /// [`Session::advance_transmit`](super::Session::advance_transmit) made room.
+    TransmitFull {
+        /// Octets the PDU needs.
+        needed: usize,
+    },
 }
 
 impl fmt::Display for SessionError {
@@ -95,6 +103,9 @@ impl fmt::Display for SessionError {
                 write!(f, "{got} does not answer the request (expected {expected})")
             }
             SessionError::Encode(e) => write!(f, "invalid PDU: {e}"),
+            SessionError::TransmitFull { needed } => {
+                write!(f, "the transmit buffer has no room for {needed} octets")
+            }
         }
     }
 }
@@ -103,7 +114,11 @@ impl core::error::Error for SessionError {}
 
 impl From<EncodeError> for SessionError {
     fn from(e: EncodeError) -> Self {
-        SessionError::Encode(e)
+        match e {
+            // The session's buffers grow on the heap; only fixed ones can be too small.
+            EncodeError::BufferTooSmall { needed } => SessionError::TransmitFull { needed },
+            e => SessionError::Encode(e),
+        }
     }
 }
 

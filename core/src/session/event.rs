@@ -3,23 +3,26 @@
 use super::error::CloseReason;
 use super::state::BindType;
 use crate::codec::{DecodeError, Frame};
+use crate::framing::DefaultBuf;
 use crate::pdu::{CommandId, CommandStatus};
 use crate::time::{Duration, Instant};
 
-/// An event drained with [`Session::poll_event`](super::Session::poll_event).
+/// An event drained with [`Session::poll_event`](super::Session::poll_event). `B` is the
+/// buffer of the frames it carries: [`bytes::Bytes`] for the heap session (the default),
+/// `heapless::Vec<u8, PDU>` for [`Fixed`](super::Fixed).
 ///
 /// Every request the application sends ends in exactly one of [`Event::Response`],
 /// [`Event::MismatchedResponse`], [`Event::ResponseTimeout`] or [`Event::RequestFailed`]. [`Event::Closed`] comes exactly
 /// once, last.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Event {
+pub enum Event<B: AsRef<[u8]> = DefaultBuf> {
     /// ESME: the bind succeeded. `frame` is the `bind_*_resp`.
     Bound {
         /// The bind type now in force.
         bind_type: BindType,
         /// The response (its `system_id` names the SMSC).
-        frame: Frame,
+        frame: Frame<B>,
     },
     /// ESME: the bind failed (error status or timeout); [`Event::Closed`] follows.
     BindFailed {
@@ -30,7 +33,7 @@ pub enum Event {
     /// (a `bind_receiver`) or close.
     Outbind {
         /// The `outbind` PDU (system_id, password).
-        frame: Frame,
+        frame: Frame<B>,
     },
     /// SMSC: a bind request arrived; answer with
     /// [`Session::accept_bind`](super::Session::accept_bind) or
@@ -39,13 +42,13 @@ pub enum Event {
         /// The requested bind type.
         bind_type: BindType,
         /// The bind PDU (system_id, password, ...).
-        frame: Frame,
+        frame: Frame<B>,
     },
     /// The peer sent a request (`submit_sm`, `deliver_sm`, `data_sm`, ...). Unless
     /// `auto_responded`, answer it with [`Session::respond`](super::Session::respond).
     Request {
         /// The request PDU.
-        frame: Frame,
+        frame: Frame<B>,
         /// True when the session already answered it (`auto_respond`).
         auto_responded: bool,
     },
@@ -55,7 +58,7 @@ pub enum Event {
         /// The request's command.
         request: CommandId,
         /// The response PDU.
-        frame: Frame,
+        frame: Frame<B>,
         /// Time from sending the request to receiving this response.
         rtt: Duration,
     },
@@ -86,12 +89,12 @@ pub enum Event {
         /// The request's command.
         request: CommandId,
         /// The PDU received (its `command_id` is the wrong one).
-        frame: Frame,
+        frame: Frame<B>,
     },
     /// A response matched no outstanding request.
     UnmatchedResponse {
         /// The response PDU.
-        frame: Frame,
+        frame: Frame<B>,
         /// True when it answers a request that already timed out (reported once).
         late: bool,
     },

@@ -57,6 +57,7 @@ mod error;
 mod event;
 mod observe;
 mod state;
+pub mod storage;
 mod throttle;
 mod window;
 
@@ -67,6 +68,9 @@ pub use error::{CloseReason, SessionError};
 pub use event::Event;
 pub use observe::{Observer, Transition};
 pub use state::{allowed_when_bound, may_send, BindType, Role, State};
+#[cfg(feature = "alloc")]
+pub use storage::Heap;
+pub use storage::{Fixed, Storage};
 pub use window::{next_sequence, MAX_SEQUENCE};
 
 use crate::codec::{frame, EncodeError, Frame, Framing};
@@ -75,24 +79,40 @@ use crate::pdu::{
     SubmitMultiResp, Tlv, TlvTag, Tlvs,
 };
 use crate::time::Instant;
-use alloc::collections::VecDeque;
-use bytes::{Buf, Bytes, BytesMut};
+#[cfg(feature = "alloc")]
+use bytes::Bytes;
+use storage::{Fifo, List, RxBuffer, TxBuffer, TX_PROCESS_ROOM};
 use throttle::Throttle;
 use window::Window;
 
-/// How many timed-out sequence numbers are remembered to recognise late responses.
-const LATE_MEMORY: usize = 64;
+/// The events a session holds for the application once it closed: produced as they are
+/// polled, so that closing with a full window needs no room in the event queue.
+#[derive(Clone, Copy, Debug)]
+struct Closing {
+    reason: CloseReason,
+    /// A bind was pending: [`Event::BindFailed`] with this status comes first.
+    bind_failed: Option<Option<CommandStatus>>,
+}
 
+/// Declares [`Session`], with [`Heap`] as its default storage when `alloc` is on (and no
+/// default without it).
+macro_rules! session_struct {
+    ($($default:ty)?) => {
 /// One SMPP link's protocol state machine. See the [module docs](self) for the contract.
-pub struct Session {
+///
+/// `S` is where its buffers and queues live: [`Heap`] (the default, with `alloc`) or
+/// [`Fixed`] capacities chosen at compile time (no allocation). See [`storage`].
+pub struct Session<S: Storage $(= $default)?> {
     config: SessionConfig,
     state: State,
     now: Instant,
-    rx: BytesMut,
-    tx: BytesMut,
-    events: VecDeque<Event>,
-    window: Window,
-    queued: VecDeque<(u32, Bytes)>,
+    rx: S::Rx,
+    tx: S::Tx,
+    events: S::Events,
+    window: Window<S::Slots>,
+    /// Our requests queued behind the rate limit or a throttle answer, in sending order;
+    /// their encodings are kept in the window.
+    queued: S::Queued,
     /// How many entries at the front of `queued` are throttled requests sent again.
     requeued: usize,
     throttle: Throttle,
@@ -108,16 +128,49 @@ pub struct Session {
     last_rx: Instant,
     /// The last activity for the inactivity timer (see [`Inactivity`]).
     last_activity: Instant,
-    peer_requests: VecDeque<(u32, CommandId)>,
-    late: VecDeque<u32>,
+    peer_requests: S::Requests,
+    late: S::Late,
     counters: Counters,
     next_message_id: u64,
+    /// Set once closed: the events still to come.
+    closing: Option<Closing>,
+    /// The peer closed its side; the session closes once the input already received is
+    /// processed.
+    eof: bool,
+}
+    };
 }
 
-impl Session {
-    /// A new session on a fresh connection, at time `now`. An SMSC session starts its bind
-    /// timer here.
+#[cfg(feature = "alloc")]
+session_struct!(Heap);
+#[cfg(not(feature = "alloc"))]
+session_struct!();
+
+#[cfg(feature = "alloc")]
+impl Session<Heap> {
+    /// A new session on a fresh connection, at time `now`, on the heap. An SMSC session
+    /// starts its bind timer here.
     pub fn new(config: SessionConfig, now: Instant) -> Session {
+        Session::new_in(config, now)
+    }
+
+    /// Takes all pending output as one owned buffer. Input held back while the output was
+    /// over its bound is processed then (its events and answers follow).
+    #[must_use]
+    pub fn take_transmit(&mut self) -> Option<Bytes> {
+        let held = self.holds_input();
+        let out = (!self.tx.is_empty()).then(|| self.tx.split().freeze());
+        self.resume(held);
+        out
+    }
+}
+
+impl<S: Storage> Session<S> {
+    /// A new session on a fresh connection, at time `now`, in storage `S` (for
+    /// [`Fixed`], the configuration is capped to its capacities). An SMSC session starts
+    /// its bind timer here.
+    pub fn new_in(mut config: SessionConfig, now: Instant) -> Session<S> {
+        S::limit(&mut config);
         let bind_deadline = match config.role {
             crate::session::Role::Smsc => Some(now + config.bind_timeout),
             crate::session::Role::Esme => None,
@@ -137,10 +190,10 @@ impl Session {
             ),
             state: State::Open,
             now,
-            rx: BytesMut::new(),
-            tx: BytesMut::new(),
-            events: VecDeque::new(),
-            queued: VecDeque::new(),
+            rx: Default::default(),
+            tx: Default::default(),
+            events: Default::default(),
+            queued: Default::default(),
             requeued: 0,
             bind_pending: None,
             bind_request: None,
@@ -150,10 +203,12 @@ impl Session {
             drain_deadline: None,
             last_rx: now,
             last_activity: now,
-            peer_requests: VecDeque::new(),
-            late: VecDeque::new(),
+            peer_requests: Default::default(),
+            late: Default::default(),
             counters: Counters::default(),
             next_message_id: 1,
+            closing: None,
+            eof: false,
             config,
         }
     }
@@ -180,9 +235,13 @@ impl Session {
         self.state == State::Closed
     }
 
-    /// Our requests outstanding (sent or queued, awaiting a response).
+    /// Our requests outstanding (sent or queued, awaiting a response); 0 once closed.
     pub fn in_flight(&self) -> usize {
-        self.window.len()
+        if self.is_closed() {
+            0
+        } else {
+            self.window.len()
+        }
     }
 
     /// True when `send` would fail with [`SessionError::WindowFull`].
@@ -205,27 +264,58 @@ impl Session {
     /// worth of input already waits to be processed (it is processed as the output drains:
     /// [`Session::take_transmit`] and [`Session::advance_transmit`] resume it). A driver
     /// that reads at most 64 KiB at a time never makes the receive buffer overflow.
+    ///
+    /// With [`Fixed`] storage it is also false while the event queue lacks room for what one
+    /// PDU may produce (two events) and until [`Session::poll_event`] makes it, and while
+    /// the receive buffer is full.
     pub fn wants_input(&self) -> bool {
-        self.can_process() && self.rx.len() < self.config.max_pdu_len as usize
+        self.can_process()
+            && self.rx.bytes().len() < self.config.max_pdu_len as usize
+            && self.receive_capacity() > 0
     }
 
-    /// True while received PDUs may be processed (open, and the output within its bound).
+    /// How many octets [`Session::handle_input`] can take now. More than this closes the
+    /// session with [`CloseReason::BufferOverflow`]: on the heap the bound is twice
+    /// `max_pdu_len` plus 64 KiB of unprocessed input; with [`Fixed`] storage it is the
+    /// receive buffer's free space (input is processed as it arrives, so a driver that reads
+    /// at most this much never overflows).
+    pub fn receive_capacity(&self) -> usize {
+        self.overflow_limit()
+            .saturating_sub(self.rx.bytes().len())
+            .min(self.rx.spare())
+    }
+
+    fn overflow_limit(&self) -> usize {
+        (self.config.max_pdu_len as usize).saturating_mul(2) + 65_536
+    }
+
+    /// True while received PDUs may be processed: open, the output within its bound (and,
+    /// with fixed storage, room for the session's answers), and room for two events.
     fn can_process(&self) -> bool {
-        !self.is_closed() && self.tx.len() <= self.config.max_transmit_buffer
+        !self.is_closed()
+            && self.tx.bytes().len() <= self.config.max_transmit_buffer
+            && self.tx.spare() >= TX_PROCESS_ROOM
+            && self.events.room() >= 2
     }
 
-    /// True when received input waits because the output is over its bound.
+    /// True when received input waits because the output is over its bound (or the event
+    /// queue is full).
     pub(crate) fn holds_input(&self) -> bool {
-        !self.rx.is_empty() && !self.is_closed() && !self.can_process()
+        !self.rx.bytes().is_empty() && !self.is_closed() && !self.can_process()
     }
 
-    /// After output was taken: processes input held back while the output was over its
-    /// bound.
+    /// After output or events were taken: processes input held back meanwhile, sends what
+    /// the queue may send, and completes an end of stream that waited for the input.
     fn resume(&mut self, held: bool) {
+        let now = self.now;
         if held && self.can_process() {
-            let now = self.now;
             self.process(now);
+        }
+        if !self.queued.is_empty() {
             self.flush_queue(now);
+        }
+        if self.eof {
+            self.finish_eof();
         }
     }
 
@@ -244,22 +334,45 @@ impl Session {
         if self.is_closed() {
             return;
         }
-        self.rx.extend_from_slice(data);
-        self.process(now);
+        let mut data = data;
+        loop {
+            let n = data.len().min(self.rx.spare());
+            let (chunk, rest) = data.split_at(n);
+            self.rx.push(chunk);
+            data = rest;
+            self.process(now);
+            if data.is_empty() || self.is_closed() {
+                break;
+            }
+            if n == 0 {
+                // The fixed receive buffer is full and its input cannot be processed now.
+                self.close(CloseReason::BufferOverflow);
+                return;
+            }
+        }
         self.flush_queue(now);
     }
 
     /// The peer closed its side of the connection.
+    ///
+    /// Complete PDUs already received are processed first; while they wait (the output over
+    /// its bound, or a full fixed event queue) the session closes only once they are done.
     pub fn handle_eof(&mut self, now: Instant) {
         let now = self.tick(now);
         if self.is_closed() {
             return;
         }
+        self.eof = true;
         self.process(now);
-        if self.is_closed() {
+        self.finish_eof();
+    }
+
+    /// Closes after the peer's end of stream, unless received PDUs still wait.
+    fn finish_eof(&mut self) {
+        if self.is_closed() || self.holds_input() {
             return;
         }
-        let reason = if self.rx.is_empty() {
+        let reason = if self.rx.bytes().is_empty() {
             CloseReason::PeerClosed
         } else {
             CloseReason::UnexpectedEof
@@ -278,10 +391,8 @@ impl Session {
             return;
         }
         if self.bind_deadline.is_some_and(|d| now >= d) {
+            // A pending bind fails first (BindFailed, status None).
             self.bind_deadline = None;
-            if self.bind_pending.take().is_some() {
-                self.events.push_back(Event::BindFailed { status: None });
-            }
             self.close(CloseReason::BindTimeout);
             return;
         }
@@ -301,8 +412,9 @@ impl Session {
             if self.state.bind_type().is_some() && now >= self.last_activity + t {
                 if self.unbind_pending.is_none() {
                     let seq = self.window.take_untracked();
-                    self.write_internal(&Pdu::new(seq, Body::Unbind));
-                    self.counters.requests_sent.add(CommandId::Unbind);
+                    if self.write_internal(&Pdu::new(seq, Body::Unbind)) {
+                        self.counters.requests_sent.add(CommandId::Unbind);
+                    }
                 }
                 self.close(CloseReason::InactivityTimeout);
                 return;
@@ -311,9 +423,10 @@ impl Session {
         if let Some(at) = self.enquire_due() {
             if now >= at {
                 let seq = self.window.take_untracked();
-                self.write_internal(&Pdu::new(seq, Body::EnquireLink));
-                self.counters.requests_sent.add(CommandId::EnquireLink);
-                self.enquire_pending = Some((seq, now + self.config.response_timeout));
+                if self.write_internal(&Pdu::new(seq, Body::EnquireLink)) {
+                    self.counters.requests_sent.add(CommandId::EnquireLink);
+                    self.enquire_pending = Some((seq, now + self.config.response_timeout));
+                }
             }
         }
         self.flush_queue(now);
@@ -345,7 +458,7 @@ impl Session {
             BindType::Receiver => Body::BindReceiver(*bind),
             BindType::Transceiver => Body::BindTransceiver(*bind),
         };
-        Pdu::new(seq, body).encode_to(&mut self.tx)?;
+        self.write_app(&Pdu::new(seq, body))?;
         let seq = self.window.take_untracked();
         self.counters.requests_sent.add(bind_type.command_id());
         self.bind_pending = Some((seq, bind_type));
@@ -373,6 +486,7 @@ impl Session {
             tlvs: tlv.as_ref().map_or(Tlvs::EMPTY, |t| Tlvs::from_slice(t)),
         };
         let body = bind_resp_body(bind_type, resp);
+        self.check_room(&Pdu::new(seq, body))?;
         self.write_response(&Pdu::new(seq, body))?;
         self.bind_request = None;
         self.bind_deadline = None;
@@ -387,7 +501,6 @@ impl Session {
         self.check_open()?;
         let (seq, bind_type) = self
             .bind_request
-            .take()
             .ok_or(SessionError::InvalidState { state: self.state })?;
         let status = if status.is_ok() {
             CommandStatus::ESME_RBINDFAIL
@@ -395,6 +508,7 @@ impl Session {
             status
         };
         let body = bind_resp_body(bind_type, BindResp::EMPTY);
+        self.check_room(&Pdu::with_status(seq, status, body))?;
         self.write_response(&Pdu::with_status(seq, status, body))?;
         self.close(CloseReason::BindRejected(status));
         Ok(())
@@ -414,7 +528,7 @@ impl Session {
             return Err(SessionError::InvalidState { state: self.state });
         }
         let seq = self.window.peek_seq();
-        Pdu::new(seq, Body::Outbind(*outbind)).encode_to(&mut self.tx)?;
+        self.write_app(&Pdu::new(seq, Body::Outbind(*outbind)))?;
         self.window.take_untracked();
         self.counters.requests_sent.add(CommandId::Outbind);
         self.state = State::Outbound;
@@ -460,23 +574,26 @@ impl Session {
         let seq = self.window.peek_seq();
         let pdu = Pdu::new(seq, *body);
         if self.queued.is_empty() && self.throttle.may_send(now, self.on_wire()) {
-            let start = self.tx.len();
-            pdu.encode_to(&mut self.tx)?;
+            let start = self.tx.bytes().len();
+            self.write_app(&pdu)?;
             self.throttle.consume();
             self.window.insert(seq, id, Some(now));
             if self.window.keeps_pdus() {
+                // A copy that does not fit (fixed storage) only means no throttle retry.
                 self.window
-                    .store_pdu(seq, self.tx.get(start..).unwrap_or_default());
+                    .store_pdu(seq, self.tx.bytes().get(start..).unwrap_or_default());
             }
             self.counters.requests_sent.add(id);
         } else {
-            let mut buf = BytesMut::with_capacity(pdu.encoded_len());
-            pdu.encode_to(&mut buf)?;
+            self.window.encode_pdu(seq, &pdu)?;
             self.window.insert(seq, id, None);
-            if self.window.keeps_pdus() {
-                self.window.store_pdu(seq, &buf);
+            if self.queued.push_back(seq).is_err() {
+                // Cannot happen (the queue holds at most the window); refuse rather than lose.
+                self.window.remove(seq);
+                return Err(SessionError::WindowFull {
+                    window: self.window.max(),
+                });
             }
-            self.queued.push_back((seq, buf.freeze()));
         }
         if self.config.inactivity == Inactivity::Messages && Inactivity::Messages.counts(id) {
             self.last_activity = now;
@@ -497,7 +614,6 @@ impl Session {
         self.check_open()?;
         let pos = self
             .peer_requests
-            .iter()
             .position(|(s, _)| *s == sequence_number)
             .ok_or(SessionError::UnknownRequest { sequence_number })?;
         let request = self.peer_requests.get(pos).map(|(_, id)| *id);
@@ -508,7 +624,9 @@ impl Session {
         if got != expected && got != CommandId::GenericNack {
             return Err(SessionError::WrongResponse { expected, got });
         }
-        self.write_response(&Pdu::with_status(sequence_number, status, *body))?;
+        let pdu = Pdu::with_status(sequence_number, status, *body);
+        self.check_room(&pdu)?;
+        self.write_response(&pdu)?;
         self.peer_requests.remove(pos);
         Ok(())
     }
@@ -546,31 +664,41 @@ impl Session {
     /// were written.
     #[must_use]
     pub fn poll_transmit(&self) -> Option<&[u8]> {
-        (!self.tx.is_empty()).then_some(&self.tx[..])
+        let tx = self.tx.bytes();
+        (!tx.is_empty()).then_some(tx)
     }
 
     /// Marks `n` octets from [`Session::poll_transmit`] as written.
     pub fn advance_transmit(&mut self, n: usize) {
         let held = self.holds_input();
-        let n = n.min(self.tx.len());
         self.tx.advance(n);
         self.resume(held);
     }
 
-    /// Takes all pending output as one owned buffer. Input held back while the output was
-    /// over its bound is processed then (its events and answers follow).
+    /// The next event for the application. Once the session closed, the failures of the
+    /// requests still outstanding follow (oldest first), then [`Event::Closed`].
     #[must_use]
-    pub fn take_transmit(&mut self) -> Option<Bytes> {
-        let held = self.holds_input();
-        let out = (!self.tx.is_empty()).then(|| self.tx.split().freeze());
-        self.resume(held);
-        out
-    }
-
-    /// The next event for the application.
-    #[must_use]
-    pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.pop_front()
+    pub fn poll_event(&mut self) -> Option<Event<S::Buf>> {
+        if let Some(event) = self.events.pop_front() {
+            if self.holds_input() {
+                self.resume(true);
+            }
+            return Some(event);
+        }
+        let closing = self.closing.as_mut()?;
+        if let Some(status) = closing.bind_failed.take() {
+            return Some(Event::BindFailed { status });
+        }
+        let reason = closing.reason;
+        if let Some(slot) = self.window.pop_oldest() {
+            return Some(Event::RequestFailed {
+                sequence_number: slot.seq,
+                request: slot.command_id,
+                reason,
+            });
+        }
+        self.closing = None;
+        Some(Event::Closed { reason })
     }
 
     /// When [`Session::handle_timeout`] must next be called (`None`: no timer is running).
@@ -587,7 +715,7 @@ impl Session {
         };
         if self.can_process()
             && matches!(
-                frame(&self.rx, self.config.max_pdu_len),
+                frame(self.rx.bytes(), self.config.max_pdu_len),
                 Ok(Framing::Complete(_)) | Err(_)
             )
         {
@@ -614,7 +742,10 @@ impl Session {
         consider(self.enquire_due());
         // Queued requests wait for the clock (pause, rate), or for a response while a
         // throttle episode ramps back up (no timer then).
-        if !self.queued.is_empty() && self.throttle.ramp().is_none_or(|c| self.on_wire() < c) {
+        if !self.queued.is_empty()
+            && self.queue_head_fits()
+            && self.throttle.ramp().is_none_or(|c| self.on_wire() < c)
+        {
             let now = self.now;
             consider(Some(self.throttle.blocked_until(now).unwrap_or(now)));
         }
@@ -636,14 +767,42 @@ impl Session {
         (self.state.is_bound() && self.enquire_pending.is_none()).then(|| self.last_rx + iv)
     }
 
-    /// Writes a PDU the session builds itself (cannot fail to encode).
-    fn write_internal(&mut self, pdu: &Pdu<'_>) {
-        // Bodies built here are empty or hold fields already validated.
-        let _ = pdu.encode_to(&mut self.tx);
+    /// Writes a PDU the session builds itself (its body is empty or holds fields already
+    /// validated; a fixed transmit buffer keeps room for it). False if it did not fit.
+    fn write_internal(&mut self, pdu: &Pdu<'_>) -> bool {
+        self.tx.encode(pdu).is_ok()
+    }
+
+    /// Fails with [`SessionError::TransmitFull`] when an application command's `pdu` would
+    /// leave less than the storage's reserve free in the transmit buffer (never on the
+    /// heap).
+    fn check_room(&self, pdu: &Pdu<'_>) -> Result<(), SessionError> {
+        if S::TX_RESERVE == 0 {
+            return Ok(());
+        }
+        let needed = pdu.encoded_len();
+        if self.tx.spare() < needed.saturating_add(S::TX_RESERVE) {
+            return Err(SessionError::TransmitFull { needed });
+        }
+        Ok(())
+    }
+
+    /// Writes a request of the application's, within the reserve.
+    fn write_app(&mut self, pdu: &Pdu<'_>) -> Result<usize, SessionError> {
+        self.check_room(pdu)?;
+        Ok(self.tx.encode(pdu)?)
+    }
+
+    /// True when the first queued request fits in the transmit buffer now.
+    fn queue_head_fits(&self) -> bool {
+        S::TX_RESERVE == 0
+            || self.queued.get(0).is_some_and(|&seq| {
+                self.tx.spare() >= self.window.pdu(seq).len().saturating_add(S::TX_RESERVE)
+            })
     }
 
     fn write_response(&mut self, pdu: &Pdu<'_>) -> Result<(), EncodeError> {
-        pdu.encode_to(&mut self.tx)?;
+        self.tx.encode(pdu)?;
         self.counters.responses_sent.add(pdu.command_id());
         if !pdu.command_status.is_ok() {
             self.counters.errors_sent.add(pdu.command_status);
@@ -689,17 +848,22 @@ impl Session {
 
     fn flush_queue(&mut self, now: Instant) {
         while !self.queued.is_empty() && !self.is_closed() {
-            if !self.throttle.may_send(now, self.on_wire()) {
+            if !self.throttle.may_send(now, self.on_wire()) || !self.queue_head_fits() {
                 return;
             }
-            let Some((seq, bytes)) = self.queued.pop_front() else {
+            let Some(seq) = self.queued.remove(0) else {
                 return;
             };
             self.requeued = self.requeued.saturating_sub(1);
-            self.tx.extend_from_slice(&bytes);
+            let pdu = self.window.pdu(seq);
+            let header = Header::parse(pdu);
+            self.tx.push(pdu);
+            if !self.window.keeps_pdus() {
+                self.window.drop_pdu(seq);
+            }
             self.throttle.consume();
             self.window.mark_sent(seq, now);
-            if let Some(h) = Header::parse(&bytes) {
+            if let Some(h) = header {
                 self.counters.requests_sent.add(h.command_id);
             }
         }
@@ -707,16 +871,21 @@ impl Session {
 
     fn expire_requests(&mut self, now: Instant) {
         let timeout = self.config.response_timeout;
-        while let Some(o) = self.window.oldest() {
+        // Each timeout is an event: with fixed storage, the rest wait for room (the deadline
+        // stays due).
+        while self.events.room() >= 1 {
+            let Some(o) = self.window.oldest() else {
+                break;
+            };
             match o.sent_at {
                 Some(t) if now >= t + timeout => {
                     self.window.remove(o.seq);
                     self.counters.response_timeouts += 1;
-                    if self.late.len() >= LATE_MEMORY {
-                        self.late.pop_front();
+                    if self.late.len() >= S::LATE_MEMORY {
+                        self.late.remove(0);
                     }
-                    self.late.push_back(o.seq);
-                    self.events.push_back(Event::ResponseTimeout {
+                    let _ = self.late.push_back(o.seq);
+                    self.emit(Event::ResponseTimeout {
                         sequence_number: o.seq,
                         request: o.command_id,
                     });
@@ -739,32 +908,31 @@ impl Session {
     /// Frames and handles every complete PDU in the receive buffer.
     fn process(&mut self, now: Instant) {
         while self.can_process() {
-            match frame(&self.rx, self.config.max_pdu_len) {
+            match frame(self.rx.bytes(), self.config.max_pdu_len) {
                 Ok(Framing::Complete(n)) => {
-                    let bytes = self.rx.split_to(n).freeze();
+                    let bytes = self.rx.take(n);
                     self.on_frame(now, bytes);
                 }
                 Ok(Framing::Partial { .. }) => break,
                 Err(e) => {
                     self.counters.invalid_pdus += 1;
-                    let seq = Header::parse(&self.rx).map_or(0, |h| h.sequence_number);
+                    let seq = Header::parse(self.rx.bytes()).map_or(0, |h| h.sequence_number);
                     let _ =
                         self.write_response(&Pdu::with_status(seq, e.status(), Body::GenericNack));
-                    self.rx.clear();
+                    self.rx.release();
                     self.close(CloseReason::ProtocolError(e));
                     return;
                 }
             }
         }
-        let limit = (self.config.max_pdu_len as usize).saturating_mul(2) + 65_536;
-        if self.rx.len() > limit {
+        if self.rx.bytes().len() > self.overflow_limit() {
             self.close(CloseReason::BufferOverflow);
         }
     }
 
-    fn on_frame(&mut self, now: Instant, bytes: Bytes) {
+    fn on_frame(&mut self, now: Instant, bytes: S::Buf) {
         self.last_rx = now;
-        let Ok(frame) = Frame::new(bytes) else {
+        let Ok(frame) = Frame::from_buf(bytes) else {
             return;
         };
         let id = frame.command_id();
@@ -780,7 +948,7 @@ impl Session {
         }
     }
 
-    fn on_response(&mut self, now: Instant, frame: Frame) {
+    fn on_response(&mut self, now: Instant, frame: Frame<S::Buf>) {
         let id = frame.command_id();
         let seq = frame.sequence_number();
         let status = frame.command_status();
@@ -795,12 +963,12 @@ impl Session {
                 let expected = bind_type.command_id().response();
                 if id != CommandId::GenericNack && Some(id) != expected {
                     self.counters.mismatched_responses += 1;
-                    self.events.push_back(Event::MismatchedResponse {
+                    self.emit(Event::MismatchedResponse {
                         sequence_number: seq,
                         request: bind_type.command_id(),
                         frame,
                     });
-                    self.events.push_back(Event::BindFailed {
+                    self.emit(Event::BindFailed {
                         status: Some(CommandStatus::ESME_RBINDFAIL),
                     });
                     self.close(CloseReason::MismatchedResponse {
@@ -811,14 +979,14 @@ impl Session {
                 }
                 if status.is_ok() && id != CommandId::GenericNack {
                     self.state = State::Bound(bind_type);
-                    self.events.push_back(Event::Bound { bind_type, frame });
+                    self.emit(Event::Bound { bind_type, frame });
                 } else {
                     let status = if status.is_ok() {
                         CommandStatus::ESME_RBINDFAIL
                     } else {
                         status
                     };
-                    self.events.push_back(Event::BindFailed {
+                    self.emit(Event::BindFailed {
                         status: Some(status),
                     });
                     self.close(CloseReason::BindFailed(status));
@@ -842,28 +1010,26 @@ impl Session {
         }
         let Some(slot) = self.window.get(seq) else {
             self.counters.unmatched_responses += 1;
-            let late = match self.late.iter().position(|s| *s == seq) {
+            let late = match self.late.position(|s| *s == seq) {
                 Some(i) => {
                     self.late.remove(i);
                     true
                 }
                 None => false,
             };
-            self.events
-                .push_back(Event::UnmatchedResponse { frame, late });
+            self.emit(Event::UnmatchedResponse { frame, late });
             return;
         };
         if slot.sent_at.is_none() {
             // Queued again after a throttle answer and not yet re-sent: this is a duplicate.
             self.counters.unmatched_responses += 1;
-            self.events
-                .push_back(Event::UnmatchedResponse { frame, late: false });
+            self.emit(Event::UnmatchedResponse { frame, late: false });
             return;
         }
         if id != CommandId::GenericNack && slot.command_id.response() != Some(id) {
             self.window.remove(seq);
             self.counters.mismatched_responses += 1;
-            self.events.push_back(Event::MismatchedResponse {
+            self.emit(Event::MismatchedResponse {
                 sequence_number: seq,
                 request: slot.command_id,
                 frame,
@@ -877,15 +1043,15 @@ impl Session {
         if status == CommandStatus::ESME_RTHROTTLED || status == CommandStatus::ESME_RMSGQFUL {
             self.counters.throttled += 1;
             if let Some(resume_at) = self.throttle.throttled(now, slot.sent_at) {
-                self.events
-                    .push_back(Event::Throttled { status, resume_at });
+                self.emit(Event::Throttled { status, resume_at });
             }
-            if slot.retries < self.config.throttle_retries && !self.window.pdu(seq).is_empty() {
-                let copy = Bytes::copy_from_slice(self.window.pdu(seq));
+            let at = self.requeued.min(self.queued.len());
+            if slot.retries < self.config.throttle_retries
+                && !self.window.pdu(seq).is_empty()
+                && self.queued.insert(at, seq).is_ok()
+            {
                 self.window.unsend(seq);
                 self.counters.throttle_retries += 1;
-                let at = self.requeued.min(self.queued.len());
-                self.queued.insert(at, (seq, copy));
                 self.requeued += 1;
                 return;
             }
@@ -893,7 +1059,7 @@ impl Session {
             self.throttle.succeeded(slot.sent_at, self.window.max());
         }
         self.window.remove(seq);
-        self.events.push_back(Event::Response {
+        self.emit(Event::Response {
             request: slot.command_id,
             frame,
             rtt,
@@ -901,14 +1067,14 @@ impl Session {
         self.after_window_change(now);
     }
 
-    fn on_request(&mut self, now: Instant, frame: Frame) {
+    fn on_request(&mut self, now: Instant, frame: Frame<S::Buf>) {
         let header = *frame.header();
         let id = header.command_id;
         self.counters.requests_received.add(id);
         if let Err(error) = Pdu::parse_with(frame.as_bytes(), &self.config.parse) {
             self.counters.invalid_pdus += 1;
             let answered = self.reject(&header, error.status(), error.needs_generic_nack());
-            self.events.push_back(Event::InvalidPdu {
+            self.emit(Event::InvalidPdu {
                 error,
                 command_id: id,
                 sequence_number: header.sequence_number,
@@ -943,8 +1109,7 @@ impl Session {
                     State::Open | State::Outbound => {
                         self.bind_request = Some((header.sequence_number, bind_type));
                         self.state = State::Binding(bind_type);
-                        self.events
-                            .push_back(Event::BindRequest { bind_type, frame });
+                        self.emit(Event::BindRequest { bind_type, frame });
                     }
                     _ => self.refuse(&header, CommandStatus::ESME_RALYBND, false),
                 }
@@ -952,9 +1117,9 @@ impl Session {
             CommandId::Outbind => {
                 if self.state == State::Open {
                     self.state = State::Outbound;
-                    self.events.push_back(Event::Outbind { frame });
+                    self.emit(Event::Outbind { frame });
                 } else {
-                    self.events.push_back(Event::RejectedRequest {
+                    self.emit(Event::RejectedRequest {
                         command_id: id,
                         sequence_number: header.sequence_number,
                         status: CommandStatus::ESME_RINVBNDSTS,
@@ -971,7 +1136,7 @@ impl Session {
                     return;
                 }
                 if id == CommandId::AlertNotification {
-                    self.events.push_back(Event::Request {
+                    self.emit(Event::Request {
                         frame,
                         auto_responded: false,
                     });
@@ -990,10 +1155,16 @@ impl Session {
                 } else if self.peer_requests.len() >= self.config.peer_window {
                     self.refuse(&header, CommandStatus::ESME_RTHROTTLED, false);
                     return;
-                } else {
-                    self.peer_requests.push_back((header.sequence_number, id));
+                } else if self
+                    .peer_requests
+                    .push_back((header.sequence_number, id))
+                    .is_err()
+                {
+                    // The fixed list is full (peer_window is capped to it): as above.
+                    self.refuse(&header, CommandStatus::ESME_RTHROTTLED, false);
+                    return;
                 }
-                self.events.push_back(Event::Request {
+                self.emit(Event::Request {
                     frame,
                     auto_responded: auto,
                 });
@@ -1004,7 +1175,7 @@ impl Session {
 
     fn refuse(&mut self, header: &Header, status: CommandStatus, nack: bool) {
         self.reject(header, status, nack);
-        self.events.push_back(Event::RejectedRequest {
+        self.emit(Event::RejectedRequest {
             command_id: header.command_id,
             sequence_number: header.sequence_number,
             status,
@@ -1033,17 +1204,13 @@ impl Session {
             return;
         }
         self.state = State::Closed;
-        if self.bind_pending.take().is_some() {
-            self.events.push_back(Event::BindFailed { status: None });
-        }
-        let failed: alloc::vec::Vec<_> = self.window.drain().collect();
-        for slot in failed {
-            self.events.push_back(Event::RequestFailed {
-                sequence_number: slot.seq,
-                request: slot.command_id,
-                reason,
-            });
-        }
+        // BindFailed (for a pending bind), a RequestFailed for each outstanding request and
+        // Closed follow the events already queued, as they are polled.
+        self.closing = Some(Closing {
+            reason,
+            bind_failed: self.bind_pending.take().map(|_| None),
+        });
+        self.eof = false;
         self.queued.clear();
         self.requeued = 0;
         self.peer_requests.clear();
@@ -1052,8 +1219,13 @@ impl Session {
         self.enquire_pending = None;
         self.unbind_pending = None;
         self.drain_deadline = None;
-        self.rx = BytesMut::new();
-        self.events.push_back(Event::Closed { reason });
+        self.rx.release();
+    }
+
+    /// Queues an event; callers make sure there is room (fixed storage: input is
+    /// processed only with room for two, timeouts one at a time).
+    fn emit(&mut self, event: Event<S::Buf>) {
+        let _ = self.events.push_back(event);
     }
 }
 
@@ -1084,7 +1256,7 @@ fn hex_id(mut id: u64, buf: &mut [u8; 16]) -> &[u8] {
     &buf[i..]
 }
 
-impl core::fmt::Debug for Session {
+impl<S: Storage> core::fmt::Debug for Session<S> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("Session")
             .field("role", &self.config.role)

@@ -11,7 +11,6 @@
 
 use crate::pdu::CommandId;
 use crate::time::Instant;
-use alloc::vec::Vec;
 
 /// The largest sequence number; the next one after it is 1.
 pub const MAX_SEQUENCE: u32 = 0x7FFF_FFFF;
@@ -25,35 +24,16 @@ pub const fn next_sequence(seq: u32) -> u32 {
     }
 }
 
-/// Slots of a new window's table (it grows on demand up to twice the window).
-const INITIAL_SLOTS: usize = 8;
+pub(crate) use super::storage::Slot;
+use super::storage::SlotTable;
 
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct Slot {
-    /// 0 when free.
-    pub(crate) seq: u32,
-    pub(crate) command_id: CommandId,
-    /// `None` while queued (not yet on the wire).
-    pub(crate) sent_at: Option<Instant>,
-    /// Times the session sent it again after a throttle answer.
-    pub(crate) retries: u32,
-}
-
-const FREE: Slot = Slot {
-    seq: 0,
-    command_id: CommandId::GenericNack,
-    sent_at: None,
-    retries: 0,
-};
-
-pub(crate) struct Window {
-    slots: Vec<Slot>,
-    /// With copies kept (throttle retries on): each slot's encoded request, in a buffer
-    /// reused by the slot's later requests. Empty otherwise.
-    pdus: Vec<Vec<u8>>,
+pub(crate) struct Window<T> {
+    table: T,
+    /// With copies kept (throttle retries on): each request's encoding stays in the table
+    /// until its response. Queued requests always have theirs.
     keep_pdus: bool,
     mask: u32,
-    /// The largest table (twice the window, a power of two).
+    /// The largest table (a power of two above the window).
     max_cap: usize,
     max: usize,
     count: usize,
@@ -61,23 +41,18 @@ pub(crate) struct Window {
     oldest: u32,
 }
 
-impl Window {
-    pub(crate) fn new(max: usize, first_seq: u32, keep_pdus: bool) -> Window {
+impl<T: SlotTable> Window<T> {
+    pub(crate) fn new(max: usize, first_seq: u32, keep_pdus: bool) -> Window<T> {
         let max = max.max(1);
-        let max_cap = (max * 2).next_power_of_two().max(4);
-        let cap = max_cap.min(INITIAL_SLOTS);
+        let (table, max_cap) = T::for_window(max);
+        let cap = table.slots().len().max(1);
         let first = if first_seq == 0 || first_seq > MAX_SEQUENCE {
             1
         } else {
             first_seq
         };
         Window {
-            slots: alloc::vec![FREE; cap],
-            pdus: if keep_pdus {
-                alloc::vec![Vec::new(); cap]
-            } else {
-                Vec::new()
-            },
+            table,
             keep_pdus,
             mask: (cap - 1) as u32,
             max_cap,
@@ -100,12 +75,17 @@ impl Window {
         self.count >= self.max
     }
 
+    fn index(&self, seq: u32) -> usize {
+        (seq & self.mask) as usize
+    }
+
     fn slot(&self, seq: u32) -> Option<&Slot> {
-        self.slots.get((seq & self.mask) as usize)
+        self.table.slots().get(self.index(seq))
     }
 
     fn slot_mut(&mut self, seq: u32) -> Option<&mut Slot> {
-        self.slots.get_mut((seq & self.mask) as usize)
+        let i = self.index(seq);
+        self.table.slots_mut().get_mut(i)
     }
 
     /// The next sequence number whose slot is free, without occupying it (for requests that
@@ -132,27 +112,16 @@ impl Window {
     /// Doubles the table while it would be more than half full after one more request.
     /// Two requests in distinct slots stay distinct under the wider mask.
     pub(crate) fn reserve_one(&mut self) {
-        while (self.count + 1) * 2 > self.slots.len() && self.slots.len() < self.max_cap {
-            let cap = self.slots.len() * 2;
-            let mask = (cap - 1) as u32;
-            let mut slots = alloc::vec![FREE; cap];
-            let mut pdus = if self.keep_pdus {
-                alloc::vec![Vec::new(); cap]
-            } else {
-                Vec::new()
-            };
-            for (i, sl) in self.slots.iter().enumerate().filter(|(_, sl)| sl.seq != 0) {
-                let at = (sl.seq & mask) as usize;
-                if let Some(dst) = slots.get_mut(at) {
-                    *dst = *sl;
-                }
-                if let (Some(src), Some(dst)) = (self.pdus.get_mut(i), pdus.get_mut(at)) {
-                    *dst = core::mem::take(src);
-                }
+        loop {
+            let len = self.table.slots().len();
+            if (self.count + 1) * 2 <= len || len >= self.max_cap {
+                return;
             }
-            self.slots = slots;
-            self.pdus = pdus;
-            self.mask = mask;
+            self.table.grow(len * 2);
+            self.mask = (self.table.slots().len().max(1) - 1) as u32;
+            if self.table.slots().len() == len {
+                return;
+            }
         }
     }
 
@@ -187,13 +156,26 @@ impl Window {
         self.keep_pdus
     }
 
-    /// Keeps a copy of request `seq`'s encoding (when copies are kept), reusing the slot's
-    /// buffer.
-    pub(crate) fn store_pdu(&mut self, seq: u32, pdu: &[u8]) {
-        if let Some(buf) = self.pdus.get_mut((seq & self.mask) as usize) {
-            buf.clear();
-            buf.extend_from_slice(pdu);
-        }
+    /// Keeps a copy of request `seq`'s encoding; false when it does not fit.
+    pub(crate) fn store_pdu(&mut self, seq: u32, pdu: &[u8]) -> bool {
+        let i = self.index(seq);
+        self.table.store_copy(i, seq, pdu)
+    }
+
+    /// Encodes request `seq` as its copy (a queued request).
+    pub(crate) fn encode_pdu(
+        &mut self,
+        seq: u32,
+        pdu: &crate::pdu::Pdu<'_>,
+    ) -> Result<(), crate::wire::EncodeError> {
+        let i = self.index(seq);
+        self.table.encode_copy(i, seq, pdu)
+    }
+
+    /// Forgets request `seq`'s copy.
+    pub(crate) fn drop_pdu(&mut self, seq: u32) {
+        let i = self.index(seq);
+        self.table.drop_copy(i, seq);
     }
 
     /// The outstanding request `seq`, if any.
@@ -205,9 +187,9 @@ impl Window {
 
     /// Request `seq`'s kept encoding (empty when none is kept).
     pub(crate) fn pdu(&self, seq: u32) -> &[u8] {
-        match (self.get(seq), self.pdus.get((seq & self.mask) as usize)) {
-            (Some(_), Some(buf)) => buf,
-            _ => &[],
+        match self.get(seq) {
+            Some(_) => self.table.copy(self.index(seq), seq),
+            None => &[],
         }
     }
 
@@ -221,15 +203,17 @@ impl Window {
         }
     }
 
-    /// Removes the request `seq` if it is outstanding.
+    /// Removes the request `seq` if it is outstanding (and its copy).
     pub(crate) fn remove(&mut self, seq: u32) -> Option<Slot> {
-        let sl = self.slot_mut(seq)?;
+        let i = self.index(seq);
+        let sl = self.table.slots_mut().get_mut(i)?;
         if sl.seq != seq || seq == 0 {
             return None;
         }
         let taken = *sl;
-        *sl = FREE;
+        *sl = Slot::FREE;
         self.count -= 1;
+        self.table.drop_copy(i, seq);
         Some(taken)
     }
 
@@ -250,23 +234,25 @@ impl Window {
         None
     }
 
-    /// Removes every outstanding request, oldest first.
-    pub(crate) fn drain(&mut self) -> impl Iterator<Item = Slot> + '_ {
-        core::iter::from_fn(move || {
-            let o = self.oldest()?;
-            self.remove(o.seq)
-        })
+    /// Removes the oldest outstanding request.
+    pub(crate) fn pop_oldest(&mut self) -> Option<Slot> {
+        let o = self.oldest()?;
+        self.remove(o.seq)
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "alloc"))]
 mod tests {
     use super::*;
+    use crate::session::storage::{Fixed, HeapSlots, Storage};
+
+    type HeapWindow = Window<HeapSlots>;
+    type FixedWindow = Window<<Fixed<2> as Storage>::Slots>;
 
     #[test]
     fn table_grows_with_the_requests_and_keeps_them() {
-        let mut w = Window::new(100, 1, false);
-        assert_eq!(w.slots.len(), INITIAL_SLOTS);
+        let mut w = HeapWindow::new(100, 1, false);
+        assert_eq!(w.table.slots().len(), 8);
         let mut seqs = Vec::new();
         for _ in 0..100 {
             w.reserve_one();
@@ -275,7 +261,7 @@ mod tests {
             seqs.push(s);
         }
         assert!(w.is_full());
-        assert_eq!(w.slots.len(), 256);
+        assert_eq!(w.table.slots().len(), 256);
         for s in &seqs {
             assert_eq!(w.remove(*s).map(|sl| sl.seq), Some(*s));
         }
@@ -284,7 +270,11 @@ mod tests {
 
     #[test]
     fn allocation_wraps_and_skips_busy_slots() {
-        let mut w = Window::new(2, MAX_SEQUENCE, true);
+        wraps_and_skips(HeapWindow::new(2, MAX_SEQUENCE, true));
+        wraps_and_skips(FixedWindow::new(2, MAX_SEQUENCE, true));
+    }
+
+    fn wraps_and_skips<T: SlotTable>(mut w: Window<T>) {
         w.reserve_one();
         let a = w.peek_seq();
         assert_eq!(a, MAX_SEQUENCE);
@@ -306,7 +296,8 @@ mod tests {
             assert_eq!(w.oldest().map(|o| o.seq), Some(a));
             w.remove(s);
         }
-        assert_eq!(w.drain().count(), 1);
+        assert!(w.pop_oldest().is_some());
+        assert!(w.pop_oldest().is_none());
         assert_eq!(w.len(), 0);
     }
 }
