@@ -7,7 +7,7 @@
 //! ([`SmolRuntime`], `TokioRuntime`, `BlockingRuntime`), and the scenarios of [`suite`], written once as
 //! generic functions and instantiated per runtime with [`conformance_suite!`]:
 //!
-//! ```ignore
+//! ```text
 //! // tests/smol.rs
 //! smpp_conformance::conformance_suite!(smpp_conformance::SmolRuntime);
 //! ```

@@ -3,6 +3,7 @@
 //! A counting global allocator wraps the system one for this test binary only. The driver
 //! below moves octets with `poll_transmit` / `advance_transmit` (no buffer handed out) and
 //! both sides keep their events drained, as a real driver does.
+#![cfg(feature = "alloc")]
 
 use smpp_core::pdu::{Address, Bind, Body, MessageIdResp, SubmitSm};
 use smpp_core::session::{BindType, Event, Session, SessionConfig};

@@ -1,6 +1,7 @@
 //! Invalid input, field by field: hand-built octets that break each limit must fail to parse
 //! with the right typed error and `command_status`; invalid values must be refused by the
 //! encoder; and no input at all may make the codec panic.
+#![cfg(feature = "alloc")]
 
 use bytes::BytesMut;
 use quickcheck::{Arbitrary, Gen, QuickCheck, TestResult};

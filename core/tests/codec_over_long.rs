@@ -3,6 +3,7 @@
 //! accepted by the default (lenient) parse with a lenient warning naming the field,
 //! refused by the strict parse with `TooLong` naming the field, and never encoded.
 //! Properties over random fields, lengths and neighbouring values (quickcheck).
+#![cfg(feature = "alloc")]
 
 use quickcheck::{Arbitrary, Gen, QuickCheck, TestResult};
 use smpp_core::pdu::{lenient_warning, Address, Bind, Body, ParseOptions, SubmitSm};

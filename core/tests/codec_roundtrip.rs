@@ -1,6 +1,7 @@
 //! Round-trip properties for every PDU type: arbitrary valid field values encode, measure,
 //! validate, parse back to an equal PDU, re-encode to the same octets, and pass strict
 //! parsing (or fail it for exactly the reason strict mode exists).
+#![cfg(feature = "alloc")]
 
 use bytes::BytesMut;
 use quickcheck::{Arbitrary, Gen, QuickCheck, TestResult};

@@ -4,6 +4,7 @@
 //!   `validate`, `Frame`), and every listed field matches the parsed PDU.
 //! - `incomplete`: `frame()` asks for more octets.
 //! - `invalid`: `frame()` or `Pdu::parse` rejects it with the listed `command_status`.
+#![cfg(feature = "alloc")]
 
 use bytes::{Bytes, BytesMut};
 use serde_json::Value;

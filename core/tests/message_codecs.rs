@@ -1,4 +1,5 @@
 //! Text codecs: golden vectors and properties (public API only).
+#![cfg(feature = "alloc")]
 
 use quickcheck::{Arbitrary, Gen, QuickCheck};
 use smpp_core::message::{

@@ -1,5 +1,6 @@
 //! Reassembly: ordering, duplicates, invalid parts, eviction and expiry events, and bounded
 //! memory under arbitrary input.
+#![cfg(feature = "alloc")]
 
 use quickcheck::{Arbitrary, Gen, QuickCheck};
 use smpp_core::message::{

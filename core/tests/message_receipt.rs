@@ -1,4 +1,5 @@
 //! Delivery receipts: golden parse, tolerant variants, format → parse identity, no panics.
+#![cfg(feature = "alloc")]
 
 use quickcheck::{Arbitrary, Gen, QuickCheck};
 use smpp_core::message::{

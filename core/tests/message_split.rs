@@ -1,5 +1,6 @@
 //! Splitting and reassembly: boundaries, air-interface limits, and split → reassemble
 //! identity for every method and encoding with shuffled and duplicated parts.
+#![cfg(feature = "alloc")]
 
 use quickcheck::{Arbitrary, Gen, QuickCheck};
 use smpp_core::message::{

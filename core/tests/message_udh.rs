@@ -1,4 +1,5 @@
 //! User data header parsing and building.
+#![cfg(feature = "alloc")]
 
 use quickcheck::{Arbitrary, Gen, QuickCheck};
 use smpp_core::message::udh::{self, Concat, InformationElement, UdhError};

@@ -1,5 +1,6 @@
 //! Deterministic scenarios of the sans-IO SMSC endpoint, driven through the in-memory
 //! harness (an `Endpoint` and ESME `Session`s, simulated time).
+#![cfg(feature = "alloc")]
 
 mod server_harness;
 

@@ -3,6 +3,7 @@
 //! and the passing of time interleave, every accepted delivery ends in exactly one
 //! `ServerEvent::Delivery`, the queue ends empty, and a message reported delivered was
 //! received by the ESME on that bind (at least once).
+#![cfg(feature = "alloc")]
 
 mod server_harness;
 

@@ -4,7 +4,7 @@ mod common;
 
 use common::*;
 use smpp_core::pdu::{Bind, Outbind};
-use smpp_core::session::{BindType, CloseReason, Event, SessionConfig, SessionError, State};
+use smpp_core::session::{BindType, CloseReason, SessionConfig, SessionError, State};
 use smpp_core::{CommandId, CommandStatus};
 
 const BIND_TYPES: [BindType; 3] = [

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use smpp_core::pdu::{Body, MessageIdResp};
-use smpp_core::session::{BindType, CloseReason, Event, SessionConfig, MAX_SEQUENCE};
+use smpp_core::session::{BindType, CloseReason, SessionConfig, MAX_SEQUENCE};
 use smpp_core::{CommandId, CommandStatus, Duration, Instant};
 
 fn submit_departures(p: &Pair) -> Vec<(Instant, u32)> {

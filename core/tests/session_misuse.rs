@@ -5,7 +5,7 @@ mod common;
 use common::*;
 use smpp_core::codec::{EncodeError, Field};
 use smpp_core::pdu::{Address, Bind, Body, MessageIdResp, Outbind, QuerySm, SubmitSm};
-use smpp_core::session::{BindType, Event, SessionError, State};
+use smpp_core::session::{BindType, SessionError, State};
 use smpp_core::{CommandId, CommandStatus};
 
 /// Asserts nothing is waiting to be written by either side.
@@ -38,7 +38,7 @@ fn send_before_bind_is_invalid_state() {
     p.esme
         .bind(now, BindType::Transmitter, &Bind::new("esme", "pw"))
         .unwrap();
-    let _ = p.esme.take_transmit();
+    let _ = take_output(&mut p.esme);
     assert_eq!(
         p.send(Side::Esme, &submit()),
         Err(SessionError::InvalidState {

@@ -9,8 +9,8 @@ use smpp_core::pdu::{
     Address, AlertNotification, Bind, Body, CancelSm, DataSm, MessageIdResp, Outbind, QuerySm,
     ReplaceSm, SubmitMulti, Tlvs,
 };
-use smpp_core::session::{BindType, CloseReason, CommandSet, Event, Session, SessionConfig, State};
-use smpp_core::{CommandId, CommandStatus, Frame, Instant, Pdu};
+use smpp_core::session::{BindType, CloseReason, CommandSet, SessionConfig, State};
+use smpp_core::{CommandId, CommandStatus, Instant, Pdu};
 
 const BIND_TYPES: [BindType; 3] = [
     BindType::Transmitter,
@@ -279,7 +279,8 @@ fn invalid_command_length_nacks_and_closes() {
             0xFFFF_FFFF,
             DecodeError::CommandLengthTooLarge {
                 command_length: 0xFFFF_FFFF,
-                max: smpp_core::pdu::DEFAULT_MAX_COMMAND_LENGTH,
+                // The default, capped by fixed storage to its PDU capacity.
+                max: effective_max_pdu_len(),
             },
         ),
     ] {
@@ -815,7 +816,7 @@ fn a_response_with_the_wrong_command_id_is_the_requests_error() {
 fn a_bind_answered_with_another_response_fails() {
     for wrong in [0x8000_0015u32, 0x8000_0004, 0x8000_0001] {
         let now = Instant::ZERO;
-        let mut s = Session::new(quiet_esme(), now);
+        let mut s = new_session(quiet_esme(), now);
         let seq = s
             .bind(now, BindType::Transceiver, &Bind::new("u", "p"))
             .unwrap();

@@ -10,7 +10,7 @@ mod common;
 use common::*;
 use quickcheck::{Arbitrary, Gen, QuickCheck, TestResult};
 use smpp_core::pdu::{Address, Body, DataSm, Tlv, TlvTag, Tlvs};
-use smpp_core::session::{BindType, Event, SessionConfig, SessionError};
+use smpp_core::session::{BindType, SessionConfig, SessionError};
 use smpp_core::{CommandId, CommandStatus};
 
 fn pick<T: Copy>(g: &mut Gen, items: &[T]) -> T {

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use smpp_core::pdu::{Body, MessageIdResp};
-use smpp_core::session::{BindType, CloseReason, Event, SessionConfig, State};
+use smpp_core::session::{BindType, CloseReason, SessionConfig, State};
 use smpp_core::{CommandId, CommandStatus, Pdu};
 
 #[test]

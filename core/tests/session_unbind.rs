@@ -7,9 +7,7 @@ use common::*;
 use quickcheck::{Arbitrary, Gen, QuickCheck};
 use smpp_core::codec::DecodeError;
 use smpp_core::pdu::Body;
-use smpp_core::session::{
-    BindType, CloseReason, Event, Session, SessionConfig, SessionError, State,
-};
+use smpp_core::session::{BindType, CloseReason, SessionConfig, SessionError, State};
 use smpp_core::{CommandId, CommandStatus, Instant, Pdu};
 
 #[test]
@@ -601,7 +599,7 @@ fn a_fresh_session_survives_arbitrary_octets() {
         } else {
             SessionConfig::esme()
         };
-        let mut s = Session::new(cfg, Instant::ZERO);
+        let mut s = new_session(cfg, Instant::ZERO);
         s.handle_input(Instant::ZERO, &data);
         s.handle_timeout(Instant::from_millis(1));
         s.handle_eof(Instant::from_millis(2));

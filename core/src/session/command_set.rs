@@ -146,7 +146,7 @@ impl fmt::Debug for CommandSet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use alloc::vec::Vec;
+    use std::vec::Vec;
 
     #[test]
     fn every_request_fits_and_round_trips() {
@@ -199,7 +199,7 @@ mod tests {
         s.remove(CommandId::QuerySm);
         assert!(!s.contains(CommandId::DataSm));
         assert!(s.contains(CommandId::SubmitMulti));
-        assert_eq!(alloc::format!("{s:?}"), "{SubmitSm, SubmitMulti}");
+        assert_eq!(std::format!("{s:?}"), "{SubmitSm, SubmitMulti}");
     }
 
     #[test]

@@ -9,6 +9,8 @@
 //! handler or command, drain the polls; any order is correct.
 //!
 //! ```
+//! # #[cfg(feature = "alloc")]
+//! # fn main() {
 //! use smpp_core::pdu::{Address, Bind, Body, SubmitSm};
 //! use smpp_core::session::{BindType, Event, Session, SessionConfig};
 //! use smpp_core::Instant;
@@ -48,7 +50,15 @@
 //!     Some(Event::Response { frame, .. }) => assert_eq!(frame.sequence_number(), seq),
 //!     other => panic!("{other:?}"),
 //! }
+//! # }
+//! # #[cfg(not(feature = "alloc"))]
+//! # fn main() {}
 //! ```
+//!
+//! Without `alloc`, the same session runs in fixed capacities: `Session<Fixed<...>>`, made
+//! with [`Session::new_in`] (see [`Fixed`] for its limits). Its frames hold
+//! `heapless::Vec<u8, PDU>`, and [`Session::poll_transmit`] with
+//! [`Session::advance_transmit`] take the output (`take_transmit` is the heap's).
 
 mod command_set;
 mod config;
@@ -679,8 +689,9 @@ impl<S: Storage> Session<S> {
     /// requests still outstanding follow (oldest first), then [`Event::Closed`].
     #[must_use]
     pub fn poll_event(&mut self) -> Option<Event<S::Buf>> {
+        let held = self.holds_input();
         if let Some(event) = self.events.pop_front() {
-            if self.holds_input() {
+            if held {
                 self.resume(true);
             }
             return Some(event);

@@ -2,15 +2,59 @@
 //! simulated time, latency, chunking, dead directions, and checks every scenario must pass.
 #![allow(dead_code)]
 
-use bytes::Bytes;
 use smpp_core::codec::{frame, Framing};
 use smpp_core::pdu::{
     Address, Bind, Body, Header, MessageIdResp, QuerySmResp, SubmitMultiResp, SubmitSm,
 };
-use smpp_core::session::{
-    BindType, CloseReason, Event, Session, SessionConfig, SessionError, State,
-};
-use smpp_core::{CommandId, CommandStatus, Duration, Frame, Instant, Pdu};
+use smpp_core::session::{BindType, CloseReason, SessionConfig, SessionError, State, Storage};
+use smpp_core::{CommandId, CommandStatus, Duration, Instant, Pdu};
+
+/// The storage every session test runs on: the heap with `alloc` (the default build), and
+/// fixed capacities without it (`cargo test -p smpp-core --no-default-features`), so the
+/// same scenarios check both.
+#[cfg(feature = "alloc")]
+pub type Store = smpp_core::session::Heap;
+/// The storage every session test runs on: the heap with `alloc` (the default build), and
+/// fixed capacities without it (`cargo test -p smpp-core --no-default-features`), so the
+/// same scenarios check both. Window 128, PDUs up to 4 KiB, 16 events.
+#[cfg(not(feature = "alloc"))]
+pub type Store = smpp_core::session::Fixed<128, 4096, 16, 16384, 16384, 32768, 64>;
+
+/// The session under test.
+pub type Session = smpp_core::session::Session<Store>;
+/// Its events.
+pub type Event = smpp_core::session::Event<<Store as Storage>::Buf>;
+/// Its frames.
+pub type Frame = smpp_core::Frame<<Store as Storage>::Buf>;
+
+/// A new session on the test storage.
+pub fn new_session(config: SessionConfig, now: Instant) -> Session {
+    Session::new_in(config, now)
+}
+
+/// The default `max_pdu_len` as the test storage applies it (fixed storage caps it).
+pub fn effective_max_pdu_len() -> u32 {
+    new_session(SessionConfig::esme(), Instant::ZERO)
+        .config()
+        .max_pdu_len
+}
+
+/// A frame of the test storage's buffer holding `bytes`.
+pub fn frame_of(bytes: &[u8]) -> Frame {
+    #[cfg(feature = "alloc")]
+    let buf = bytes::Bytes::copy_from_slice(bytes);
+    #[cfg(not(feature = "alloc"))]
+    let buf = heapless::Vec::from_slice(bytes).expect("frame fits the test storage");
+    Frame::from_buf(buf).expect("frame")
+}
+
+/// All of a session's pending output, marked written (like `take_transmit`, for any
+/// storage).
+pub fn take_output(s: &mut Session) -> Option<Vec<u8>> {
+    let out = s.poll_transmit()?.to_vec();
+    s.advance_transmit(out.len());
+    Some(out)
+}
 use std::collections::VecDeque;
 
 /// One end of the pair.
@@ -88,8 +132,8 @@ pub struct Wire {
 
 /// The in-memory pair.
 pub struct Pair {
-    pub esme: Session,
-    pub smsc: Session,
+    pub esme: Box<Session>,
+    pub smsc: Box<Session>,
     pub now: Instant,
     /// One-way latency added to every chunk.
     pub latency: Duration,
@@ -134,8 +178,8 @@ impl Pair {
     pub fn new(esme: SessionConfig, smsc: SessionConfig) -> Pair {
         let now = Instant::ZERO;
         Pair {
-            esme: Session::new(esme, now),
-            smsc: Session::new(smsc, now),
+            esme: Box::new(new_session(esme, now)),
+            smsc: Box::new(new_session(smsc, now)),
             now,
             latency: Duration::ZERO,
             jitter: Duration::ZERO,
@@ -275,7 +319,7 @@ impl Pair {
         }
     }
 
-    fn push_transit(&mut self, to: Side, bytes: Bytes) {
+    fn push_transit(&mut self, to: Side, bytes: Vec<u8>) {
         let mut rest = &bytes[..];
         while !rest.is_empty() {
             let n = self.next_chunk_len(rest.len());
@@ -331,7 +375,7 @@ impl Pair {
     pub fn step(&mut self) -> bool {
         let mut moved = false;
         for side in SIDES {
-            while let Some(bytes) = self.session_mut(side).take_transmit() {
+            while let Some(bytes) = take_output(self.session_mut(side)) {
                 moved = true;
                 let now = self.now;
                 Self::record(
@@ -588,7 +632,7 @@ impl Pair {
         let s = self.session_mut(side);
         s.handle_input(now, bytes);
         let mut out = Vec::new();
-        while let Some(b) = s.take_transmit() {
+        while let Some(b) = take_output(s) {
             out.extend_from_slice(&b);
         }
         self.collect(side);
@@ -763,7 +807,7 @@ pub fn parse_frames(mut bytes: &[u8]) -> Vec<Frame> {
         match frame(bytes, u32::MAX) {
             Ok(Framing::Complete(n)) => {
                 let (f, rest) = bytes.split_at(n);
-                out.push(Frame::new(Bytes::copy_from_slice(f)).expect("frame"));
+                out.push(frame_of(f));
                 bytes = rest;
             }
             other => panic!("session wrote a broken stream: {other:?}"),
