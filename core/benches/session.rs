@@ -8,17 +8,27 @@
 //! octets move back, and the ESME drains its events. One pair is one `submit_sm` sent and
 //! its `Response` event received. Everything runs on one thread.
 //!
+//! The variants: window 256 on the heap (the application answering, or `auto_respond`), and
+//! window 8 on the heap and in fixed capacities without allocation
+//! (`Fixed<8, 4096, 16, 8192, 8192, 4096, 16>`, and the same with 512-octet PDUs), with the
+//! same loop in the same run. The
+//! octets move with `poll_transmit` -> `handle_input` -> `advance_transmit` (no copy, any
+//! storage).
+//!
 //! A plain `main` (no harness). Run with `cargo bench -p smpp-core --bench session`;
 //! `BENCH_PAIRS=<n>` changes the pairs per run (default 3,000,000), `BENCH_RUNS=<n>` the
 //! number of runs (best reported, default 5), `BENCH_FILTER=<text>` runs only the variants
 //! whose name contains `<text>` (for profiling).
 
 use smpp_core::pdu::{Address, Bind, Body, MessageIdResp, SubmitSm};
-use smpp_core::session::{BindType, Event, Session, SessionConfig};
+use smpp_core::session::{BindType, Event, Fixed, Heap, Session, SessionConfig, Storage};
 use smpp_core::{CommandStatus, Instant};
 use std::hint::black_box;
 
-const WINDOW: usize = 256;
+/// The fixed capacities measured: window 8, PDUs up to 4 KiB, 16 events, 8 KiB buffers.
+type Small = Fixed<8, 4096, 16, 8192, 8192, 4096, 16>;
+/// The same with PDUs up to 512 octets (a fixed frame is moved whole: smaller is cheaper).
+type Tiny = Fixed<8, 512, 16, 8192, 8192, 4096, 16>;
 const TEXT: &[u8; 60] = b"Your verification code is 493817. It expires in ten minutes.";
 
 fn env_u64(name: &str, default: u64) -> u64 {
@@ -28,36 +38,41 @@ fn env_u64(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
+/// Moves everything `from` wrote into `to`.
+fn transfer<S: Storage>(from: &mut Session<S>, to: &mut Session<S>, now: Instant) {
+    while let Some(out) = from.poll_transmit() {
+        let n = out.len();
+        to.handle_input(now, out);
+        from.advance_transmit(n);
+    }
+}
+
 /// A bound pair.
-fn bound_pair(auto_respond: bool) -> (Session, Session) {
+fn bound_pair<S: Storage>(window: usize, auto_respond: bool) -> (Box<Session<S>>, Box<Session<S>>) {
     let now = Instant::ZERO;
     let esme_cfg = SessionConfig {
-        window: WINDOW,
+        window,
         enquire_link_interval: None,
         ..SessionConfig::esme()
     };
     let smsc_cfg = SessionConfig {
-        window: WINDOW,
-        peer_window: WINDOW,
+        window,
+        peer_window: window,
         enquire_link_interval: None,
         inactivity_timeout: None,
         auto_respond,
         ..SessionConfig::smsc()
     };
-    let mut esme = Session::new(esme_cfg, now);
-    let mut smsc = Session::new(smsc_cfg, now);
+    let mut esme = Box::new(Session::<S>::new_in(esme_cfg, now));
+    let mut smsc = Box::new(Session::<S>::new_in(smsc_cfg, now));
     esme.bind(now, BindType::Transceiver, &Bind::new("bench", "secret"))
         .expect("bind");
-    while let Some(b) = esme.take_transmit() {
-        smsc.handle_input(now, &b);
-    }
+    transfer(&mut esme, &mut smsc, now);
     match smsc.poll_event() {
         Some(Event::BindRequest { .. }) => smsc.accept_bind(now, b"smsc", None).expect("accept"),
         other => panic!("expected a bind request, got {other:?}"),
     }
-    while let Some(b) = smsc.take_transmit() {
-        esme.handle_input(now, &b);
-    }
+    transfer(&mut smsc, &mut esme, now);
     match esme.poll_event() {
         Some(Event::Bound { .. }) => {}
         other => panic!("expected Bound, got {other:?}"),
@@ -75,7 +90,11 @@ fn message_id(n: u64, buf: &mut [u8; 16]) -> &[u8] {
 }
 
 /// Runs `pairs` request/response pairs; returns the elapsed time.
-fn run(esme: &mut Session, smsc: &mut Session, pairs: u64) -> std::time::Duration {
+fn run<S: Storage>(
+    esme: &mut Session<S>,
+    smsc: &mut Session<S>,
+    pairs: u64,
+) -> std::time::Duration {
     let now = Instant::from_millis(1);
     let body = Body::SubmitSm(SubmitSm {
         source: Address::alphanumeric("Sender"),
@@ -93,9 +112,7 @@ fn run(esme: &mut Session, smsc: &mut Session, pairs: u64) -> std::time::Duratio
             black_box(esme.send(now, &body).expect("send"));
             sent += 1;
         }
-        while let Some(b) = esme.take_transmit() {
-            smsc.handle_input(now, &b);
-        }
+        transfer(esme, smsc, now);
         while let Some(ev) = smsc.poll_event() {
             if let Event::Request {
                 frame,
@@ -114,9 +131,7 @@ fn run(esme: &mut Session, smsc: &mut Session, pairs: u64) -> std::time::Duratio
             }
             black_box(ev);
         }
-        while let Some(b) = smsc.take_transmit() {
-            esme.handle_input(now, &b);
-        }
+        transfer(smsc, esme, now);
         while let Some(ev) = esme.poll_event() {
             if matches!(ev, Event::Response { .. }) {
                 done += 1;
@@ -129,34 +144,53 @@ fn run(esme: &mut Session, smsc: &mut Session, pairs: u64) -> std::time::Duratio
     start.elapsed()
 }
 
+/// Measures one variant: the best of `runs` runs of `pairs` pairs, after a warm-up.
+fn measure<S: Storage>(name: &str, window: usize, auto: bool, pairs: u64, runs: u64) {
+    let (mut esme, mut smsc) = bound_pair::<S>(window, auto);
+    run(&mut esme, &mut smsc, (pairs / 10).max(1));
+    let mut best = f64::MAX;
+    for _ in 0..runs {
+        let t = run(&mut esme, &mut smsc, pairs).as_secs_f64();
+        best = best.min(t);
+    }
+    assert!(!esme.is_closed() && !smsc.is_closed());
+    assert_eq!(esme.in_flight(), 0);
+    let rate = pairs as f64 / best;
+    println!(
+        "  {name:<26} {:>8.2} M pairs/s  ({:>6.1} ns/pair)",
+        rate / 1e6,
+        best * 1e9 / pairs as f64
+    );
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; ignore arguments.
     let pairs = env_u64("BENCH_PAIRS", 3_000_000);
     let runs = env_u64("BENCH_RUNS", 5).max(1);
     let filter = std::env::var("BENCH_FILTER").ok();
     println!(
-        "session: request/response pairs through a bound in-memory pair (window {WINDOW}), \
-         {pairs} pairs per run, best of {runs}"
+        "session: request/response pairs through a bound in-memory pair, {pairs} pairs per \
+         run, best of {runs}"
     );
-    for (name, auto) in [("app respond", false), ("auto_respond", true)] {
-        if filter.as_deref().is_some_and(|f| !name.contains(f)) {
-            continue;
+    let wanted = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
+    type Variant = (&'static str, usize, bool, fn(&str, usize, bool, u64, u64));
+    let variants: [Variant; 6] = [
+        ("app respond", 256, false, measure::<Heap>),
+        ("auto_respond", 256, true, measure::<Heap>),
+        ("heap w8 app respond", 8, false, measure::<Heap>),
+        ("fixed w8 app respond", 8, false, measure::<Small>),
+        ("fixed w8 auto_respond", 8, true, measure::<Small>),
+        ("fixed w8 pdu512 app respond", 8, false, measure::<Tiny>),
+    ];
+    for (name, window, auto, f) in variants {
+        if wanted(name) {
+            f(name, window, auto, pairs, runs);
         }
-        let (mut esme, mut smsc) = bound_pair(auto);
-        // Warm-up.
-        run(&mut esme, &mut smsc, (pairs / 10).max(1));
-        let mut best = f64::MAX;
-        for _ in 0..runs {
-            let t = run(&mut esme, &mut smsc, pairs).as_secs_f64();
-            best = best.min(t);
-        }
-        assert!(!esme.is_closed() && !smsc.is_closed());
-        assert_eq!(esme.in_flight(), 0);
-        let rate = pairs as f64 / best;
-        println!(
-            "  {name:<14} {:>8.2} M pairs/s  ({:>6.1} ns/pair)",
-            rate / 1e6,
-            best * 1e9 / pairs as f64
-        );
     }
+    println!(
+        "  size_of::<Session<Fixed<8, 4096, 16, 8192, 8192, 4096, 16>>>() = {} octets; \
+         size_of::<Session<Heap>>() = {} octets",
+        std::mem::size_of::<Session<Small>>(),
+        std::mem::size_of::<Session<Heap>>()
+    );
 }

@@ -67,6 +67,7 @@ impl<B: AsRef<[u8]>> Frame<B> {
     /// Wraps the octets of one whole PDU held in any buffer, checking only its header (16
     /// octets at least, `command_length` equal to the buffer length). Bodies are checked by
     /// [`Frame::pdu`].
+    #[inline]
     pub fn from_buf(bytes: B) -> Result<Frame<B>, DecodeError> {
         let header = check_header(bytes.as_ref(), u32::MAX)?;
         if header.command_length as usize != bytes.as_ref().len() {
@@ -76,6 +77,12 @@ impl<B: AsRef<[u8]>> Frame<B> {
             });
         }
         Ok(Frame { header, bytes })
+    }
+
+    /// A frame of `bytes` whose `header` was checked already (the session's framing).
+    #[inline]
+    pub(crate) fn from_checked(header: Header, bytes: B) -> Frame<B> {
+        Frame { header, bytes }
     }
 
     /// The header.

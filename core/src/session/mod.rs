@@ -144,6 +144,8 @@ pub struct Session<S: Storage $(= $default)?> {
     next_message_id: u64,
     /// Set once closed: the events still to come.
     closing: Option<Closing>,
+    /// Octets of the PDU being handled still at the front of the receive buffer.
+    frame_len: usize,
     /// The peer closed its side; the session closes once the input already received is
     /// processed.
     eof: bool,
@@ -218,6 +220,7 @@ impl<S: Storage> Session<S> {
             counters: Counters::default(),
             next_message_id: 1,
             closing: None,
+            frame_len: 0,
             eof: false,
             config,
         }
@@ -688,6 +691,7 @@ impl<S: Storage> Session<S> {
     /// The next event for the application. Once the session closed, the failures of the
     /// requests still outstanding follow (oldest first), then [`Event::Closed`].
     #[must_use]
+    #[inline]
     pub fn poll_event(&mut self) -> Option<Event<S::Buf>> {
         let held = self.holds_input();
         if let Some(event) = self.events.pop_front() {
@@ -920,10 +924,7 @@ impl<S: Storage> Session<S> {
     fn process(&mut self, now: Instant) {
         while self.can_process() {
             match frame(self.rx.bytes(), self.config.max_pdu_len) {
-                Ok(Framing::Complete(n)) => {
-                    let bytes = self.rx.take(n);
-                    self.on_frame(now, bytes);
-                }
+                Ok(Framing::Complete(n)) => self.on_frame(now, n),
                 Ok(Framing::Partial { .. }) => break,
                 Err(e) => {
                     self.counters.invalid_pdus += 1;
@@ -941,28 +942,42 @@ impl<S: Storage> Session<S> {
         }
     }
 
-    fn on_frame(&mut self, now: Instant, bytes: S::Buf) {
+    #[inline]
+    /// Handles the complete PDU of `n` octets at the front of the receive buffer. Its
+    /// octets are taken as a frame only where an event carries it ([`Session::take_frame`]),
+    /// and dropped otherwise; with fixed storage a frame is a large value, moved as little as
+    /// possible.
+    fn on_frame(&mut self, now: Instant, n: usize) {
         self.last_rx = now;
-        let Ok(frame) = Frame::from_buf(bytes) else {
-            return;
-        };
-        let id = frame.command_id();
-        if self.config.inactivity == Inactivity::AnyPdu
-            || (!id.is_response() && self.config.inactivity.counts(id))
-        {
-            self.last_activity = now;
+        self.frame_len = n;
+        if let Some(header) = self.rx.bytes().get(..n).and_then(Header::parse) {
+            let id = header.command_id;
+            if self.config.inactivity == Inactivity::AnyPdu
+                || (!id.is_response() && self.config.inactivity.counts(id))
+            {
+                self.last_activity = now;
+            }
+            if id.is_response() {
+                self.on_response(now, header);
+            } else {
+                self.on_request(now, header);
+            }
         }
-        if frame.command_id().is_response() {
-            self.on_response(now, frame);
-        } else {
-            self.on_request(now, frame);
-        }
+        let rest = core::mem::take(&mut self.frame_len);
+        self.rx.discard(rest);
     }
 
-    fn on_response(&mut self, now: Instant, frame: Frame<S::Buf>) {
-        let id = frame.command_id();
-        let seq = frame.sequence_number();
-        let status = frame.command_status();
+    /// The PDU being handled, as a frame for an event.
+    fn take_frame(&mut self, header: Header) -> Frame<S::Buf> {
+        let n = core::mem::take(&mut self.frame_len);
+        Frame::from_checked(header, self.rx.take(n))
+    }
+
+    #[inline]
+    fn on_response(&mut self, now: Instant, header: Header) {
+        let id = header.command_id;
+        let seq = header.sequence_number;
+        let status = header.command_status;
         self.counters.responses_received.add(id);
         if !status.is_ok() {
             self.counters.errors_received.add(status);
@@ -974,6 +989,7 @@ impl<S: Storage> Session<S> {
                 let expected = bind_type.command_id().response();
                 if id != CommandId::GenericNack && Some(id) != expected {
                     self.counters.mismatched_responses += 1;
+                    let frame = self.take_frame(header);
                     self.emit(Event::MismatchedResponse {
                         sequence_number: seq,
                         request: bind_type.command_id(),
@@ -990,6 +1006,7 @@ impl<S: Storage> Session<S> {
                 }
                 if status.is_ok() && id != CommandId::GenericNack {
                     self.state = State::Bound(bind_type);
+                    let frame = self.take_frame(header);
                     self.emit(Event::Bound { bind_type, frame });
                 } else {
                     let status = if status.is_ok() {
@@ -1028,18 +1045,21 @@ impl<S: Storage> Session<S> {
                 }
                 None => false,
             };
+            let frame = self.take_frame(header);
             self.emit(Event::UnmatchedResponse { frame, late });
             return;
         };
         if slot.sent_at.is_none() {
             // Queued again after a throttle answer and not yet re-sent: this is a duplicate.
             self.counters.unmatched_responses += 1;
+            let frame = self.take_frame(header);
             self.emit(Event::UnmatchedResponse { frame, late: false });
             return;
         }
         if id != CommandId::GenericNack && slot.command_id.response() != Some(id) {
             self.window.remove(seq);
             self.counters.mismatched_responses += 1;
+            let frame = self.take_frame(header);
             self.emit(Event::MismatchedResponse {
                 sequence_number: seq,
                 request: slot.command_id,
@@ -1070,6 +1090,7 @@ impl<S: Storage> Session<S> {
             self.throttle.succeeded(slot.sent_at, self.window.max());
         }
         self.window.remove(seq);
+        let frame = self.take_frame(header);
         self.emit(Event::Response {
             request: slot.command_id,
             frame,
@@ -1078,11 +1099,12 @@ impl<S: Storage> Session<S> {
         self.after_window_change(now);
     }
 
-    fn on_request(&mut self, now: Instant, frame: Frame<S::Buf>) {
-        let header = *frame.header();
+    #[inline]
+    fn on_request(&mut self, now: Instant, header: Header) {
         let id = header.command_id;
         self.counters.requests_received.add(id);
-        if let Err(error) = Pdu::parse_with(frame.as_bytes(), &self.config.parse) {
+        let bytes = self.rx.bytes().get(..self.frame_len).unwrap_or_default();
+        if let Err(error) = Pdu::parse_with(bytes, &self.config.parse) {
             self.counters.invalid_pdus += 1;
             let answered = self.reject(&header, error.status(), error.needs_generic_nack());
             self.emit(Event::InvalidPdu {
@@ -1120,6 +1142,7 @@ impl<S: Storage> Session<S> {
                     State::Open | State::Outbound => {
                         self.bind_request = Some((header.sequence_number, bind_type));
                         self.state = State::Binding(bind_type);
+                        let frame = self.take_frame(header);
                         self.emit(Event::BindRequest { bind_type, frame });
                     }
                     _ => self.refuse(&header, CommandStatus::ESME_RALYBND, false),
@@ -1128,6 +1151,7 @@ impl<S: Storage> Session<S> {
             CommandId::Outbind => {
                 if self.state == State::Open {
                     self.state = State::Outbound;
+                    let frame = self.take_frame(header);
                     self.emit(Event::Outbind { frame });
                 } else {
                     self.emit(Event::RejectedRequest {
@@ -1147,6 +1171,7 @@ impl<S: Storage> Session<S> {
                     return;
                 }
                 if id == CommandId::AlertNotification {
+                    let frame = self.take_frame(header);
                     self.emit(Event::Request {
                         frame,
                         auto_responded: false,
@@ -1175,6 +1200,7 @@ impl<S: Storage> Session<S> {
                     self.refuse(&header, CommandStatus::ESME_RTHROTTLED, false);
                     return;
                 }
+                let frame = self.take_frame(header);
                 self.emit(Event::Request {
                     frame,
                     auto_responded: auto,
@@ -1235,6 +1261,7 @@ impl<S: Storage> Session<S> {
 
     /// Queues an event; callers make sure there is room (fixed storage: input is
     /// processed only with room for two, timeouts one at a time).
+    #[inline]
     fn emit(&mut self, event: Event<S::Buf>) {
         let _ = self.events.push_back(event);
     }

@@ -62,6 +62,8 @@ pub trait RxBuffer<B>: Default {
     /// Removes the first `n` octets (`n` at most [`RxBuffer::bytes`]' length) as a frame
     /// buffer.
     fn take(&mut self, n: usize) -> B;
+    /// Drops the first `n` octets (at most all of them).
+    fn discard(&mut self, n: usize);
     /// Empties the buffer and gives its memory back.
     fn release(&mut self);
 }
@@ -217,6 +219,9 @@ mod heap {
         }
         fn take(&mut self, n: usize) -> Bytes {
             self.split_to(n.min(self.len())).freeze()
+        }
+        fn discard(&mut self, n: usize) {
+            Buf::advance(self, n.min(self.len()));
         }
         fn release(&mut self) {
             *self = BytesMut::new();
@@ -480,14 +485,19 @@ impl<const RX: usize, const PDU: usize> RxBuffer<heapless::Vec<u8, PDU>> for hea
     fn push(&mut self, data: &[u8]) -> bool {
         self.extend_from_slice(data).is_ok()
     }
+    #[inline]
     fn take(&mut self, n: usize) -> heapless::Vec<u8, PDU> {
         let n = n.min(self.len());
         let mut out = heapless::Vec::new();
         // The session frames at most `max_pdu_len` (capped to PDU) octets: this fits.
         let _ = out.extend_from_slice(self.as_slice().get(..n.min(PDU)).unwrap_or_default());
+        RxBuffer::<heapless::Vec<u8, PDU>>::discard(self, n);
+        out
+    }
+    fn discard(&mut self, n: usize) {
+        let n = n.min(self.len());
         self.copy_within(n.., 0);
         self.truncate(self.len() - n);
-        out
     }
     fn release(&mut self) {
         self.clear();
