@@ -628,6 +628,9 @@ impl std::fmt::Debug for HttpServer {
     }
 }
 
+/// The most of an oversized body read (and dropped) before the 413 answer.
+const DRAIN_LIMIT: u64 = 1 << 20;
+
 /// Threads answering HTTP requests.
 const HTTP_THREADS: usize = 2;
 
@@ -694,6 +697,12 @@ fn answer(plane: &ControlPlane, mut request: tiny_http::Request) {
     let url = request.url().to_string();
     let limit = plane.max_body();
     let response = if request.body_length().is_some_and(|n| n > limit) {
+        // Read (a bounded amount of) what the client is sending anyway, so that closing the
+        // connection does not reset it before it reads the answer.
+        let _ = std::io::copy(
+            &mut request.as_reader().take(DRAIN_LIMIT),
+            &mut std::io::sink(),
+        );
         Response::error(
             413,
             format!("request body larger than {limit} octets"),
