@@ -82,7 +82,7 @@ pub use metrics::SimMetrics;
 pub use observe::{
     DeliveryKind, MessageQuery, PendingDelivery, ReceiptState, SessionStatus, SubmittedMessage,
 };
-use observe::{Logged, Observe, Pending, ReceiptSource};
+use observe::{Observe, Pending};
 pub use server::{Error as ServerError, SimDelivery, SimServer, SimSession, TlsPem};
 
 /// The source of MO messages sent on bind.
@@ -804,69 +804,34 @@ impl Shared {
                 self.submit_fields(ctx, &view, Some(message_id), status),
             );
         }
-        let mut seq = None;
-        if wants_receipt || self.observe.is_some() {
-            let submitted = receipt_date_now();
-            let destinations: Vec<OwnedAddress> = match &pdu.body {
-                Body::SubmitMulti(m) => m
-                    .dest_addresses
-                    .iter()
-                    .filter_map(|d| match d {
-                        DestAddress::Sme(a) => Some(OwnedAddress::from(&a)),
-                        DestAddress::DistributionList(_) => None,
-                    })
-                    .collect(),
-                _ => vec![OwnedAddress::from(&view.destination)],
+        // With the control plane: the PDU's octets go to the ring (one copy; decoded when
+        // read).
+        let seq = self.observe.as_ref().map(|o| {
+            let receipt = if !wants_receipt {
+                ReceiptState::NotRequested
+            } else if self.hold_receipts {
+                ReceiptState::Held
+            } else {
+                ReceiptState::Scheduled
             };
-            let full_text = view.text();
-            let text: String = full_text.chars().take(20).collect();
-            if let Some(o) = &self.observe {
-                let n = o.next_seq.fetch_add(1, Ordering::Relaxed);
-                seq = Some(n);
-                let receipt = if !wants_receipt {
-                    ReceiptState::NotRequested
-                } else if self.hold_receipts {
-                    ReceiptState::Held
-                } else {
-                    ReceiptState::Scheduled
-                };
-                o.log(Logged {
-                    message: SubmittedMessage {
-                        seq: n,
-                        time: std::time::SystemTime::now(),
-                        account: ctx.account.clone(),
-                        bind_id: ctx.bind_id,
-                        command: view.command,
-                        message_id: message_id.to_string(),
-                        source: address_text(&view.source),
-                        destinations: destinations.iter().map(OwnedAddress::text).collect(),
-                        data_coding: view.data_coding,
-                        text: full_text,
-                        part: view.part_of().filter(|p| p.total > 1),
-                        reassembled: None,
-                        receipt,
-                    },
-                    receipt: ReceiptSource {
-                        source: OwnedAddress::from(&view.source),
-                        destinations: destinations.clone(),
-                        submitted,
-                    },
+            let part = view.part_of().filter(|p| p.total > 1);
+            o.log(ctx, n, frame.as_bytes(), part, receipt)
+        });
+        if wants_receipt && !self.hold_receipts {
+            let submitted = receipt_date_now();
+            let text: String = view.text().chars().take(20).collect();
+            for destination in destinations_of(&pdu.body, &view) {
+                let _ = self.jobs.try_send(Job::Receipt {
+                    account: ctx.account.clone(),
+                    message_id: message_id.to_string(),
+                    seq,
+                    source: OwnedAddress::from(&view.source),
+                    destination,
+                    submitted,
+                    text: text.clone(),
+                    stat: MessageState::Delivered,
+                    err: 0,
                 });
-            }
-            if wants_receipt && !self.hold_receipts {
-                for destination in destinations {
-                    let _ = self.jobs.try_send(Job::Receipt {
-                        account: ctx.account.clone(),
-                        message_id: message_id.to_string(),
-                        seq,
-                        source: OwnedAddress::from(&view.source),
-                        destination,
-                        submitted,
-                        text: text.clone(),
-                        stat: MessageState::Delivered,
-                        err: 0,
-                    });
-                }
             }
         }
         // Long messages: reassembled for the journal and the echo.
@@ -892,12 +857,7 @@ impl Shared {
                     PushOutcome::Complete(a) => {
                         let text = decode_text(view.data_coding, a.data());
                         if let (Some(o), Some(p)) = (&self.observe, view.part_of()) {
-                            o.reassembled(
-                                &ctx.account,
-                                &address_text(&view.source),
-                                p.reference,
-                                &text,
-                            );
+                            o.reassembled(ctx.bind_id, view.source.addr, p.reference, &text);
                         }
                         if let Some(j) = &self.journal {
                             let method = match view.part_of() {
@@ -1003,6 +963,7 @@ impl Shared {
                 lock(&self.throttle).remove(&bind_id);
                 let account = lock(&self.bound).remove(&bind_id);
                 if let Some(o) = &self.observe {
+                    o.forget_bind(bind_id);
                     if let Some((_, account, bind_type)) = lock(&o.binds).remove(&bind_id) {
                         o.metrics.unbound(&account, &bind_type.to_string());
                     }
@@ -1362,8 +1323,23 @@ fn delivery_name(outcome: &Result<DeliveryOutcome, ServerError>) -> String {
     }
 }
 
+/// The SME destinations of a submission (several for `submit_multi`).
+pub(crate) fn destinations_of(body: &Body<'_>, view: &MessageView<'_>) -> Vec<OwnedAddress> {
+    match body {
+        Body::SubmitMulti(m) => m
+            .dest_addresses
+            .iter()
+            .filter_map(|d| match d {
+                DestAddress::Sme(a) => Some(OwnedAddress::from(&a)),
+                DestAddress::DistributionList(_) => None,
+            })
+            .collect(),
+        _ => vec![OwnedAddress::from(&view.destination)],
+    }
+}
+
 /// Writes `n` as at least 10 lowercase hex digits into `buf`.
-fn format_id(n: u64, buf: &mut [u8; 20]) -> &str {
+pub(crate) fn format_id(n: u64, buf: &mut [u8; 20]) -> &str {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let digits = (16 - n.leading_zeros() as usize / 4).max(10);
     for (i, slot) in buf.iter_mut().take(digits).enumerate() {
@@ -1375,7 +1351,12 @@ fn format_id(n: u64, buf: &mut [u8; 20]) -> &str {
 
 /// Now (UTC) as a receipt date, `YYMMDDhhmm`.
 pub fn receipt_date_now() -> ReceiptDate {
-    let now = OffsetDateTime::now_utc();
+    receipt_date_of(OffsetDateTime::now_utc())
+}
+
+/// A time (UTC) as a receipt date, `YYMMDDhhmm`.
+pub fn receipt_date_of(t: impl Into<OffsetDateTime>) -> ReceiptDate {
+    let now: OffsetDateTime = t.into();
     ReceiptDate::new(
         // 0..=99.
         now.year().rem_euclid(100) as u8,

@@ -2,8 +2,9 @@
 //! encoded in the text exposition format for the control plane's `GET /metrics`.
 //!
 //! PDUs are counted from the server's trace callback ([`SimMetrics::observe_pdu`]): it reads
-//! the 16-octet header only, bumps a counter and, for latencies, keeps the time each request
-//! went by until its response comes back the other way. The rest comes from the server's
+//! the 16-octet header only, bumps an atomic counter and, for latencies, keeps the time a
+//! sampled request went by until its response comes back the other way (every request of
+//! a session's first 1024 sequence numbers, then one in 16). The rest comes from the server's
 //! events (binds, refusals, retries, give-ups) and, at scrape time, its queue (store depth).
 
 use prometheus_client::encoding::text::encode;
@@ -18,6 +19,7 @@ use smpp_core::{CommandId, CommandStatus};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -32,6 +34,35 @@ type Three = [(&'static str, Cow<'static, str>); 3];
 /// (responses that never came) the table is cleared rather than grown.
 const MAX_OPEN_REQUESTS: usize = 100_000;
 
+/// The registry, and how much of each fast count it was given.
+struct Registered {
+    registry: Registry,
+    synced: Vec<u64>,
+}
+
+/// Slots of the fast counts per direction: command ids `0x000`..`0x1FF`, requests then
+/// responses (`0x80000000` set).
+const FAST_SLOTS: usize = 0x400;
+
+/// The fast-count slot of a command id, when it has one.
+fn fast_slot(id: u32) -> Option<usize> {
+    if id & !0x8000_01FF != 0 {
+        return None;
+    }
+    let low = (id & 0x1FF) as usize;
+    Some(if id & 0x8000_0000 != 0 {
+        0x200 + low
+    } else {
+        low
+    })
+}
+
+/// Whether the latency of the request (and response) with this sequence number is measured:
+/// all of a session's first 1024, then one in 16, so the cost stays small under load.
+fn sampled(sequence_number: u32) -> bool {
+    sequence_number < 1024 || sequence_number.is_multiple_of(16)
+}
+
 /// A request waiting for its response: its peer, sequence number, and whether the peer
 /// sent it.
 type OpenKey = (Option<SocketAddr>, u32, bool);
@@ -39,7 +70,10 @@ type OpenKey = (Option<SocketAddr>, u32, bool);
 /// The simulator's metrics: updated by the SMPP side (atomic counters, a short lock for
 /// latencies), read by [`SimMetrics::encode`].
 pub struct SimMetrics {
-    registry: Mutex<Registry>,
+    registry: Mutex<Registered>,
+    /// `ESME_ROK` PDUs of the known commands, by direction and [`fast_slot`], moved into
+    /// `pdus` at scrape time.
+    ok: Box<[AtomicU64]>,
     binds: Family<Two, Gauge>,
     pdus: Family<Three, Counter>,
     latency: Family<One, Histogram, fn() -> Histogram>,
@@ -95,7 +129,11 @@ impl SimMetrics {
     /// Every metric, registered under the prefix `smpp`.
     pub fn new() -> SimMetrics {
         let m = SimMetrics {
-            registry: Mutex::new(Registry::with_prefix("smpp")),
+            registry: Mutex::new(Registered {
+                registry: Registry::with_prefix("smpp"),
+                synced: vec![0; 2 * FAST_SLOTS],
+            }),
+            ok: (0..2 * FAST_SLOTS).map(|_| AtomicU64::new(0)).collect(),
             binds: Family::default(),
             pdus: Family::default(),
             latency: Family::new_with_constructor(latency_histogram),
@@ -109,7 +147,8 @@ impl SimMetrics {
             open: Mutex::new(HashMap::new()),
         };
         {
-            let mut r = super::lock(&m.registry);
+            let mut reg = super::lock(&m.registry);
+            let r = &mut reg.registry;
             r.register(
                 "binds",
                 "Bound sessions, by account and bind type",
@@ -166,23 +205,30 @@ impl SimMetrics {
     }
 
     /// One PDU that went by (the trace callback): counted by direction, command and
-    /// status; a request's time is kept until its response, whose latency is recorded.
+    /// status (an atomic add for a known command answered `ESME_ROK`, the common case); a
+    /// sampled request's time is kept until its response, whose latency is recorded.
     pub fn observe_pdu(&self, direction: Direction, peer: Option<SocketAddr>, pdu: &[u8]) {
         let Some(h) = Header::parse(pdu) else {
             return;
         };
-        let dir = match direction {
-            Direction::In => "in",
-            Direction::Out => "out",
-        };
-        self.pdus
-            .get_or_create(&[
-                ("direction", label(dir)),
-                ("command", command_label(h.command_id)),
-                ("status", status_label(h.command_status)),
-            ])
-            .inc();
         let incoming = direction == Direction::In;
+        match fast_slot(h.command_id.to_u32()) {
+            Some(slot) if h.command_status.is_ok() => {
+                self.ok[usize::from(!incoming) * FAST_SLOTS + slot].fetch_add(1, Ordering::Relaxed);
+            }
+            _ => {
+                self.pdus
+                    .get_or_create(&[
+                        ("direction", label(if incoming { "in" } else { "out" })),
+                        ("command", command_label(h.command_id)),
+                        ("status", status_label(h.command_status)),
+                    ])
+                    .inc();
+            }
+        }
+        if !sampled(h.sequence_number) {
+            return;
+        }
         let now = Instant::now();
         if h.command_id.is_response() || h.command_id == CommandId::GenericNack {
             // A response travels the other way from its request: received, it answers one
@@ -200,6 +246,29 @@ impl SimMetrics {
                 open.clear();
             }
             open.insert((peer, h.sequence_number, incoming), now);
+        }
+    }
+
+    /// Moves the atomic `ESME_ROK` counts into the PDU family (under the registry lock).
+    fn sync_fast_counts(&self, synced: &mut [u64]) {
+        for (i, (count, seen)) in self.ok.iter().zip(synced.iter_mut()).enumerate() {
+            let now = count.load(Ordering::Relaxed);
+            if now == *seen {
+                continue;
+            }
+            let (dir, slot) = (i / FAST_SLOTS, i % FAST_SLOTS);
+            let id = CommandId::from_u32(
+                (u32::try_from(slot & 0x1FF).unwrap_or(0))
+                    | if slot >= 0x200 { 0x8000_0000 } else { 0 },
+            );
+            self.pdus
+                .get_or_create(&[
+                    ("direction", label(if dir == 0 { "in" } else { "out" })),
+                    ("command", command_label(id)),
+                    ("status", label("ESME_ROK")),
+                ])
+                .inc_by(now - *seen);
+            *seen = now;
         }
     }
 
@@ -247,7 +316,9 @@ impl SimMetrics {
     /// The metrics in the Prometheus text format, with the store depth as `depth` says
     /// now: (account, deliveries held) for every account.
     pub fn encode(&self, depth: &[(String, usize)]) -> String {
-        let registry = super::lock(&self.registry);
+        let mut registry = super::lock(&self.registry);
+        let Registered { registry, synced } = &mut *registry;
+        self.sync_fast_counts(synced);
         let total: usize = depth.iter().map(|(_, n)| n).sum();
         self.store_depth
             .set(i64::try_from(total).unwrap_or(i64::MAX));
@@ -257,7 +328,7 @@ impl SimMetrics {
                 .set(i64::try_from(*n).unwrap_or(i64::MAX));
         }
         let mut out = String::new();
-        if encode(&mut out, &registry).is_err() {
+        if encode(&mut out, registry).is_err() {
             out.clear();
         }
         out

@@ -5,15 +5,18 @@
 //! what they need out.
 
 use super::metrics::SimMetrics;
-use super::{lock, OwnedAddress};
-use crate::message::PartOf;
+use super::{destinations_of, format_id, lock, receipt_date_of, OwnedAddress};
+use crate::message::{address_text, MessageView, PartOf};
 use smpp_core::message::{MessageState, ReceiptDate};
+use smpp_core::pdu::{ParseOptions, Pdu};
+use smpp_core::server::RequestContext;
 use smpp_core::server::{BindId, DeliveryId};
 use smpp_core::session::{BindType, Counters, State};
 use smpp_core::CommandId;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
@@ -157,9 +160,76 @@ pub(crate) struct ReceiptSource {
     pub(crate) submitted: ReceiptDate,
 }
 
+/// One submission in the ring: its PDU's octets (decoded when read) and what happened
+/// since.
 pub(crate) struct Logged {
-    pub(crate) message: SubmittedMessage,
-    pub(crate) receipt: ReceiptSource,
+    seq: u64,
+    /// The message id's number.
+    n: u64,
+    time: SystemTime,
+    bind_id: BindId,
+    account: Arc<str>,
+    pdu: Box<[u8]>,
+    part: Option<PartOf>,
+    reassembled: Option<String>,
+    receipt: ReceiptState,
+}
+
+impl Logged {
+    fn message(&self) -> (SubmittedMessage, ReceiptSource) {
+        let mut buf = [0u8; 20];
+        let mut m = SubmittedMessage {
+            seq: self.seq,
+            time: self.time,
+            account: self.account.to_string(),
+            bind_id: self.bind_id,
+            command: CommandId::SubmitSm,
+            message_id: format_id(self.n, &mut buf).to_string(),
+            source: String::new(),
+            destinations: Vec::new(),
+            data_coding: 0,
+            text: String::new(),
+            part: self.part,
+            reassembled: self.reassembled.clone(),
+            receipt: self.receipt.clone(),
+        };
+        let mut r = ReceiptSource {
+            source: OwnedAddress::default(),
+            destinations: Vec::new(),
+            submitted: receipt_date_of(self.time),
+        };
+        let opts = ParseOptions {
+            max_command_length: u32::MAX,
+            ..Default::default()
+        };
+        if let Ok(pdu) = Pdu::parse_with(&self.pdu, &opts) {
+            if let Some(view) = MessageView::from_body(&pdu.body) {
+                m.command = view.command;
+                m.source = address_text(&view.source);
+                m.data_coding = view.data_coding;
+                m.text = view.text();
+                r.source = OwnedAddress::from(&view.source);
+                r.destinations = destinations_of(&pdu.body, &view);
+                m.destinations = r.destinations.iter().map(OwnedAddress::text).collect();
+            }
+        }
+        (m, r)
+    }
+
+    /// The source address octets, read from the PDU.
+    fn source_is(&self, source: &[u8]) -> bool {
+        Pdu::parse(&self.pdu)
+            .ok()
+            .and_then(|p| MessageView::from_body(&p.body).map(|v| v.source.addr == source))
+            .unwrap_or(false)
+    }
+}
+
+/// The ring, and the account of each bind that logs into it (shared by its entries).
+struct Ring {
+    entries: VecDeque<Logged>,
+    accounts: HashMap<BindId, Arc<str>>,
+    next_seq: u64,
 }
 
 pub(crate) struct Pending {
@@ -173,9 +243,8 @@ pub(crate) struct Pending {
 
 /// The simulator's control-plane state.
 pub(crate) struct Observe {
-    pub(crate) capacity: usize,
-    pub(crate) next_seq: std::sync::atomic::AtomicU64,
-    pub(crate) ring: Mutex<VecDeque<Logged>>,
+    capacity: usize,
+    ring: Mutex<Ring>,
     pub(crate) pending: Mutex<HashMap<DeliveryId, Pending>>,
     /// Bound sessions: when, and what (for the bind gauges at close).
     pub(crate) binds: Mutex<HashMap<BindId, (SystemTime, String, BindType)>>,
@@ -186,71 +255,123 @@ impl Observe {
     pub(crate) fn new(capacity: usize) -> Observe {
         Observe {
             capacity,
-            next_seq: std::sync::atomic::AtomicU64::new(1),
-            ring: Mutex::new(VecDeque::with_capacity(capacity.min(4096))),
+            ring: Mutex::new(Ring {
+                entries: VecDeque::with_capacity(capacity.min(4096)),
+                accounts: HashMap::new(),
+                next_seq: 1,
+            }),
             pending: Mutex::new(HashMap::new()),
             binds: Mutex::new(HashMap::new()),
             metrics: SimMetrics::new(),
         }
     }
 
-    /// Appends a message (dropping the oldest when full).
-    pub(crate) fn log(&self, logged: Logged) {
-        if self.capacity == 0 {
-            return;
-        }
+    /// Appends a submission accepted with message id number `n` (dropping the oldest when
+    /// full); returns its ring seq.
+    pub(crate) fn log(
+        &self,
+        ctx: &RequestContext,
+        n: u64,
+        pdu: &[u8],
+        part: Option<PartOf>,
+        receipt: ReceiptState,
+    ) -> u64 {
+        let time = SystemTime::now();
+        let pdu: Box<[u8]> = pdu.into();
         let mut ring = lock(&self.ring);
-        if ring.len() >= self.capacity {
-            ring.pop_front();
+        let seq = ring.next_seq;
+        ring.next_seq += 1;
+        if self.capacity == 0 {
+            return seq;
         }
-        ring.push_back(logged);
+        let account = match ring.accounts.get(&ctx.bind_id) {
+            Some(a) => a.clone(),
+            None => {
+                let a: Arc<str> = Arc::from(ctx.account.as_str());
+                ring.accounts.insert(ctx.bind_id, a.clone());
+                a
+            }
+        };
+        if ring.entries.len() >= self.capacity {
+            ring.entries.pop_front();
+        }
+        ring.entries.push_back(Logged {
+            seq,
+            n,
+            time,
+            bind_id: ctx.bind_id,
+            account,
+            pdu,
+            part,
+            reassembled: None,
+            receipt,
+        });
+        seq
+    }
+
+    /// A bind closed: its account is no longer looked up (its entries keep theirs).
+    pub(crate) fn forget_bind(&self, bind_id: BindId) {
+        lock(&self.ring).accounts.remove(&bind_id);
     }
 
     /// Changes the receipt state of ring entry `seq`, if it is still there.
     pub(crate) fn set_receipt(&self, seq: u64, f: impl FnOnce(&mut ReceiptState)) {
         let mut ring = lock(&self.ring);
-        if let Some(e) = ring.iter_mut().rev().find(|e| e.message.seq == seq) {
-            f(&mut e.message.receipt);
+        if let Some(e) = ring.entries.iter_mut().rev().find(|e| e.seq == seq) {
+            f(&mut e.receipt);
         }
     }
 
-    /// The whole text of a long message, on the ring's entries of its parts.
-    pub(crate) fn reassembled(&self, account: &str, source: &str, reference: u16, text: &str) {
+    /// The whole text of a long message, on the ring's entries of its parts (the latest
+    /// 256 entries of the same bind, source and reference).
+    pub(crate) fn reassembled(&self, bind_id: BindId, source: &[u8], reference: u16, text: &str) {
         let mut ring = lock(&self.ring);
-        for e in ring.iter_mut().rev().take(512) {
-            let m = &mut e.message;
-            if m.account == account
-                && m.source == source
-                && m.part.is_some_and(|p| p.reference == reference)
-                && m.reassembled.is_none()
+        for e in ring.entries.iter_mut().rev().take(256) {
+            if e.bind_id == bind_id
+                && e.part.is_some_and(|p| p.reference == reference)
+                && e.reassembled.is_none()
+                && e.source_is(source)
             {
-                m.reassembled = Some(text.to_string());
+                e.reassembled = Some(text.to_string());
             }
         }
     }
 
     /// A ring entry by message id: the message and what its receipt is made from.
     pub(crate) fn find(&self, message_id: &str) -> Option<(SubmittedMessage, ReceiptSource)> {
+        let n = u64::from_str_radix(message_id, 16).ok()?;
         let ring = lock(&self.ring);
-        ring.iter()
-            .rev()
-            .find(|e| e.message.message_id == message_id)
-            .map(|e| (e.message.clone(), e.receipt.clone()))
-    }
-
-    /// The messages `q` asks for, oldest first.
-    pub(crate) fn messages(&self, q: &MessageQuery) -> Vec<SubmittedMessage> {
-        let ring = lock(&self.ring);
-        let mut out: Vec<SubmittedMessage> = ring
+        ring.entries
             .iter()
             .rev()
-            .filter(|e| q.since.is_none_or(|s| e.message.seq > s))
-            .filter(|e| q.account.as_deref().is_none_or(|a| e.message.account == a))
-            .take(q.limit.unwrap_or(usize::MAX))
-            .map(|e| e.message.clone())
-            .collect();
-        out.reverse();
-        out
+            .find(|e| e.n == n)
+            .map(Logged::message)
+    }
+
+    /// The messages `q` asks for, oldest first (copied out under the lock, decoded after).
+    pub(crate) fn messages(&self, q: &MessageQuery) -> Vec<SubmittedMessage> {
+        let picked: Vec<Logged> = {
+            let ring = lock(&self.ring);
+            ring.entries
+                .iter()
+                .rev()
+                .filter(|e| q.since.is_none_or(|s| e.seq > s))
+                .filter(|e| q.account.as_deref().is_none_or(|a| &*e.account == a))
+                .take(q.limit.unwrap_or(usize::MAX))
+                .map(|e| Logged {
+                    seq: e.seq,
+                    n: e.n,
+                    time: e.time,
+                    bind_id: e.bind_id,
+                    account: e.account.clone(),
+                    pdu: e.pdu.clone(),
+                    part: e.part,
+                    reassembled: e.reassembled.clone(),
+                    receipt: e.receipt.clone(),
+                })
+                .collect()
+        };
+        picked.iter().rev().map(|e| e.message().0).collect()
     }
 
     /// The deliveries not ended, oldest first.
