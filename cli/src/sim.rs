@@ -806,6 +806,7 @@ impl Shared {
         }
         // With the control plane: the PDU's octets go to the ring (one copy; decoded when
         // read).
+        let part = view.part_of().filter(|p| p.total > 1);
         let seq = self.observe.as_ref().map(|o| {
             let receipt = if !wants_receipt {
                 ReceiptState::NotRequested
@@ -814,8 +815,7 @@ impl Shared {
             } else {
                 ReceiptState::Scheduled
             };
-            let part = view.part_of().filter(|p| p.total > 1);
-            o.log(ctx, n, frame.as_bytes(), part, receipt)
+            o.log(ctx.bind_id, n, frame.as_bytes(), part, receipt)
         });
         if wants_receipt && !self.hold_receipts {
             let submitted = receipt_date_now();
@@ -835,7 +835,7 @@ impl Shared {
             }
         }
         // Long messages: reassembled for the journal and the echo.
-        let whole = match view.part_input() {
+        let whole = match part.and_then(|_| view.part_input()) {
             Some(part) => {
                 let outcome = {
                     let mut map = lock(&self.assemblers);
@@ -874,7 +874,8 @@ impl Shared {
                     _ => None,
                 }
             }
-            None => Some(view.text()),
+            None if echo => Some(view.text()),
+            None => None,
         };
         if echo {
             if let Some(text) = whole {
@@ -921,6 +922,7 @@ impl Shared {
                     );
                 }
                 if let Some(o) = &self.observe {
+                    o.bound(bind_id, &account);
                     o.metrics.bound(&account, &bind_type.to_string());
                     lock(&o.binds).insert(
                         bind_id,
@@ -963,7 +965,6 @@ impl Shared {
                 lock(&self.throttle).remove(&bind_id);
                 let account = lock(&self.bound).remove(&bind_id);
                 if let Some(o) = &self.observe {
-                    o.forget_bind(bind_id);
                     if let Some((_, account, bind_type)) = lock(&o.binds).remove(&bind_id) {
                         o.metrics.unbound(&account, &bind_type.to_string());
                     }

@@ -4,7 +4,7 @@
 //! PDUs are counted from the server's trace callback ([`SimMetrics::observe_pdu`]): it reads
 //! the 16-octet header only, bumps an atomic counter and, for latencies, keeps the time a
 //! sampled request went by until its response comes back the other way (every request of
-//! a session's first 1024 sequence numbers, then one in 16). The rest comes from the server's
+//! a session's first 256 sequence numbers, then one in 64). The rest comes from the server's
 //! events (binds, refusals, retries, give-ups) and, at scrape time, its queue (store depth).
 
 use prometheus_client::encoding::text::encode;
@@ -13,7 +13,6 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
-use smpp_core::pdu::Header;
 use smpp_core::trace::Direction;
 use smpp_core::{CommandId, CommandStatus};
 use std::borrow::Cow;
@@ -58,9 +57,9 @@ fn fast_slot(id: u32) -> Option<usize> {
 }
 
 /// Whether the latency of the request (and response) with this sequence number is measured:
-/// all of a session's first 1024, then one in 16, so the cost stays small under load.
+/// all of a session's first 256, then one in 64, so the cost stays small under load.
 fn sampled(sequence_number: u32) -> bool {
-    sequence_number < 1024 || sequence_number.is_multiple_of(16)
+    sequence_number < 256 || sequence_number.is_multiple_of(64)
 }
 
 /// A request waiting for its response: its peer, sequence number, and whether the peer
@@ -208,32 +207,39 @@ impl SimMetrics {
     /// status (an atomic add for a known command answered `ESME_ROK`, the common case); a
     /// sampled request's time is kept until its response, whose latency is recorded.
     pub fn observe_pdu(&self, direction: Direction, peer: Option<SocketAddr>, pdu: &[u8]) {
-        let Some(h) = Header::parse(pdu) else {
+        // The header's words, read directly: command_id, command_status, sequence_number.
+        let word = |i: usize| {
+            pdu.get(i..i + 4)
+                .and_then(|w| <[u8; 4]>::try_from(w).ok())
+                .map(u32::from_be_bytes)
+        };
+        let (Some(id), Some(status), Some(seq)) = (word(4), word(8), word(12)) else {
             return;
         };
         let incoming = direction == Direction::In;
-        match fast_slot(h.command_id.to_u32()) {
-            Some(slot) if h.command_status.is_ok() => {
+        match fast_slot(id) {
+            Some(slot) if status == 0 => {
                 self.ok[usize::from(!incoming) * FAST_SLOTS + slot].fetch_add(1, Ordering::Relaxed);
             }
             _ => {
                 self.pdus
                     .get_or_create(&[
                         ("direction", label(if incoming { "in" } else { "out" })),
-                        ("command", command_label(h.command_id)),
-                        ("status", status_label(h.command_status)),
+                        ("command", command_label(CommandId::from_u32(id))),
+                        ("status", status_label(CommandStatus(status))),
                     ])
                     .inc();
             }
         }
-        if !sampled(h.sequence_number) {
+        if !sampled(seq) {
             return;
         }
         let now = Instant::now();
-        if h.command_id.is_response() || h.command_id == CommandId::GenericNack {
+        // Responses (generic_nack included) have the top bit of command_id set.
+        if id & 0x8000_0000 != 0 {
             // A response travels the other way from its request: received, it answers one
             // of ours (outbound); sent, one of the ESME's (inbound).
-            let started = super::lock(&self.open).remove(&(peer, h.sequence_number, !incoming));
+            let started = super::lock(&self.open).remove(&(peer, seq, !incoming));
             if let Some(t) = started {
                 let which = if incoming { "outbound" } else { "inbound" };
                 self.latency
@@ -245,7 +251,7 @@ impl SimMetrics {
             if open.len() >= MAX_OPEN_REQUESTS {
                 open.clear();
             }
-            open.insert((peer, h.sequence_number, incoming), now);
+            open.insert((peer, seq, incoming), now);
         }
     }
 

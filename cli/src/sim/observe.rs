@@ -9,11 +9,10 @@ use super::{destinations_of, format_id, lock, receipt_date_of, OwnedAddress};
 use crate::message::{address_text, MessageView, PartOf};
 use smpp_core::message::{MessageState, ReceiptDate};
 use smpp_core::pdu::{ParseOptions, Pdu};
-use smpp_core::server::RequestContext;
 use smpp_core::server::{BindId, DeliveryId};
 use smpp_core::session::{BindType, Counters, State};
 use smpp_core::CommandId;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -168,8 +167,10 @@ pub(crate) struct Logged {
     n: u64,
     time: SystemTime,
     bind_id: BindId,
-    account: Arc<str>,
-    pdu: Box<[u8]>,
+    /// Filled in when the entry is read (from the binds' accounts).
+    account: Option<Arc<str>>,
+    /// The PDU's octets (the buffer is reused once the entry drops out of the ring).
+    pdu: Vec<u8>,
     part: Option<PartOf>,
     reassembled: Option<String>,
     receipt: ReceiptState,
@@ -181,7 +182,7 @@ impl Logged {
         let mut m = SubmittedMessage {
             seq: self.seq,
             time: self.time,
-            account: self.account.to_string(),
+            account: self.account.as_deref().unwrap_or("").to_string(),
             bind_id: self.bind_id,
             command: CommandId::SubmitSm,
             message_id: format_id(self.n, &mut buf).to_string(),
@@ -216,6 +217,20 @@ impl Logged {
         (m, r)
     }
 
+    fn copy(&self) -> Logged {
+        Logged {
+            seq: self.seq,
+            n: self.n,
+            time: self.time,
+            bind_id: self.bind_id,
+            account: None,
+            pdu: self.pdu.clone(),
+            part: self.part,
+            reassembled: self.reassembled.clone(),
+            receipt: self.receipt.clone(),
+        }
+    }
+
     /// The source address octets, read from the PDU.
     fn source_is(&self, source: &[u8]) -> bool {
         Pdu::parse(&self.pdu)
@@ -225,11 +240,27 @@ impl Logged {
     }
 }
 
-/// The ring, and the account of each bind that logs into it (shared by its entries).
+/// The ring: a fixed number of slots written over in place, oldest first from `next`.
 struct Ring {
-    entries: VecDeque<Logged>,
-    accounts: HashMap<BindId, Arc<str>>,
+    slots: Vec<Logged>,
+    /// The slot written next (the oldest once the ring is full).
+    next: usize,
     next_seq: u64,
+}
+
+impl Ring {
+    /// The entries, oldest first.
+    fn iter(&self) -> impl DoubleEndedIterator<Item = &Logged> {
+        let (newer, older) = self.slots.split_at(self.next.min(self.slots.len()));
+        older.iter().chain(newer.iter())
+    }
+
+    /// The same, to change.
+    fn iter_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut Logged> {
+        let at = self.next.min(self.slots.len());
+        let (newer, older) = self.slots.split_at_mut(at);
+        older.iter_mut().chain(newer.iter_mut())
+    }
 }
 
 pub(crate) struct Pending {
@@ -248,6 +279,9 @@ pub(crate) struct Observe {
     pub(crate) pending: Mutex<HashMap<DeliveryId, Pending>>,
     /// Bound sessions: when, and what (for the bind gauges at close).
     pub(crate) binds: Mutex<HashMap<BindId, (SystemTime, String, BindType)>>,
+    /// The account of every bind seen, kept while the ring may hold its entries (set at
+    /// the bind, pruned when read).
+    accounts: Mutex<HashMap<BindId, Arc<str>>>,
     pub(crate) metrics: SimMetrics,
 }
 
@@ -256,68 +290,91 @@ impl Observe {
         Observe {
             capacity,
             ring: Mutex::new(Ring {
-                entries: VecDeque::with_capacity(capacity.min(4096)),
-                accounts: HashMap::new(),
+                slots: Vec::with_capacity(capacity.min(4096)),
+                next: 0,
                 next_seq: 1,
             }),
             pending: Mutex::new(HashMap::new()),
             binds: Mutex::new(HashMap::new()),
+            accounts: Mutex::new(HashMap::new()),
             metrics: SimMetrics::new(),
         }
     }
 
-    /// Appends a submission accepted with message id number `n` (dropping the oldest when
-    /// full); returns its ring seq.
+    /// Appends a submission accepted with message id number `n` (the oldest entry makes
+    /// room when the ring is full, its buffer reused); returns its ring seq. No hashing and,
+    /// once the ring is full, no allocation for PDUs of the usual size.
     pub(crate) fn log(
         &self,
-        ctx: &RequestContext,
+        bind_id: BindId,
         n: u64,
         pdu: &[u8],
         part: Option<PartOf>,
         receipt: ReceiptState,
     ) -> u64 {
         let time = SystemTime::now();
-        let pdu: Box<[u8]> = pdu.into();
         let mut ring = lock(&self.ring);
         let seq = ring.next_seq;
         ring.next_seq += 1;
         if self.capacity == 0 {
             return seq;
         }
-        let account = match ring.accounts.get(&ctx.bind_id) {
-            Some(a) => a.clone(),
-            None => {
-                let a: Arc<str> = Arc::from(ctx.account.as_str());
-                ring.accounts.insert(ctx.bind_id, a.clone());
-                a
+        let at = ring.next;
+        ring.next = (at + 1) % self.capacity;
+        match ring.slots.get_mut(at) {
+            Some(e) => {
+                e.seq = seq;
+                e.n = n;
+                e.time = time;
+                e.bind_id = bind_id;
+                e.pdu.clear();
+                e.pdu.extend_from_slice(pdu);
+                e.part = part;
+                e.reassembled = None;
+                e.receipt = receipt;
             }
-        };
-        if ring.entries.len() >= self.capacity {
-            ring.entries.pop_front();
+            None => ring.slots.push(Logged {
+                seq,
+                n,
+                time,
+                bind_id,
+                account: None,
+                pdu: pdu.to_vec(),
+                part,
+                reassembled: None,
+                receipt,
+            }),
         }
-        ring.entries.push_back(Logged {
-            seq,
-            n,
-            time,
-            bind_id: ctx.bind_id,
-            account,
-            pdu,
-            part,
-            reassembled: None,
-            receipt,
-        });
         seq
     }
 
-    /// A bind closed: its account is no longer looked up (its entries keep theirs).
-    pub(crate) fn forget_bind(&self, bind_id: BindId) {
-        lock(&self.ring).accounts.remove(&bind_id);
+    /// A bind was accepted: its entries will be listed under `account`.
+    pub(crate) fn bound(&self, bind_id: BindId, account: &str) {
+        lock(&self.accounts).insert(bind_id, Arc::from(account));
+    }
+
+    /// The entries copied out of the ring get their account; binds that are gone and have
+    /// no entry left are forgotten.
+    fn name(&self, picked: &mut [Logged]) {
+        let live: Option<std::collections::HashSet<BindId>> = (lock(&self.accounts).len() > 64)
+            .then(|| lock(&self.ring).iter().map(|e| e.bind_id).collect());
+        let bound: Option<std::collections::HashSet<BindId>> = live
+            .as_ref()
+            .map(|_| lock(&self.binds).keys().copied().collect());
+        let mut accounts = lock(&self.accounts);
+        for e in picked.iter_mut() {
+            e.account = accounts.get(&e.bind_id).cloned();
+        }
+        if let (Some(live), Some(bound)) = (live, bound) {
+            accounts.retain(|id, _| live.contains(id) || bound.contains(id));
+        }
     }
 
     /// Changes the receipt state of ring entry `seq`, if it is still there.
     pub(crate) fn set_receipt(&self, seq: u64, f: impl FnOnce(&mut ReceiptState)) {
         let mut ring = lock(&self.ring);
-        if let Some(e) = ring.entries.iter_mut().rev().find(|e| e.seq == seq) {
+        let found = ring.iter_mut().rev().find(|e| e.seq == seq);
+        if let Some(e) = found {
             f(&mut e.receipt);
         }
     }
@@ -326,7 +383,7 @@ impl Observe {
     /// 256 entries of the same bind, source and reference).
     pub(crate) fn reassembled(&self, bind_id: BindId, source: &[u8], reference: u16, text: &str) {
         let mut ring = lock(&self.ring);
-        for e in ring.entries.iter_mut().rev().take(256) {
+        for e in ring.iter_mut().rev().take(256) {
             if e.bind_id == bind_id
                 && e.part.is_some_and(|p| p.reference == reference)
                 && e.reassembled.is_none()
@@ -340,37 +397,37 @@ impl Observe {
     /// A ring entry by message id: the message and what its receipt is made from.
     pub(crate) fn find(&self, message_id: &str) -> Option<(SubmittedMessage, ReceiptSource)> {
         let n = u64::from_str_radix(message_id, 16).ok()?;
-        let ring = lock(&self.ring);
-        ring.entries
-            .iter()
-            .rev()
-            .find(|e| e.n == n)
-            .map(Logged::message)
+        let found = {
+            let ring = lock(&self.ring);
+            let found = ring.iter().rev().find(|e| e.n == n).map(Logged::copy);
+            found?
+        };
+        let mut picked = [found];
+        self.name(&mut picked);
+        Some(picked[0].message())
     }
 
-    /// The messages `q` asks for, oldest first (copied out under the lock, decoded after).
+    /// The messages `q` asks for, oldest first (copied out under the lock, decoded after;
+    /// no two of the locks are held at once).
     pub(crate) fn messages(&self, q: &MessageQuery) -> Vec<SubmittedMessage> {
-        let picked: Vec<Logged> = {
-            let ring = lock(&self.ring);
-            ring.entries
+        let binds: Option<std::collections::HashSet<BindId>> = q.account.as_deref().map(|a| {
+            lock(&self.accounts)
                 .iter()
+                .filter(|(_, name)| &***name == a)
+                .map(|(id, _)| *id)
+                .collect()
+        });
+        let mut picked: Vec<Logged> = {
+            let ring = lock(&self.ring);
+            ring.iter()
                 .rev()
                 .filter(|e| q.since.is_none_or(|s| e.seq > s))
-                .filter(|e| q.account.as_deref().is_none_or(|a| &*e.account == a))
+                .filter(|e| binds.as_ref().is_none_or(|b| b.contains(&e.bind_id)))
                 .take(q.limit.unwrap_or(usize::MAX))
-                .map(|e| Logged {
-                    seq: e.seq,
-                    n: e.n,
-                    time: e.time,
-                    bind_id: e.bind_id,
-                    account: e.account.clone(),
-                    pdu: e.pdu.clone(),
-                    part: e.part,
-                    reassembled: e.reassembled.clone(),
-                    receipt: e.receipt.clone(),
-                })
+                .map(Logged::copy)
                 .collect()
         };
+        self.name(&mut picked);
         picked.iter().rev().map(|e| e.message().0).collect()
     }
 
@@ -391,5 +448,66 @@ impl Observe {
             .collect();
         out.sort_by_key(|p| p.id.0);
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use smpp_core::pdu::{Address, Body, Npi, SubmitSm, Ton};
+
+    fn submit(text: &str) -> Vec<u8> {
+        let pdu = Pdu::new(
+            1,
+            Body::SubmitSm(SubmitSm {
+                source: Address::new(Ton(5), Npi(0), b"Shop"),
+                destination: Address::new(Ton(1), Npi(1), b"447700900123"),
+                short_message: text.as_bytes(),
+                ..Default::default()
+            }),
+        );
+        let mut buf = vec![0u8; pdu.encoded_len()];
+        pdu.encode(&mut buf).unwrap();
+        buf
+    }
+
+    #[test]
+    fn the_ring_keeps_the_latest_in_order_and_decodes_when_read() {
+        let o = Observe::new(3);
+        o.bound(BindId(7), "acme");
+        for i in 1..=5u64 {
+            let seq = o.log(
+                BindId(7),
+                0x10 + i,
+                &submit(&format!("text {i}")),
+                None,
+                ReceiptState::NotRequested,
+            );
+            assert_eq!(seq, i);
+        }
+        let all = o.messages(&MessageQuery::default());
+        let seqs: Vec<u64> = all.iter().map(|m| m.seq).collect();
+        assert_eq!(seqs, [3, 4, 5]);
+        assert_eq!(all[0].text, "text 3");
+        assert_eq!(all[0].account, "acme");
+        assert_eq!(all[0].message_id, "0000000013");
+        assert_eq!(all[0].source, "Shop");
+        assert_eq!(all[0].destinations, ["447700900123"]);
+        let q = MessageQuery {
+            since: Some(3),
+            limit: Some(1),
+            ..Default::default()
+        };
+        assert_eq!(o.messages(&q)[0].seq, 5);
+        let q = MessageQuery {
+            account: Some("other".into()),
+            ..Default::default()
+        };
+        assert!(o.messages(&q).is_empty());
+        o.set_receipt(4, |r| *r = ReceiptState::Held);
+        let (m, source) = o.find("0000000014").unwrap();
+        assert_eq!((m.seq, m.receipt), (4, ReceiptState::Held));
+        assert_eq!(source.destinations.len(), 1);
+        assert!(o.find("0000000011").is_none(), "dropped out of the ring");
     }
 }
