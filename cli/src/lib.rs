@@ -5,6 +5,9 @@
 //! - [`hex`]: hex text to octets and back (the hex crate), forgiving about how hex dumps
 //!   are pasted.
 //! - [`json`]: JSON output with serde_json, compact and pure ASCII (a serde_json formatter).
+//! - [`control`]: the simulator's control plane (`smpp smsc --http`): JSON API, Prometheus
+//!   metrics (prometheus-client) and dashboard behind one request handler, and its HTTP
+//!   server (tiny_http).
 //! - [`decode`]: PDUs and decode errors as JSON objects, and the walk over several
 //!   concatenated PDUs behind `smpp decode`.
 //! - [`duration`]: durations on the command line (`3`, `500ms`, `3s`, `2m`), with humantime.
@@ -40,6 +43,7 @@
 #![warn(missing_docs)]
 
 pub mod capture;
+pub mod control;
 pub mod decode;
 pub mod duration;
 pub mod hex;

@@ -69,8 +69,20 @@ use std::time::Duration;
 use time::macros::format_description;
 use time::OffsetDateTime;
 
+mod handle;
+mod metrics;
+mod observe;
 mod server;
 
+pub use handle::{
+    receipt_state_name, ControlError, MoRequest, MoSent, MoTarget, ReceiptSent, SimHandle,
+    MAX_ADDRESS_LEN,
+};
+pub use metrics::SimMetrics;
+pub use observe::{
+    DeliveryKind, MessageQuery, PendingDelivery, ReceiptState, SessionStatus, SubmittedMessage,
+};
+use observe::{Observe, Pending};
 pub use server::{Error as ServerError, SimDelivery, SimServer, SimSession, TlsPem};
 
 /// The source of MO messages sent on bind.
@@ -182,6 +194,18 @@ pub struct SimConfig {
     /// Send `enquire_link` on a session after this long without receiving anything
     /// (default 60 s, the library's SMSC default; `None`: never).
     pub enquire_link: Option<Duration>,
+    /// Keep what the control plane ([`crate::control`]) shows: the metrics (counted from a
+    /// trace callback in front of [`SimConfig::trace`]), the deliveries not ended, when each
+    /// session bound, and the last [`SimConfig::message_log`] submitted messages. Off by
+    /// default (`smpp smsc --http` turns it on).
+    pub observe: bool,
+    /// How many submitted messages (parts) the ring of [`SimConfig::observe`] keeps
+    /// (default 1000; the oldest go first).
+    pub message_log: usize,
+    /// Hold the delivery receipts that submissions ask for instead of sending them: only
+    /// the receipts the control plane forces ([`SimHandle::send_receipt`]) are sent. Needs
+    /// [`SimConfig::observe`] to find the messages again.
+    pub hold_receipts: bool,
 }
 
 /// A TLS (SMPPS) listener of the simulator.
@@ -222,6 +246,9 @@ impl Default for SimConfig {
             supported: None,
             sc_interface_version: Some(0x34),
             enquire_link: Some(Duration::from_secs(60)),
+            observe: false,
+            message_log: 1000,
+            hold_receipts: false,
         }
     }
 }
@@ -276,7 +303,7 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// An address that owns its octets.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-struct OwnedAddress {
+pub(crate) struct OwnedAddress {
     ton: u8,
     npi: u8,
     addr: Vec<u8>,
@@ -305,11 +332,16 @@ enum Job {
     Receipt {
         account: String,
         message_id: String,
+        /// The message's position in the control plane's ring (with `observe`).
+        seq: Option<u64>,
         /// The message's source and destination (swapped in the receipt).
         source: OwnedAddress,
         destination: OwnedAddress,
         submitted: ReceiptDate,
         text: String,
+        /// The receipt's `stat:` and `err:`.
+        stat: MessageState,
+        err: u16,
     },
     Echo {
         account: String,
@@ -395,6 +427,10 @@ struct Shared {
     /// With state tracing: the peer of each bound connection, and where to report closes.
     states: Option<(StateTrace, Mutex<HashMap<BindId, SocketAddr>>)>,
     counters: Counters,
+    /// The control plane's state ([`SimConfig::observe`]).
+    observe: Option<Arc<Observe>>,
+    hold_receipts: bool,
+    window: usize,
 }
 
 /// A running simulator. Dropping it stops it in the background; [`Simulator::shutdown`]
@@ -453,6 +489,11 @@ impl Simulator {
             bound: Mutex::new(HashMap::new()),
             states: config.states.clone().map(|t| (t, Mutex::default())),
             counters: Counters::default(),
+            observe: config
+                .observe
+                .then(|| Arc::new(Observe::new(config.message_log))),
+            hold_receipts: config.hold_receipts,
+            window: config.window.max(1),
         });
 
         let mut session = SessionConfig::smsc();
@@ -468,11 +509,27 @@ impl Simulator {
         }
         session.supported_commands = Some(config.supported.unwrap_or(SIM_COMMANDS));
         session.enquire_link_interval = config.enquire_link.map(Into::into);
+        let trace = match &shared.observe {
+            // The metrics count every PDU from a callback in front of the trace asked for.
+            Some(observe) => {
+                let observe = observe.clone();
+                let inner = config.trace.clone();
+                Trace::callback(move |ev| {
+                    observe.metrics.observe_pdu(ev.direction, ev.peer, ev.pdu);
+                    match &inner {
+                        Trace::Off => {}
+                        Trace::Log => log::debug!(target: "smpp::trace", "{ev}"),
+                        Trace::Callback(cb) => cb(ev),
+                    }
+                })
+            }
+            None => config.trace.clone(),
+        };
         let server_config = ServerConfig {
             session,
             system_id: config.system_id.clone(),
             sc_interface_version: config.sc_interface_version,
-            trace: config.trace.clone(),
+            trace,
             ..ServerConfig::default()
         };
 
@@ -576,6 +633,15 @@ impl Simulator {
     /// The underlying server (sessions, events, deliveries), of any runtime.
     pub fn server(&self) -> &SimServer {
         &self.server
+    }
+
+    /// A handle on the running simulator for its control plane (cheap to clone; usable
+    /// from any thread).
+    pub fn handle(&self) -> SimHandle {
+        SimHandle {
+            server: self.server.clone(),
+            shared: self.shared.clone(),
+        }
     }
 
     /// Counts so far.
@@ -729,7 +795,7 @@ impl Shared {
             .echo
             .as_deref()
             .is_some_and(|e| view.destination.addr == e);
-        if self.journal.is_none() && !wants_receipt && !echo {
+        if self.journal.is_none() && self.observe.is_none() && !wants_receipt && !echo {
             return Reply::ok_message_id(message_id);
         }
         if let Some(j) = &self.journal {
@@ -738,33 +804,38 @@ impl Shared {
                 self.submit_fields(ctx, &view, Some(message_id), status),
             );
         }
-        if wants_receipt {
-            let text: String = view.text().chars().take(20).collect();
-            let submitted = receipt_date_now();
-            let destinations: Vec<OwnedAddress> = match &pdu.body {
-                Body::SubmitMulti(m) => m
-                    .dest_addresses
-                    .iter()
-                    .filter_map(|d| match d {
-                        DestAddress::Sme(a) => Some(OwnedAddress::from(&a)),
-                        DestAddress::DistributionList(_) => None,
-                    })
-                    .collect(),
-                _ => vec![OwnedAddress::from(&view.destination)],
+        // With the control plane: the PDU's octets go to the ring (one copy; decoded when
+        // read).
+        let part = view.part_of().filter(|p| p.total > 1);
+        let seq = self.observe.as_ref().map(|o| {
+            let receipt = if !wants_receipt {
+                ReceiptState::NotRequested
+            } else if self.hold_receipts {
+                ReceiptState::Held
+            } else {
+                ReceiptState::Scheduled
             };
-            for destination in destinations {
+            o.log(ctx.bind_id, n, frame.as_bytes(), part, receipt)
+        });
+        if wants_receipt && !self.hold_receipts {
+            let submitted = receipt_date_now();
+            let text: String = view.text().chars().take(20).collect();
+            for destination in destinations_of(&pdu.body, &view) {
                 let _ = self.jobs.try_send(Job::Receipt {
                     account: ctx.account.clone(),
                     message_id: message_id.to_string(),
+                    seq,
                     source: OwnedAddress::from(&view.source),
                     destination,
                     submitted,
                     text: text.clone(),
+                    stat: MessageState::Delivered,
+                    err: 0,
                 });
             }
         }
         // Long messages: reassembled for the journal and the echo.
-        let whole = match view.part_input() {
+        let whole = match part.and_then(|_| view.part_input()) {
             Some(part) => {
                 let outcome = {
                     let mut map = lock(&self.assemblers);
@@ -785,6 +856,9 @@ impl Shared {
                 match outcome {
                     PushOutcome::Complete(a) => {
                         let text = decode_text(view.data_coding, a.data());
+                        if let (Some(o), Some(p)) = (&self.observe, view.part_of()) {
+                            o.reassembled(ctx.bind_id, view.source.addr, p.reference, &text);
+                        }
                         if let Some(j) = &self.journal {
                             let method = match view.part_of() {
                                 Some(p) if p.udh => "udh",
@@ -800,7 +874,8 @@ impl Shared {
                     _ => None,
                 }
             }
-            None => Some(view.text()),
+            None if echo => Some(view.text()),
+            None => None,
         };
         if echo {
             if let Some(text) = whole {
@@ -846,6 +921,14 @@ impl Shared {
                         json!({"bind_id": bind_id.0, "account": account.as_str(), "bind_type": bind_type.to_string(), "peer": peer.to_string(), "address_range": range.as_str()}),
                     );
                 }
+                if let Some(o) = &self.observe {
+                    o.bound(bind_id, &account);
+                    o.metrics.bound(&account, &bind_type.to_string());
+                    lock(&o.binds).insert(
+                        bind_id,
+                        (std::time::SystemTime::now(), account.clone(), bind_type),
+                    );
+                }
                 lock(&self.bound).insert(bind_id, account);
                 if let Some((_, peers)) = &self.states {
                     lock(peers).insert(bind_id, peer);
@@ -865,6 +948,9 @@ impl Shared {
                 status,
             } => {
                 lock(&self.ranges).remove(&peer);
+                if let Some(o) = &self.observe {
+                    o.metrics.bind_failed(status);
+                }
                 if let Some((states, _)) = &self.states {
                     states.closed(Some(peer), format_args!("bind rejected: {status}"));
                 }
@@ -878,6 +964,11 @@ impl Shared {
             ServerEvent::Closed { bind_id, reason } => {
                 lock(&self.throttle).remove(&bind_id);
                 let account = lock(&self.bound).remove(&bind_id);
+                if let Some(o) = &self.observe {
+                    if let Some((_, account, bind_type)) = lock(&o.binds).remove(&bind_id) {
+                        o.metrics.unbound(&account, &bind_type.to_string());
+                    }
+                }
                 if let Some((states, peers)) = &self.states {
                     let peer = lock(peers).remove(&bind_id);
                     states.closed(peer, reason);
@@ -905,6 +996,12 @@ impl Shared {
                 failure,
                 attempts,
             } => {
+                if let Some(o) = &self.observe {
+                    o.metrics.retried();
+                    if let Some(p) = lock(&o.pending).get_mut(&id) {
+                        p.retries = attempts;
+                    }
+                }
                 if let Some(j) = &self.journal {
                     j.write(
                         "retry",
@@ -936,8 +1033,131 @@ impl Shared {
                     }
                 );
             }
+            ServerEvent::Delivery { id, outcome, .. } => {
+                if let Some(o) = &self.observe {
+                    o.metrics.delivery_ended(
+                        matches!(outcome, DeliveryOutcome::Delivered { .. }),
+                        matches!(outcome, DeliveryOutcome::GaveUp { .. }),
+                    );
+                    let ended = lock(&o.pending).remove(&id);
+                    if let Some((seq, _)) = ended.and_then(|p| p.message) {
+                        let name = delivery_name(&Ok(outcome));
+                        o.set_receipt(seq, |r| {
+                            if let ReceiptState::Sent {
+                                delivery: Some(d),
+                                outcome,
+                                ..
+                            } = r
+                            {
+                                if *d == id {
+                                    *outcome = Some(name);
+                                }
+                            }
+                        });
+                    }
+                }
+            }
+            ServerEvent::ConnectionRefused { suppressed, .. } => {
+                if let Some(o) = &self.observe {
+                    o.metrics.connections_refused(1 + suppressed);
+                }
+            }
             other => log::debug!("server event {other:?}"),
         }
+    }
+
+    /// Hands a delivery to the server's queue; with `observe`, keeps it among the pending
+    /// ones until its `Delivery` event (the lock is held across `deliver` so the event
+    /// cannot be handled first).
+    fn deliver_tracked(
+        &self,
+        server: &SimServer,
+        account: &str,
+        body: &Body<'_>,
+        kind: DeliveryKind,
+        message: Option<(u64, String)>,
+    ) -> Result<SimDelivery, ServerError> {
+        let Some(o) = &self.observe else {
+            return server.deliver(account, body);
+        };
+        let mut pending = lock(&o.pending);
+        let accepted = server.deliver(account, body);
+        if let Ok(d) = &accepted {
+            pending.insert(
+                d.id(),
+                Pending {
+                    account: account.to_string(),
+                    kind,
+                    message,
+                    since: std::time::Instant::now(),
+                    retries: 0,
+                },
+            );
+        }
+        accepted
+    }
+
+    /// Builds a delivery receipt for `message_id` (from its `source` to its `destination`,
+    /// swapped) and hands it to the queue; returns the delivery and the receipt text.
+    #[allow(clippy::too_many_arguments)]
+    fn deliver_receipt(
+        &self,
+        server: &SimServer,
+        account: &str,
+        message_id: &str,
+        seq: Option<u64>,
+        (source, destination): (&OwnedAddress, &OwnedAddress),
+        submitted: ReceiptDate,
+        text: String,
+        (stat, err): (MessageState, u16),
+    ) -> (Result<SimDelivery, ServerError>, String) {
+        let fields = ReceiptFields {
+            id: message_id.to_string(),
+            sub: 1,
+            dlvrd: u32::from(stat == MessageState::Delivered),
+            submit_date: submitted,
+            done_date: receipt_date_now(),
+            stat,
+            err,
+            text,
+        };
+        let receipt = fields.to_string();
+        let (data_coding, octets) = if receipt.is_ascii() {
+            (DataCoding(1), receipt.clone().into_bytes())
+        } else {
+            (DataCoding::UCS2, ucs2::encode(&receipt))
+        };
+        let in_payload = octets.len() > 254;
+        let mut tlvs = vec![
+            Tlv::cstr(TlvTag::RECEIPTED_MESSAGE_ID, message_id.as_bytes()),
+            Tlv::u8(TlvTag::MESSAGE_STATE, stat.to_u8()),
+        ];
+        if in_payload {
+            tlvs.push(Tlv::octets(TlvTag::MESSAGE_PAYLOAD, &octets));
+        }
+        let body = Body::DeliverSm(DeliverSm {
+            source: destination.as_address(),
+            destination: source.as_address(),
+            esm_class: EsmClass::DELIVERY_RECEIPT,
+            data_coding,
+            short_message: if in_payload { &[] } else { &octets },
+            tlvs: Tlvs::from_slice(&tlvs),
+            ..Default::default()
+        });
+        let message = seq.map(|n| (n, message_id.to_string()));
+        let accepted = self.deliver_tracked(server, account, &body, DeliveryKind::Receipt, message);
+        if let (Some(o), Some(n)) = (&self.observe, seq) {
+            let delivery = accepted.as_ref().ok().map(SimDelivery::id);
+            o.set_receipt(n, |r| {
+                *r = ReceiptState::Sent {
+                    stat,
+                    err,
+                    delivery,
+                    outcome: None,
+                }
+            });
+        }
+        (accepted, receipt)
     }
 
     fn next_reference(&self) -> u16 {
@@ -1018,52 +1238,31 @@ impl Shared {
             Job::Receipt {
                 account,
                 message_id,
+                seq,
                 source,
                 destination,
                 submitted,
                 text,
+                stat,
+                err,
             } => {
-                let fields = ReceiptFields {
-                    id: message_id.clone(),
-                    sub: 1,
-                    dlvrd: 1,
-                    submit_date: submitted,
-                    done_date: receipt_date_now(),
-                    stat: MessageState::Delivered,
-                    err: 0,
+                let (accepted, receipt) = self.deliver_receipt(
+                    server,
+                    &account,
+                    &message_id,
+                    seq,
+                    (&source, &destination),
+                    submitted,
                     text,
-                };
-                let receipt = fields.to_string();
-                let (data_coding, octets) = if receipt.is_ascii() {
-                    (DataCoding(1), receipt.clone().into_bytes())
-                } else {
-                    (DataCoding::UCS2, ucs2::encode(&receipt))
-                };
-                let in_payload = octets.len() > 254;
-                let mut tlvs = vec![
-                    Tlv::cstr(TlvTag::RECEIPTED_MESSAGE_ID, message_id.as_bytes()),
-                    Tlv::u8(TlvTag::MESSAGE_STATE, MessageState::Delivered.to_u8()),
-                ];
-                if in_payload {
-                    tlvs.push(Tlv::octets(TlvTag::MESSAGE_PAYLOAD, &octets));
-                }
-                let body = Body::DeliverSm(DeliverSm {
-                    source: destination.as_address(),
-                    destination: source.as_address(),
-                    esm_class: EsmClass::DELIVERY_RECEIPT,
-                    data_coding,
-                    short_message: if in_payload { &[] } else { &octets },
-                    tlvs: Tlvs::from_slice(&tlvs),
-                    ..Default::default()
-                });
-                let accepted = server.deliver(&account, &body);
+                    (stat, err),
+                );
                 let delivery = self
                     .delivered(accepted, &self.counters.receipts, &account)
                     .await;
                 if let (Some(j), Some(delivery)) = (&self.journal, delivery) {
                     j.write(
                         "receipt",
-                        json!({"account": account, "message_id": message_id, "source": destination.text(), "destination": source.text(), "stat": "DELIVRD", "text": receipt, "delivery": delivery}),
+                        json!({"account": account, "message_id": message_id, "source": destination.text(), "destination": source.text(), "stat": stat.receipt_stat(), "text": receipt, "delivery": delivery}),
                     );
                 }
             }
@@ -1091,7 +1290,13 @@ impl Shared {
                         to.as_address(),
                         RegisteredDelivery::NONE,
                     );
-                    let accepted = server.deliver(&account, &Body::DeliverSm(sm));
+                    let accepted = self.deliver_tracked(
+                        server,
+                        &account,
+                        &Body::DeliverSm(sm),
+                        DeliveryKind::Mo,
+                        None,
+                    );
                     if let Some(d) = self.delivered(accepted, &self.counters.mo, &account).await {
                         deliveries.push(d);
                     }
@@ -1119,8 +1324,23 @@ fn delivery_name(outcome: &Result<DeliveryOutcome, ServerError>) -> String {
     }
 }
 
+/// The SME destinations of a submission (several for `submit_multi`).
+pub(crate) fn destinations_of(body: &Body<'_>, view: &MessageView<'_>) -> Vec<OwnedAddress> {
+    match body {
+        Body::SubmitMulti(m) => m
+            .dest_addresses
+            .iter()
+            .filter_map(|d| match d {
+                DestAddress::Sme(a) => Some(OwnedAddress::from(&a)),
+                DestAddress::DistributionList(_) => None,
+            })
+            .collect(),
+        _ => vec![OwnedAddress::from(&view.destination)],
+    }
+}
+
 /// Writes `n` as at least 10 lowercase hex digits into `buf`.
-fn format_id(n: u64, buf: &mut [u8; 20]) -> &str {
+pub(crate) fn format_id(n: u64, buf: &mut [u8; 20]) -> &str {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let digits = (16 - n.leading_zeros() as usize / 4).max(10);
     for (i, slot) in buf.iter_mut().take(digits).enumerate() {
@@ -1132,7 +1352,12 @@ fn format_id(n: u64, buf: &mut [u8; 20]) -> &str {
 
 /// Now (UTC) as a receipt date, `YYMMDDhhmm`.
 pub fn receipt_date_now() -> ReceiptDate {
-    let now = OffsetDateTime::now_utc();
+    receipt_date_of(OffsetDateTime::now_utc())
+}
+
+/// A time (UTC) as a receipt date, `YYMMDDhhmm`.
+pub fn receipt_date_of(t: impl Into<OffsetDateTime>) -> ReceiptDate {
+    let now: OffsetDateTime = t.into();
     ReceiptDate::new(
         // 0..=99.
         now.year().rem_euclid(100) as u8,

@@ -72,27 +72,49 @@ pub struct TraceRx {
 impl TraceRx {
     /// Adds received octets and emits every PDU they complete ([`Direction::In`]); a
     /// stream that cannot be framed is reported as it is, without reassembly.
-    pub fn feed(&mut self, trace: &Trace, peer: Option<SocketAddr>, data: &[u8]) {
-        self.buf.extend_from_slice(data);
-        let mut start = 0;
-        while self.buf.len() - start >= 4 {
-            let Some(rest) = self.buf.get(start..) else {
-                break;
+    pub fn feed(&mut self, trace: &Trace, peer: Option<SocketAddr>, mut data: &[u8]) {
+        // First the PDU begun in an earlier read, taking from `data` only what it lacks.
+        while !self.buf.is_empty() && !data.is_empty() {
+            let want = match self.buf.first_chunk::<4>() {
+                None => 4,
+                Some(_) => match pdu_len(&self.buf) {
+                    Some(n) => n,
+                    None => {
+                        // Not framable: report what there is and resynchronise on nothing.
+                        self.buf.extend_from_slice(data);
+                        trace.emit(Direction::In, peer, &self.buf);
+                        self.buf.clear();
+                        return;
+                    }
+                },
             };
-            match pdu_len(rest) {
-                Some(n) if n <= rest.len() => {
-                    trace.emit(Direction::In, peer, rest.get(..n).unwrap_or(rest));
-                    start += n;
+            let (head, rest) = data.split_at(want.saturating_sub(self.buf.len()).min(data.len()));
+            self.buf.extend_from_slice(head);
+            data = rest;
+            if want > 4 && self.buf.len() >= want {
+                trace.emit(Direction::In, peer, &self.buf);
+                self.buf.clear();
+            }
+        }
+        if !self.buf.is_empty() {
+            return;
+        }
+        // Then whole PDUs straight from `data`: only a partial one at the end is copied.
+        while data.len() >= 4 {
+            match pdu_len(data) {
+                Some(n) if n <= data.len() => {
+                    let (pdu, rest) = data.split_at(n);
+                    trace.emit(Direction::In, peer, pdu);
+                    data = rest;
                 }
                 Some(_) => break,
                 None => {
-                    // Not framable: report what there is and resynchronise on nothing.
-                    trace.emit(Direction::In, peer, rest);
-                    start = self.buf.len();
+                    trace.emit(Direction::In, peer, data);
+                    return;
                 }
             }
         }
-        self.buf.drain(..start);
+        self.buf.extend_from_slice(data);
     }
 }
 
@@ -135,6 +157,29 @@ mod tests {
         assert!(lines[2].starts_with("- <- unbind seq=3 | "));
         assert!(!lines[0].contains("hunter2"));
         assert!(!lines[0].contains("68756e74657232"));
+    }
+
+    #[test]
+    fn rx_takes_whole_pdus_and_split_ones_in_any_chunking() {
+        let mut stream = Vec::new();
+        for seq in 1..=5 {
+            stream.extend(encode(&Pdu::new(seq, Body::EnquireLink)));
+        }
+        for size in [1, 3, 4, 5, 16, 17, 31, 32, 33, 80] {
+            let (trace, lines) = collecting();
+            let mut rx = TraceRx::default();
+            for chunk in stream.chunks(size) {
+                rx.feed(&trace, None, chunk);
+            }
+            let lines = lines.lock().unwrap();
+            let seqs: Vec<String> = (1..=5)
+                .map(|s| format!("- <- enquire_link seq={s} |"))
+                .collect();
+            assert_eq!(lines.len(), 5, "chunks of {size}: {lines:?}");
+            for (l, want) in lines.iter().zip(&seqs) {
+                assert!(l.starts_with(want.as_str()), "chunks of {size}: {l}");
+            }
+        }
     }
 
     #[test]

@@ -22,7 +22,8 @@ use smpp_core::client::Response;
 use smpp_core::codec::{EncodeError, Frame};
 use smpp_core::pdu::{Body, Pdu};
 use smpp_core::server::{
-    BindId, BindRequest, DeliveryOutcome, Reply, RequestContext, ServerConfig, ServerEvent,
+    BindId, BindRequest, DeliveryId, DeliveryOutcome, Reply, RequestContext, ServerConfig,
+    ServerEvent, SessionInfo,
 };
 use smpp_core::session::SessionError;
 use smpp_core::CommandStatus;
@@ -324,6 +325,16 @@ impl SimServer {
         }
     }
 
+    /// The bound sessions now (bind id, account, peer, bind type, state, counters and
+    /// window occupancy), in connection order.
+    pub fn sessions(&self) -> Vec<SessionInfo> {
+        match &self.0 {
+            Inner::Smol(s) => s.sessions(),
+            Inner::Blocking(b) => b.server.sessions(),
+            Inner::Tokio(t) => t.server.sessions(),
+        }
+    }
+
     /// Queues a `deliver_sm` / `data_sm` for `account`'s receiver-capable binds (every
     /// runtime accepts or refuses it at once).
     pub fn deliver(&self, account: &str, body: &Body<'_>) -> Result<SimDelivery, Error> {
@@ -465,6 +476,15 @@ pub enum SimDelivery {
 }
 
 impl SimDelivery {
+    /// The delivery's id in the server's queue (as its events name it).
+    pub fn id(&self) -> DeliveryId {
+        match self {
+            SimDelivery::Smol(d) => d.id(),
+            SimDelivery::Blocking(d) => d.id(),
+            SimDelivery::Tokio(d) => d.id(),
+        }
+    }
+
     /// Waits for the outcome (delivered, refused for good, or given up). Dropping the
     /// delivery instead does not cancel it.
     pub async fn outcome(self) -> Result<DeliveryOutcome, Error> {
@@ -499,6 +519,36 @@ impl SimSession {
             SimSession::Smol(s) => s.account(),
             SimSession::Blocking(s) => s.account(),
             SimSession::Tokio(s) => s.account(),
+        }
+    }
+
+    /// Unbinds the session from the server side (outstanding requests drain first) and
+    /// waits until the connection ended.
+    pub async fn unbind(&self) -> Result<(), Error> {
+        match self {
+            SimSession::Smol(s) => s.unbind().await.map_err(Error::Smol),
+            SimSession::Blocking(s) => {
+                let s = s.clone();
+                smol::unblock(move || s.unbind())
+                    .await
+                    .map_err(Error::Blocking)
+            }
+            SimSession::Tokio(s) => {
+                let s = s.clone();
+                on_tokio(async move { s.unbind().await })
+                    .await
+                    .map_err(Error::Tokio)
+            }
+        }
+    }
+
+    /// Closes the session's connection at once (its deliveries on their way go back to the
+    /// queue).
+    pub fn abort(&self) {
+        match self {
+            SimSession::Smol(s) => s.abort(),
+            SimSession::Blocking(s) => s.abort(),
+            SimSession::Tokio(s) => s.abort(),
         }
     }
 

@@ -5,7 +5,7 @@ use super::outbind::OutbindId;
 use super::queue::{AttemptFailure, DeliveryId, DeliveryOutcome};
 use super::registry::BindId;
 use crate::codec::Frame;
-use crate::session::{BindType, CloseReason, Counters};
+use crate::session::{BindType, CloseReason, Counters, State};
 use crate::{CommandId, CommandStatus};
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -38,6 +38,14 @@ pub struct SessionInfo {
     pub bind_type: BindType,
     /// The session's counters now.
     pub counters: Counters,
+    /// Its state (`BOUND_TX`, `BOUND_RX` or `BOUND_TRX` while it serves; `UNBINDING` once
+    /// an unbind is under way).
+    pub state: State,
+    /// Our requests to the ESME outstanding (sent or queued, awaiting a response): the
+    /// occupancy of the session window.
+    pub in_flight: usize,
+    /// The ESME's requests still waiting for our answer: the occupancy of the peer window.
+    pub unanswered: usize,
 }
 
 /// Work for the application from one connection

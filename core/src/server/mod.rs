@@ -299,6 +299,9 @@ impl Endpoint {
                 peer: c.peer,
                 bind_type: ctx.bind_type,
                 counters: c.session.counters().clone(),
+                state: c.session.state(),
+                in_flight: c.session.in_flight(),
+                unanswered: c.session.unanswered(),
             }),
             _ => None,
         }

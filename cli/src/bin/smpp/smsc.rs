@@ -3,6 +3,7 @@
 use crate::cli;
 use crate::opts::{self, Runtime};
 use clap::Args;
+use smpp_cli::control::ControlPlane;
 use smpp_cli::duration::format_duration;
 use smpp_cli::profile::Profile;
 use smpp_cli::sim::{Account, SimConfig, Simulator, TlsListen, TlsPem};
@@ -30,7 +31,12 @@ out) are answered generic_nack ESME_RINVCMDID.
 Ctrl-C (SIGINT) or SIGTERM unbinds every session and exits.
 
 Prints \"listening on ADDR\" to standard error once ready (and \"listening
-(TLS) on ADDR\" with --tls-cert).";
+(TLS) on ADDR\" with --tls-cert, \"control plane on http://ADDR/\" with --http).
+
+With --http, a control plane: GET /api/sessions, DELETE /api/sessions/ID
+(?abort=true), GET /api/messages?account=&since=&limit=, POST /api/mo,
+POST /api/receipts, GET /api/store, GET /metrics (Prometheus), and a
+dashboard at /.";
 
 /// The text after the options under `--help`.
 pub const AFTER_HELP: &str = "\
@@ -49,7 +55,9 @@ Examples:
   $ smpp smsc --receipt-delay-ms 200 --mo-on-bind 'Welcome!' --jsonl sim.jsonl
   $ smpp smsc --listen 0.0.0.0:2775 --account acme:secret --reject-rate 0.1
   $ smpp smsc --profile ecall --inactivity-timeout 5m
-  $ smpp smsc --supported submit_sm,enquire_link --no-interface-version-tlv";
+  $ smpp smsc --supported submit_sm,enquire_link --no-interface-version-tlv
+  $ smpp smsc --http --hold-receipts
+  $ curl -s localhost:8775/api/sessions";
 
 /// `smpp smsc`'s arguments. Options that a `--profile` sets are `Option`s: given, they
 /// override it.
@@ -151,6 +159,20 @@ pub struct SmscArgs {
     /// reassembled, receipt and MO sent.
     #[arg(long, value_name = "FILE")]
     jsonl: Option<PathBuf>,
+    /// Serve the control plane over HTTP on ADDR (default 127.0.0.1:8775 when given without
+    /// a value): a JSON API under /api/ (sessions, unbind, submitted messages, MO
+    /// injection, forced receipts, the store), Prometheus metrics at /metrics and a
+    /// dashboard at /. Off by default.
+    #[arg(long, value_name = "ADDR", num_args = 0..=1, default_missing_value = smpp_cli::control::DEFAULT_HTTP_ADDR)]
+    http: Option<String>,
+    /// How many submitted messages (parts) the control plane keeps for GET /api/messages
+    /// and POST /api/receipts (default 1000; the oldest go first).
+    #[arg(long, value_name = "N", value_parser = opts::ranged(1..=1_000_000usize), allow_hyphen_values = true)]
+    message_log: Option<usize>,
+    /// Hold the delivery receipts that submissions ask for: none is sent until one is
+    /// forced with POST /api/receipts (needs --http).
+    #[arg(long)]
+    hold_receipts: bool,
 }
 
 const NAME: &str = "smpp smsc";
@@ -222,6 +244,19 @@ fn config(a: SmscArgs) -> Result<SimConfig, ExitCode> {
         config.states = Some(states);
     }
     config.jsonl = a.jsonl;
+    if a.http.is_none() && (a.hold_receipts || a.message_log.is_some()) {
+        let opt = if a.hold_receipts {
+            "--hold-receipts"
+        } else {
+            "--message-log"
+        };
+        return Err(cli::conflict(SUB, format_args!("{opt} needs --http")));
+    }
+    config.observe = a.http.is_some();
+    if let Some(n) = a.message_log {
+        config.message_log = n;
+    }
+    config.hold_receipts = a.hold_receipts;
     config.outbinds = a.outbind;
     for (addr, account) in &config.outbinds {
         if !config.accounts.iter().any(|a| &a.system_id == account) {
@@ -258,6 +293,7 @@ fn config(a: SmscArgs) -> Result<SimConfig, ExitCode> {
 
 /// Runs the subcommand.
 pub fn run(args: SmscArgs) -> ExitCode {
+    let http = args.http.clone();
     let config = match config(args) {
         Ok(c) => c,
         Err(code) => return code,
@@ -276,6 +312,20 @@ pub fn run(args: SmscArgs) -> ExitCode {
         if let Some(a) = sim.tls_local_addr() {
             eprintln!("listening (TLS) on {a}");
         }
+        let control = match &http {
+            Some(addr) => match ControlPlane::new(sim.handle()).serve(addr) {
+                Ok(server) => {
+                    eprintln!("control plane on http://{}/", server.local_addr());
+                    Some(server)
+                }
+                Err(e) => {
+                    eprintln!("{NAME}: cannot serve the control plane on {addr}: {e}");
+                    sim.shutdown(Duration::ZERO).await;
+                    return ExitCode::from(cli::EXIT_FAILED);
+                }
+            },
+            None => None,
+        };
         let signal = interrupts.wait().await;
         let grace = Duration::from_secs(5);
         eprintln!(
@@ -283,6 +333,9 @@ pub fn run(args: SmscArgs) -> ExitCode {
             format_duration(grace)
         );
         let stats = sim.stats();
+        if let Some(c) = control {
+            smol::unblock(move || c.stop()).await;
+        }
         sim.shutdown(grace).await;
         eprintln!(
             "{NAME}: stopped: {} accepted, {} rejected, {} throttled, {} receipts, {} MO",
