@@ -13,16 +13,17 @@
 //! (`Fixed<8, 4096, 16, 8192, 8192, 4096, 16>`, and the same with 512-octet PDUs), with the
 //! same loop in the same run. The
 //! octets move with `poll_transmit` -> `handle_input` -> `advance_transmit` (no copy, any
-//! storage).
+//! storage; the heap variants use `take_transmit`, as the runtimes do).
 //!
 //! A plain `main` (no harness). Run with `cargo bench -p smpp-core --bench session`;
 //! `BENCH_PAIRS=<n>` changes the pairs per run (default 3,000,000), `BENCH_RUNS=<n>` the
 //! number of runs (best reported, default 5), `BENCH_FILTER=<text>` runs only the variants
-//! whose name contains `<text>` (for profiling).
+//! whose name contains `<text>` (`=<name>`: only that one; for profiling).
 
 use smpp_core::pdu::{Address, Bind, Body, MessageIdResp, SubmitSm};
 use smpp_core::session::{BindType, Event, Fixed, Heap, Session, SessionConfig, Storage};
 use smpp_core::{CommandStatus, Instant};
+use std::any::Any;
 use std::hint::black_box;
 
 /// The fixed capacities measured: window 8, PDUs up to 4 KiB, 16 events, 8 KiB buffers.
@@ -38,8 +39,15 @@ fn env_u64(name: &str, default: u64) -> u64 {
         .unwrap_or(default)
 }
 
-/// Moves everything `from` wrote into `to`.
-fn transfer<S: Storage>(from: &mut Session<S>, to: &mut Session<S>, now: Instant) {
+/// Moves everything `from` wrote into `to`: on the heap with `take_transmit` (an owned
+/// buffer, as the runtimes do), otherwise with `poll_transmit` and `advance_transmit`.
+fn transfer<S: Storage + 'static>(from: &mut Session<S>, to: &mut Session<S>, now: Instant) {
+    if let Some(from) = (from as &mut dyn Any).downcast_mut::<Session<Heap>>() {
+        while let Some(out) = from.take_transmit() {
+            to.handle_input(now, &out);
+        }
+        return;
+    }
     while let Some(out) = from.poll_transmit() {
         let n = out.len();
         to.handle_input(now, out);
@@ -48,7 +56,10 @@ fn transfer<S: Storage>(from: &mut Session<S>, to: &mut Session<S>, now: Instant
 }
 
 /// A bound pair.
-fn bound_pair<S: Storage>(window: usize, auto_respond: bool) -> (Box<Session<S>>, Box<Session<S>>) {
+fn bound_pair<S: Storage + 'static>(
+    window: usize,
+    auto_respond: bool,
+) -> (Box<Session<S>>, Box<Session<S>>) {
     let now = Instant::ZERO;
     let esme_cfg = SessionConfig {
         window,
@@ -90,7 +101,7 @@ fn message_id(n: u64, buf: &mut [u8; 16]) -> &[u8] {
 }
 
 /// Runs `pairs` request/response pairs; returns the elapsed time.
-fn run<S: Storage>(
+fn run<S: Storage + 'static>(
     esme: &mut Session<S>,
     smsc: &mut Session<S>,
     pairs: u64,
@@ -145,7 +156,7 @@ fn run<S: Storage>(
 }
 
 /// Measures one variant: the best of `runs` runs of `pairs` pairs, after a warm-up.
-fn measure<S: Storage>(name: &str, window: usize, auto: bool, pairs: u64, runs: u64) {
+fn measure<S: Storage + 'static>(name: &str, window: usize, auto: bool, pairs: u64, runs: u64) {
     let (mut esme, mut smsc) = bound_pair::<S>(window, auto);
     run(&mut esme, &mut smsc, (pairs / 10).max(1));
     let mut best = f64::MAX;
@@ -172,7 +183,13 @@ fn main() {
         "session: request/response pairs through a bound in-memory pair, {pairs} pairs per \
          run, best of {runs}"
     );
-    let wanted = |name: &str| filter.as_deref().is_none_or(|f| name.contains(f));
+    // `BENCH_FILTER=text` runs the variants whose name contains it; `=name` only that one.
+    let wanted = |name: &str| {
+        filter.as_deref().is_none_or(|f| match f.strip_prefix('=') {
+            Some(exact) => name == exact,
+            None => name.contains(f),
+        })
+    };
     type Variant = (&'static str, usize, bool, fn(&str, usize, bool, u64, u64));
     let variants: [Variant; 6] = [
         ("app respond", 256, false, measure::<Heap>),

@@ -18,49 +18,58 @@ impl Duration {
     pub const MAX: Duration = Duration(u64::MAX);
 
     /// A span of `ms` milliseconds.
+    #[inline]
     pub const fn from_millis(ms: u64) -> Duration {
         Duration(ms)
     }
 
     /// A span of `s` seconds (saturating).
+    #[inline]
     pub const fn from_secs(s: u64) -> Duration {
         Duration(s.saturating_mul(1000))
     }
 
     /// The span in whole milliseconds.
+    #[inline]
     pub const fn as_millis(self) -> u64 {
         self.0
     }
 
     /// `self * n`, saturating at [`Duration::MAX`].
+    #[inline]
     pub const fn saturating_mul(self, n: u64) -> Duration {
         Duration(self.0.saturating_mul(n))
     }
 
     /// `self + other`, saturating at [`Duration::MAX`].
+    #[inline]
     pub const fn saturating_add(self, other: Duration) -> Duration {
         Duration(self.0.saturating_add(other.0))
     }
 
     /// `self - other`, or zero when `other` is larger.
+    #[inline]
     pub const fn saturating_sub(self, other: Duration) -> Duration {
         Duration(self.0.saturating_sub(other.0))
     }
 }
 
 impl fmt::Display for Duration {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}ms", self.0)
     }
 }
 
 impl From<core::time::Duration> for Duration {
+    #[inline]
     fn from(d: core::time::Duration) -> Duration {
         Duration(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
     }
 }
 
 impl From<Duration> for core::time::Duration {
+    #[inline]
     fn from(d: Duration) -> core::time::Duration {
         core::time::Duration::from_millis(d.0)
     }
@@ -77,6 +86,7 @@ impl Instant {
     pub const FAR_FUTURE: Instant = Instant(u64::MAX);
 
     /// The instant `ms` milliseconds after the epoch.
+    #[inline]
     pub const fn from_millis(ms: u64) -> Instant {
         Instant(ms)
     }
@@ -92,6 +102,7 @@ impl Instant {
     /// assert_eq!(t.as_millis(), 2);
     /// assert_eq!(Instant::from_elapsed(core::time::Duration::from_millis(7)).as_millis(), 7);
     /// ```
+    #[inline]
     pub const fn from_elapsed(elapsed: core::time::Duration) -> Instant {
         let ms = elapsed.as_secs().saturating_mul(1000);
         let sub = elapsed.subsec_nanos();
@@ -100,16 +111,19 @@ impl Instant {
     }
 
     /// Milliseconds since the epoch.
+    #[inline]
     pub const fn as_millis(self) -> u64 {
         self.0
     }
 
     /// Time elapsed from `earlier` to `self`, or zero if `earlier` is later.
+    #[inline]
     pub const fn saturating_duration_since(self, earlier: Instant) -> Duration {
         Duration(self.0.saturating_sub(earlier.0))
     }
 
     /// `self + d`, saturating at [`Instant::FAR_FUTURE`].
+    #[inline]
     pub const fn saturating_add(self, d: Duration) -> Instant {
         Instant(self.0.saturating_add(d.0))
     }
@@ -117,12 +131,14 @@ impl Instant {
 
 impl Add<Duration> for Instant {
     type Output = Instant;
+    #[inline]
     fn add(self, d: Duration) -> Instant {
         self.saturating_add(d)
     }
 }
 
 impl AddAssign<Duration> for Instant {
+    #[inline]
     fn add_assign(&mut self, d: Duration) {
         *self = self.saturating_add(d);
     }
@@ -130,6 +146,7 @@ impl AddAssign<Duration> for Instant {
 
 impl Sub<Instant> for Instant {
     type Output = Duration;
+    #[inline]
     fn sub(self, earlier: Instant) -> Duration {
         self.saturating_duration_since(earlier)
     }

@@ -31,6 +31,7 @@ pub enum Framing {
 /// Looks for one PDU at the start of `buf`. A `command_length` below 16 or above `max_len`
 /// is an error (the stream cannot be resynchronised after it; the connection should close
 /// after a `generic_nack`).
+#[inline]
 pub fn frame(buf: &[u8], max_len: u32) -> Result<Framing, DecodeError> {
     if buf.len() < HEADER_LEN {
         // The length word alone decides validity; check it as soon as it is here.

@@ -33,6 +33,7 @@ use core::fmt;
 pub struct CommandSet(u128);
 
 /// The bit of `id` in the mask, if it has one.
+#[inline]
 const fn bit(id: u32) -> Option<u32> {
     match id {
         0x00..=0x3F => Some(id),
@@ -42,6 +43,7 @@ const fn bit(id: u32) -> Option<u32> {
 }
 
 /// The command id of bit `b`.
+#[inline]
 const fn id_of(b: u32) -> u32 {
     if b < 64 {
         b
@@ -60,6 +62,7 @@ impl CommandSet {
     ///
     /// When one of `ids` cannot be a member (a response, or a value outside
     /// `0x00..=0x3F` and `0x100..=0x13F`): at compile time in a `const` item.
+    #[inline]
     pub const fn from_slice(ids: &[CommandId]) -> CommandSet {
         let mut mask = 0u128;
         let mut i = 0;
@@ -74,6 +77,7 @@ impl CommandSet {
     }
 
     /// True when `id` is in the set.
+    #[inline]
     pub const fn contains(self, id: CommandId) -> bool {
         match bit(id.to_u32()) {
             Some(b) => self.0 & (1 << b) != 0,
@@ -83,6 +87,7 @@ impl CommandSet {
 
     /// Adds `id`; false when it cannot be a member (a response, or out of range), and the
     /// set is unchanged.
+    #[inline]
     pub fn insert(&mut self, id: CommandId) -> bool {
         match bit(id.to_u32()) {
             Some(b) => {
@@ -94,6 +99,7 @@ impl CommandSet {
     }
 
     /// Removes `id` (nothing when it is not a member).
+    #[inline]
     pub fn remove(&mut self, id: CommandId) {
         if let Some(b) = bit(id.to_u32()) {
             self.0 &= !(1 << b);
@@ -101,6 +107,7 @@ impl CommandSet {
     }
 
     /// The set with `id` added (unchanged when `id` cannot be a member).
+    #[inline]
     pub const fn with(self, id: CommandId) -> CommandSet {
         match bit(id.to_u32()) {
             Some(b) => CommandSet(self.0 | (1 << b)),
@@ -109,16 +116,19 @@ impl CommandSet {
     }
 
     /// How many commands the set holds.
+    #[inline]
     pub const fn len(self) -> usize {
         self.0.count_ones() as usize
     }
 
     /// True when the set holds no command.
+    #[inline]
     pub const fn is_empty(self) -> bool {
         self.0 == 0
     }
 
     /// The members, by increasing command id.
+    #[inline]
     pub fn iter(self) -> impl Iterator<Item = CommandId> {
         (0..128u32)
             .filter(move |b| self.0 & (1 << b) != 0)
@@ -128,6 +138,7 @@ impl CommandSet {
 
 impl FromIterator<CommandId> for CommandSet {
     /// The set of the ids that can be members (the others are left out).
+    #[inline]
     fn from_iter<I: IntoIterator<Item = CommandId>>(iter: I) -> CommandSet {
         let mut set = CommandSet::EMPTY;
         for id in iter {
@@ -138,6 +149,7 @@ impl FromIterator<CommandId> for CommandSet {
 }
 
 impl fmt::Debug for CommandSet {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_set().entries(self.iter()).finish()
     }

@@ -20,6 +20,7 @@ pub enum Inactivity {
 impl Inactivity {
     /// True when a request of `id`, sent or received, resets the timer in this mode
     /// (in [`Inactivity::AnyPdu`] every received PDU does).
+    #[inline]
     pub fn counts(self, id: CommandId) -> bool {
         match self {
             Inactivity::AnyPdu => true,
@@ -134,6 +135,7 @@ impl SessionConfig {
 
     /// Defaults for a server: window 10, a bind must arrive within 30 s, inactivity close
     /// after 120 s, PDUs up to 64 KiB + headroom.
+    #[inline]
     pub fn smsc() -> SessionConfig {
         SessionConfig {
             role: Role::Smsc,
@@ -144,6 +146,7 @@ impl SessionConfig {
     }
 
     /// The config with `role` replaced.
+    #[inline]
     pub fn with_role(mut self, role: Role) -> SessionConfig {
         self.role = role;
         self
@@ -171,6 +174,7 @@ impl SessionConfig {
 }
 
 impl Default for SessionConfig {
+    #[inline]
     fn default() -> Self {
         SessionConfig::esme()
     }

@@ -8,6 +8,7 @@ const SLOTS: usize = 28;
 /// Distinct error statuses tracked individually; further ones count under `other`.
 const STATUS_SLOTS: usize = 16;
 
+#[inline]
 fn slot(id: CommandId) -> usize {
     CommandId::ALL
         .iter()
@@ -20,6 +21,7 @@ fn slot(id: CommandId) -> usize {
 pub struct PerCommand([u64; SLOTS]);
 
 impl PerCommand {
+    #[inline]
     pub(crate) fn add(&mut self, id: CommandId) {
         if let Some(c) = self.0.get_mut(slot(id)) {
             *c += 1;
@@ -27,16 +29,19 @@ impl PerCommand {
     }
 
     /// How many PDUs of this command.
+    #[inline]
     pub fn get(&self, id: CommandId) -> u64 {
         self.0.get(slot(id)).copied().unwrap_or(0)
     }
 
     /// Total over all commands.
+    #[inline]
     pub fn total(&self) -> u64 {
         self.0.iter().sum()
     }
 
     /// Non-zero counts, by command (unknown ids under `CommandId::Unknown(0)`).
+    #[inline]
     pub fn iter(&self) -> impl Iterator<Item = (CommandId, u64)> + '_ {
         self.0
             .iter()
@@ -63,6 +68,7 @@ pub struct StatusCounts {
 }
 
 impl StatusCounts {
+    #[inline]
     pub(crate) fn add(&mut self, status: CommandStatus) {
         let used = self.entries.get_mut(..self.used).unwrap_or(&mut []);
         if let Some(e) = used.iter_mut().find(|e| e.0 == status.0) {
@@ -76,6 +82,7 @@ impl StatusCounts {
     }
 
     /// How many responses had this status.
+    #[inline]
     pub fn get(&self, status: CommandStatus) -> u64 {
         self.iter()
             .find(|(s, _)| *s == status)
@@ -83,6 +90,7 @@ impl StatusCounts {
     }
 
     /// Each status seen with its count, in order of first appearance.
+    #[inline]
     pub fn iter(&self) -> impl Iterator<Item = (CommandStatus, u64)> + '_ {
         self.entries
             .iter()
@@ -91,6 +99,7 @@ impl StatusCounts {
     }
 
     /// Errors whose status arrived after the table was full.
+    #[inline]
     pub fn other(&self) -> u64 {
         self.other
     }

@@ -113,6 +113,7 @@ impl fmt::Display for SessionError {
 impl core::error::Error for SessionError {}
 
 impl From<EncodeError> for SessionError {
+    #[inline]
     fn from(e: EncodeError) -> Self {
         match e {
             // The session's buffers grow on the heap; only fixed ones can be too small.

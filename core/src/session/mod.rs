@@ -693,9 +693,9 @@ impl<S: Storage> Session<S> {
     #[must_use]
     #[inline]
     pub fn poll_event(&mut self) -> Option<Event<S::Buf>> {
-        let held = self.holds_input();
         if let Some(event) = self.events.pop_front() {
-            if held {
+            // Room for two events again (fixed storage): input held back for it goes on.
+            if self.events.room() == 2 && !self.rx.bytes().is_empty() {
                 self.resume(true);
             }
             return Some(event);
@@ -803,6 +803,7 @@ impl<S: Storage> Session<S> {
     }
 
     /// Writes a request of the application's, within the reserve.
+    #[inline]
     fn write_app(&mut self, pdu: &Pdu<'_>) -> Result<usize, SessionError> {
         self.check_room(pdu)?;
         Ok(self.tx.encode(pdu)?)
@@ -964,10 +965,13 @@ impl<S: Storage> Session<S> {
             }
         }
         let rest = core::mem::take(&mut self.frame_len);
-        self.rx.discard(rest);
+        if rest > 0 {
+            self.rx.discard(rest);
+        }
     }
 
     /// The PDU being handled, as a frame for an event.
+    #[inline]
     fn take_frame(&mut self, header: Header) -> Frame<S::Buf> {
         let n = core::mem::take(&mut self.frame_len);
         Frame::from_checked(header, self.rx.take(n))

@@ -15,6 +15,7 @@ pub enum Role {
 
 impl Role {
     /// The other side.
+    #[inline]
     pub const fn peer(self) -> Role {
         match self {
             Role::Esme => Role::Smsc,
@@ -36,6 +37,7 @@ pub enum BindType {
 
 impl BindType {
     /// The bind request's command id.
+    #[inline]
     pub const fn command_id(self) -> CommandId {
         match self {
             BindType::Transmitter => CommandId::BindTransmitter,
@@ -45,6 +47,7 @@ impl BindType {
     }
 
     /// The bind type of a bind request or response id.
+    #[inline]
     pub const fn from_command_id(id: CommandId) -> Option<BindType> {
         match id {
             CommandId::BindTransmitter | CommandId::BindTransmitterResp => {
@@ -59,17 +62,20 @@ impl BindType {
     }
 
     /// True when the ESME may submit messages on this bind.
+    #[inline]
     pub const fn can_transmit(self) -> bool {
         matches!(self, BindType::Transmitter | BindType::Transceiver)
     }
 
     /// True when the SMSC may deliver messages to the ESME on this bind.
+    #[inline]
     pub const fn can_receive(self) -> bool {
         matches!(self, BindType::Receiver | BindType::Transceiver)
     }
 }
 
 impl fmt::Display for BindType {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             BindType::Transmitter => "transmitter",
@@ -101,6 +107,7 @@ pub enum State {
 
 impl State {
     /// The bind type when bound or unbinding.
+    #[inline]
     pub const fn bind_type(self) -> Option<BindType> {
         match self {
             State::Bound(b) | State::Unbinding(b) => Some(b),
@@ -109,12 +116,14 @@ impl State {
     }
 
     /// True in the three bound states.
+    #[inline]
     pub const fn is_bound(self) -> bool {
         matches!(self, State::Bound(_))
     }
 }
 
 impl fmt::Display for State {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             State::Open => f.write_str("OPEN"),

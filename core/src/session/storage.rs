@@ -203,90 +203,114 @@ mod heap {
         type Slots = HeapSlots;
         const LATE_MEMORY: usize = 64;
         const TX_RESERVE: usize = 0;
+        #[inline]
         fn limit(_config: &mut SessionConfig) {}
     }
 
     impl RxBuffer<Bytes> for BytesMut {
+        #[inline]
         fn bytes(&self) -> &[u8] {
             self
         }
+        #[inline]
         fn spare(&self) -> usize {
             usize::MAX
         }
+        #[inline]
         fn push(&mut self, data: &[u8]) -> bool {
             self.extend_from_slice(data);
             true
         }
+        #[inline]
         fn take(&mut self, n: usize) -> Bytes {
             self.split_to(n.min(self.len())).freeze()
         }
+        #[inline]
         fn discard(&mut self, n: usize) {
             Buf::advance(self, n.min(self.len()));
         }
+        #[inline]
         fn release(&mut self) {
             *self = BytesMut::new();
         }
     }
 
     impl TxBuffer for BytesMut {
+        #[inline]
         fn bytes(&self) -> &[u8] {
             self
         }
+        #[inline]
         fn spare(&self) -> usize {
             usize::MAX
         }
+        #[inline]
         fn encode(&mut self, pdu: &Pdu<'_>) -> Result<usize, EncodeError> {
             pdu.encode_to(self)
         }
+        #[inline]
         fn push(&mut self, data: &[u8]) -> bool {
             self.extend_from_slice(data);
             true
         }
+        #[inline]
         fn advance(&mut self, n: usize) {
             Buf::advance(self, n.min(self.len()));
         }
     }
 
     impl<T> Fifo<T> for VecDeque<T> {
+        #[inline]
         fn push_back(&mut self, item: T) -> Result<(), T> {
             VecDeque::push_back(self, item);
             Ok(())
         }
+        #[inline]
         fn pop_front(&mut self) -> Option<T> {
             VecDeque::pop_front(self)
         }
+        #[inline]
         fn len(&self) -> usize {
             VecDeque::len(self)
         }
+        #[inline]
         fn room(&self) -> usize {
             usize::MAX
         }
+        #[inline]
         fn clear(&mut self) {
             VecDeque::clear(self)
         }
     }
 
     impl<T> List<T> for VecDeque<T> {
+        #[inline]
         fn len(&self) -> usize {
             VecDeque::len(self)
         }
+        #[inline]
         fn get(&self, index: usize) -> Option<&T> {
             VecDeque::get(self, index)
         }
+        #[inline]
         fn push_back(&mut self, item: T) -> Result<(), T> {
             VecDeque::push_back(self, item);
             Ok(())
         }
+        #[inline]
         fn insert(&mut self, index: usize, item: T) -> Result<(), T> {
             VecDeque::insert(self, index.min(VecDeque::len(self)), item);
             Ok(())
         }
+        #[inline]
         fn remove(&mut self, index: usize) -> Option<T> {
             VecDeque::remove(self, index)
         }
+        #[inline]
         fn clear(&mut self) {
             VecDeque::clear(self)
         }
+        #[inline]
         fn position(&self, pred: impl FnMut(&T) -> bool) -> Option<usize> {
             self.iter().position(pred)
         }
@@ -305,6 +329,7 @@ mod heap {
     }
 
     impl SlotTable for HeapSlots {
+        #[inline]
         fn for_window(window: usize) -> (HeapSlots, usize) {
             let max = (window.max(1) * 2).next_power_of_two().max(4);
             let len = max.min(INITIAL_SLOTS);
@@ -314,12 +339,15 @@ mod heap {
             };
             (table, max)
         }
+        #[inline]
         fn slots(&self) -> &[Slot] {
             &self.slots
         }
+        #[inline]
         fn slots_mut(&mut self) -> &mut [Slot] {
             &mut self.slots
         }
+        #[inline]
         fn grow(&mut self, len: usize) {
             let mask = (len - 1) as u32;
             let mut slots = alloc::vec![Slot::FREE; len];
@@ -340,6 +368,7 @@ mod heap {
             self.slots = slots;
             self.copies = copies;
         }
+        #[inline]
         fn store_copy(&mut self, index: usize, _seq: u32, pdu: &[u8]) -> bool {
             if self.copies.is_empty() {
                 self.copies = alloc::vec![Vec::new(); self.slots.len()];
@@ -353,6 +382,7 @@ mod heap {
                 None => false,
             }
         }
+        #[inline]
         fn encode_copy(
             &mut self,
             index: usize,
@@ -371,9 +401,11 @@ mod heap {
             buf.clear();
             pdu.encode_to(buf).map(|_| ())
         }
+        #[inline]
         fn copy(&self, index: usize, _seq: u32) -> &[u8] {
             self.copies.get(index).map_or(&[], |b| b.as_slice())
         }
+        #[inline]
         fn drop_copy(&mut self, index: usize, _seq: u32) {
             if let Some(buf) = self.copies.get_mut(index) {
                 buf.clear();
@@ -457,6 +489,7 @@ impl<
     const LATE_MEMORY: usize = LATE;
     const TX_RESERVE: usize = 64;
 
+    #[inline]
     fn limit(config: &mut SessionConfig) {
         const {
             assert!(WINDOW >= 1, "Fixed: WINDOW must be at least 1");
@@ -476,12 +509,15 @@ impl<
 }
 
 impl<const RX: usize, const PDU: usize> RxBuffer<heapless::Vec<u8, PDU>> for heapless::Vec<u8, RX> {
+    #[inline]
     fn bytes(&self) -> &[u8] {
         self
     }
+    #[inline]
     fn spare(&self) -> usize {
         RX - self.len()
     }
+    #[inline]
     fn push(&mut self, data: &[u8]) -> bool {
         self.extend_from_slice(data).is_ok()
     }
@@ -494,23 +530,28 @@ impl<const RX: usize, const PDU: usize> RxBuffer<heapless::Vec<u8, PDU>> for hea
         RxBuffer::<heapless::Vec<u8, PDU>>::discard(self, n);
         out
     }
+    #[inline]
     fn discard(&mut self, n: usize) {
         let n = n.min(self.len());
         self.copy_within(n.., 0);
         self.truncate(self.len() - n);
     }
+    #[inline]
     fn release(&mut self) {
         self.clear();
     }
 }
 
 impl<const TX: usize> TxBuffer for heapless::Vec<u8, TX> {
+    #[inline]
     fn bytes(&self) -> &[u8] {
         self
     }
+    #[inline]
     fn spare(&self) -> usize {
         TX - self.len()
     }
+    #[inline]
     fn encode(&mut self, pdu: &Pdu<'_>) -> Result<usize, EncodeError> {
         let start = self.len();
         let needed = pdu.encoded_len();
@@ -535,9 +576,11 @@ impl<const TX: usize> TxBuffer for heapless::Vec<u8, TX> {
             }
         }
     }
+    #[inline]
     fn push(&mut self, data: &[u8]) -> bool {
         self.extend_from_slice(data).is_ok()
     }
+    #[inline]
     fn advance(&mut self, n: usize) {
         let n = n.min(self.len());
         self.copy_within(n.., 0);
@@ -546,43 +589,55 @@ impl<const TX: usize> TxBuffer for heapless::Vec<u8, TX> {
 }
 
 impl<T, const N: usize> Fifo<T> for heapless::Deque<T, N> {
+    #[inline]
     fn push_back(&mut self, item: T) -> Result<(), T> {
         heapless::Deque::push_back(self, item)
     }
+    #[inline]
     fn pop_front(&mut self) -> Option<T> {
         heapless::Deque::pop_front(self)
     }
+    #[inline]
     fn len(&self) -> usize {
         heapless::Deque::len(self)
     }
+    #[inline]
     fn room(&self) -> usize {
         N - heapless::Deque::len(self)
     }
+    #[inline]
     fn clear(&mut self) {
         heapless::Deque::clear(self)
     }
 }
 
 impl<T, const N: usize> List<T> for heapless::Vec<T, N> {
+    #[inline]
     fn len(&self) -> usize {
         self.as_slice().len()
     }
+    #[inline]
     fn get(&self, index: usize) -> Option<&T> {
         self.as_slice().get(index)
     }
+    #[inline]
     fn push_back(&mut self, item: T) -> Result<(), T> {
         self.push(item)
     }
+    #[inline]
     fn insert(&mut self, index: usize, item: T) -> Result<(), T> {
         let index = index.min(self.as_slice().len());
         heapless::Vec::insert(self, index, item)
     }
+    #[inline]
     fn remove(&mut self, index: usize) -> Option<T> {
         (index < self.as_slice().len()).then(|| heapless::Vec::remove(self, index))
     }
+    #[inline]
     fn clear(&mut self) {
         heapless::Vec::clear(self)
     }
+    #[inline]
     fn position(&self, pred: impl FnMut(&T) -> bool) -> Option<usize> {
         self.iter().position(pred)
     }
@@ -601,12 +656,14 @@ pub struct FixedSlots<const WINDOW: usize, const QUEUE: usize> {
 }
 
 impl<const WINDOW: usize, const QUEUE: usize> FixedSlots<WINDOW, QUEUE> {
+    #[inline]
     fn find(&self, seq: u32) -> Option<usize> {
         self.copies.iter().position(|(s, _, _)| *s == seq)
     }
 }
 
 impl<const WINDOW: usize, const QUEUE: usize> SlotTable for FixedSlots<WINDOW, QUEUE> {
+    #[inline]
     fn for_window(_window: usize) -> (Self, usize) {
         // The largest power of two not above 2 * WINDOW: above WINDOW, so a free entry
         // always exists while at most WINDOW requests are outstanding.
@@ -620,17 +677,21 @@ impl<const WINDOW: usize, const QUEUE: usize> SlotTable for FixedSlots<WINDOW, Q
         };
         (table, len)
     }
+    #[inline]
     fn slots(&self) -> &[Slot] {
         let all = self.table.as_flattened();
         all.get(..self.len).unwrap_or(all)
     }
+    #[inline]
     fn slots_mut(&mut self) -> &mut [Slot] {
         let len = self.len;
         let all = self.table.as_flattened_mut();
         let n = len.min(all.len());
         &mut all[..n]
     }
+    #[inline]
     fn grow(&mut self, _len: usize) {}
+    #[inline]
     fn store_copy(&mut self, index: usize, seq: u32, pdu: &[u8]) -> bool {
         self.drop_copy(index, seq);
         let start = self.arena.len();
@@ -640,6 +701,7 @@ impl<const WINDOW: usize, const QUEUE: usize> SlotTable for FixedSlots<WINDOW, Q
         let _ = self.copies.push((seq, start as u32, pdu.len() as u32));
         true
     }
+    #[inline]
     fn encode_copy(&mut self, index: usize, seq: u32, pdu: &Pdu<'_>) -> Result<(), EncodeError> {
         self.drop_copy(index, seq);
         let start = self.arena.len();
@@ -668,6 +730,7 @@ impl<const WINDOW: usize, const QUEUE: usize> SlotTable for FixedSlots<WINDOW, Q
             }
         }
     }
+    #[inline]
     fn copy(&self, _index: usize, seq: u32) -> &[u8] {
         self.find(seq)
             .and_then(|i| self.copies.as_slice().get(i))
@@ -678,6 +741,7 @@ impl<const WINDOW: usize, const QUEUE: usize> SlotTable for FixedSlots<WINDOW, Q
             })
             .unwrap_or_default()
     }
+    #[inline]
     fn drop_copy(&mut self, _index: usize, seq: u32) {
         let Some(i) = self.find(seq) else {
             return;

@@ -52,6 +52,7 @@ impl Throttle {
         }
     }
 
+    #[inline]
     fn refill(&mut self, now: Instant) {
         if let Some(rate) = self.rate {
             let elapsed = now.saturating_duration_since(self.refilled_at).as_millis();
@@ -82,11 +83,13 @@ impl Throttle {
     }
 
     /// True when one more request may go on the wire now, with `on_wire` already there.
+    #[inline]
     pub(crate) fn may_send(&mut self, now: Instant, on_wire: usize) -> bool {
         self.ramp.is_none_or(|cap| on_wire < cap) && self.blocked_until(now).is_none()
     }
 
     /// Takes a token for one request (call after `may_send` returned true).
+    #[inline]
     pub(crate) fn consume(&mut self) {
         if self.rate.is_some() {
             self.tokens = self.tokens.saturating_sub(1000);
@@ -95,6 +98,7 @@ impl Throttle {
 
     /// The peer throttled a request written at `sent_at`. Returns when sending resumes if
     /// this answer starts a new episode, `None` if it belongs to the current one.
+    #[inline]
     pub(crate) fn throttled(&mut self, now: Instant, sent_at: Option<Instant>) -> Option<Instant> {
         if let Some(start) = self.episode_start {
             if sent_at.is_none_or(|s| s <= start) {
@@ -130,6 +134,7 @@ impl Throttle {
     }
 
     /// Requests allowed on the wire while an episode ramps back up (`None`: the window).
+    #[inline]
     pub(crate) fn ramp(&self) -> Option<usize> {
         self.ramp
     }

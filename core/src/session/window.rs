@@ -42,6 +42,7 @@ pub(crate) struct Window<T> {
 }
 
 impl<T: SlotTable> Window<T> {
+    #[inline]
     pub(crate) fn new(max: usize, first_seq: u32, keep_pdus: bool) -> Window<T> {
         let max = max.max(1);
         let (table, max_cap) = T::for_window(max);
@@ -63,26 +64,32 @@ impl<T: SlotTable> Window<T> {
         }
     }
 
+    #[inline]
     pub(crate) fn len(&self) -> usize {
         self.count
     }
 
+    #[inline]
     pub(crate) fn max(&self) -> usize {
         self.max
     }
 
+    #[inline]
     pub(crate) fn is_full(&self) -> bool {
         self.count >= self.max
     }
 
+    #[inline]
     fn index(&self, seq: u32) -> usize {
         (seq & self.mask) as usize
     }
 
+    #[inline]
     fn slot(&self, seq: u32) -> Option<&Slot> {
         self.table.slots().get(self.index(seq))
     }
 
+    #[inline]
     fn slot_mut(&mut self, seq: u32) -> Option<&mut Slot> {
         let i = self.index(seq);
         self.table.slots_mut().get_mut(i)
@@ -90,6 +97,7 @@ impl<T: SlotTable> Window<T> {
 
     /// The next sequence number whose slot is free, without occupying it (for requests that
     /// live outside the window: bind, unbind, automatic enquire_link).
+    #[inline]
     pub(crate) fn take_untracked(&mut self) -> u32 {
         loop {
             let s = self.next_seq;
@@ -101,6 +109,7 @@ impl<T: SlotTable> Window<T> {
     }
 
     /// The sequence number the next [`Window::insert`] will use.
+    #[inline]
     pub(crate) fn peek_seq(&self) -> u32 {
         let mut s = self.next_seq;
         while self.slot(s).is_some_and(|sl| sl.seq != 0) {
@@ -111,6 +120,7 @@ impl<T: SlotTable> Window<T> {
 
     /// Doubles the table while it would be more than half full after one more request.
     /// Two requests in distinct slots stay distinct under the wider mask.
+    #[inline]
     pub(crate) fn reserve_one(&mut self) {
         loop {
             let len = self.table.slots().len();
@@ -127,6 +137,7 @@ impl<T: SlotTable> Window<T> {
 
     /// Occupies the slot of `seq` (from [`Window::peek_seq`], called after
     /// [`Window::reserve_one`]).
+    #[inline]
     pub(crate) fn insert(&mut self, seq: u32, command_id: CommandId, sent_at: Option<Instant>) {
         if self.count == 0 {
             self.oldest = seq;
@@ -143,6 +154,7 @@ impl<T: SlotTable> Window<T> {
         self.count += 1;
     }
 
+    #[inline]
     pub(crate) fn mark_sent(&mut self, seq: u32, now: Instant) {
         if let Some(sl) = self.slot_mut(seq) {
             if sl.seq == seq {
@@ -152,17 +164,20 @@ impl<T: SlotTable> Window<T> {
     }
 
     /// True when the window keeps a copy of each request (throttle retries on).
+    #[inline]
     pub(crate) fn keeps_pdus(&self) -> bool {
         self.keep_pdus
     }
 
     /// Keeps a copy of request `seq`'s encoding; false when it does not fit.
+    #[inline]
     pub(crate) fn store_pdu(&mut self, seq: u32, pdu: &[u8]) -> bool {
         let i = self.index(seq);
         self.table.store_copy(i, seq, pdu)
     }
 
     /// Encodes request `seq` as its copy (a queued request).
+    #[inline]
     pub(crate) fn encode_pdu(
         &mut self,
         seq: u32,
@@ -173,12 +188,14 @@ impl<T: SlotTable> Window<T> {
     }
 
     /// Forgets request `seq`'s copy.
+    #[inline]
     pub(crate) fn drop_pdu(&mut self, seq: u32) {
         let i = self.index(seq);
         self.table.drop_copy(i, seq);
     }
 
     /// The outstanding request `seq`, if any.
+    #[inline]
     pub(crate) fn get(&self, seq: u32) -> Option<Slot> {
         self.slot(seq)
             .filter(|sl| sl.seq == seq && seq != 0)
@@ -186,6 +203,7 @@ impl<T: SlotTable> Window<T> {
     }
 
     /// Request `seq`'s kept encoding (empty when none is kept).
+    #[inline]
     pub(crate) fn pdu(&self, seq: u32) -> &[u8] {
         match self.get(seq) {
             Some(_) => self.table.copy(self.index(seq), seq),
@@ -194,6 +212,7 @@ impl<T: SlotTable> Window<T> {
     }
 
     /// Puts request `seq` back to queued (off the wire) for one more try.
+    #[inline]
     pub(crate) fn unsend(&mut self, seq: u32) {
         if let Some(sl) = self.slot_mut(seq) {
             if sl.seq == seq {
@@ -204,6 +223,7 @@ impl<T: SlotTable> Window<T> {
     }
 
     /// Removes the request `seq` if it is outstanding (and its copy).
+    #[inline]
     pub(crate) fn remove(&mut self, seq: u32) -> Option<Slot> {
         let i = self.index(seq);
         let sl = self.table.slots_mut().get_mut(i)?;
@@ -218,6 +238,7 @@ impl<T: SlotTable> Window<T> {
     }
 
     /// The oldest outstanding request.
+    #[inline]
     pub(crate) fn oldest(&mut self) -> Option<Slot> {
         if self.count == 0 {
             self.oldest = self.next_seq;
@@ -235,6 +256,7 @@ impl<T: SlotTable> Window<T> {
     }
 
     /// Removes the oldest outstanding request.
+    #[inline]
     pub(crate) fn pop_oldest(&mut self) -> Option<Slot> {
         let o = self.oldest()?;
         self.remove(o.seq)

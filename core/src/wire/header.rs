@@ -40,6 +40,7 @@ impl Header {
     }
 
     /// The 16 wire octets.
+    #[inline]
     pub fn to_bytes(&self) -> [u8; HEADER_LEN] {
         let mut out = [0u8; HEADER_LEN];
         let words = [
@@ -57,6 +58,7 @@ impl Header {
 
 /// Reads and checks the header of a frame: at least 16 octets, `command_length` between 16
 /// and `max`.
+#[inline]
 pub(crate) fn check_header(frame: &[u8], max: u32) -> Result<Header, DecodeError> {
     let header = Header::parse(frame).ok_or(DecodeError::Truncated {
         field: Field::CommandLength,

@@ -21,6 +21,7 @@ macro_rules! command_ids {
             pub const ALL: &'static [CommandId] = &[$(CommandId::$variant,)*];
 
             /// Maps a wire value to a command id.
+            #[inline]
             pub const fn from_u32(value: u32) -> CommandId {
                 match value {
                     $( $value => CommandId::$variant, )*
@@ -29,6 +30,7 @@ macro_rules! command_ids {
             }
 
             /// The wire value.
+            #[inline]
             pub const fn to_u32(self) -> u32 {
                 match self {
                     $( CommandId::$variant => $value, )*
@@ -37,6 +39,7 @@ macro_rules! command_ids {
             }
 
             /// The specification's name (`"submit_sm"`), or `None` for an unknown id.
+            #[inline]
             pub const fn name(self) -> Option<&'static str> {
                 match self {
                     $( CommandId::$variant => Some($name), )*
@@ -106,12 +109,14 @@ command_ids! {
 
 impl CommandId {
     /// True for response ids (bit 31 set), `generic_nack` included.
+    #[inline]
     pub const fn is_response(self) -> bool {
         self.to_u32() & 0x8000_0000 != 0
     }
 
     /// The response a request of this id gets, or `None` for responses and for the requests
     /// that have no response (`outbind`, `alert_notification`).
+    #[inline]
     pub const fn response(self) -> Option<CommandId> {
         match self {
             CommandId::Outbind | CommandId::AlertNotification | CommandId::Unknown(_) => None,
@@ -121,6 +126,7 @@ impl CommandId {
     }
 
     /// True for the three bind requests.
+    #[inline]
     pub const fn is_bind(self) -> bool {
         matches!(
             self,
@@ -130,18 +136,21 @@ impl CommandId {
 }
 
 impl From<u32> for CommandId {
+    #[inline]
     fn from(v: u32) -> CommandId {
         CommandId::from_u32(v)
     }
 }
 
 impl From<CommandId> for u32 {
+    #[inline]
     fn from(v: CommandId) -> u32 {
         v.to_u32()
     }
 }
 
 impl fmt::Display for CommandId {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.name() {
             Some(n) => f.write_str(n),
@@ -169,6 +178,7 @@ macro_rules! statuses {
             pub const ALL: &'static [CommandStatus] = &[$(CommandStatus::$name,)*];
 
             /// The specification's name (`"ESME_RTHROTTLED"`), or `None` for an unnamed value.
+            #[inline]
             pub const fn name(self) -> Option<&'static str> {
                 match self.0 {
                     $( $value => Some(stringify!($name)), )*
@@ -177,6 +187,7 @@ macro_rules! statuses {
             }
 
             /// The specification's description of the status, or `None` for an unnamed value.
+            #[inline]
             pub const fn description(self) -> Option<&'static str> {
                 match self.0 {
                     $( $value => Some($text), )*
@@ -240,17 +251,20 @@ statuses! {
 
 impl CommandStatus {
     /// True for `ESME_ROK`.
+    #[inline]
     pub const fn is_ok(self) -> bool {
         self.0 == 0
     }
 
     /// True for the values SMPP 3.4 reserves for SMSC vendors (0x400..=0x4FF).
+    #[inline]
     pub const fn is_vendor_specific(self) -> bool {
         self.0 >= 0x400 && self.0 <= 0x4FF
     }
 }
 
 impl fmt::Debug for CommandStatus {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.name() {
             Some(n) => f.write_str(n),
@@ -260,6 +274,7 @@ impl fmt::Debug for CommandStatus {
 }
 
 impl fmt::Display for CommandStatus {
+    #[inline]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self.name() {
             Some(n) => write!(f, "{n} (0x{:08X})", self.0),
@@ -269,12 +284,14 @@ impl fmt::Display for CommandStatus {
 }
 
 impl From<u32> for CommandStatus {
+    #[inline]
     fn from(v: u32) -> CommandStatus {
         CommandStatus(v)
     }
 }
 
 impl From<CommandStatus> for u32 {
+    #[inline]
     fn from(v: CommandStatus) -> u32 {
         v.0
     }
