@@ -297,6 +297,19 @@ struct Counters {
     mo: AtomicU64,
 }
 
+impl Counters {
+    /// The counts now.
+    fn snapshot(&self) -> SimStats {
+        SimStats {
+            accepted: self.accepted.load(Ordering::Relaxed),
+            rejected: self.rejected.load(Ordering::Relaxed),
+            throttled: self.throttled.load(Ordering::Relaxed),
+            receipts: self.receipts.load(Ordering::Relaxed),
+            mo: self.mo.load(Ordering::Relaxed),
+        }
+    }
+}
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -646,14 +659,7 @@ impl Simulator {
 
     /// Counts so far.
     pub fn stats(&self) -> SimStats {
-        let c = &self.shared.counters;
-        SimStats {
-            accepted: c.accepted.load(Ordering::Relaxed),
-            rejected: c.rejected.load(Ordering::Relaxed),
-            throttled: c.throttled.load(Ordering::Relaxed),
-            receipts: c.receipts.load(Ordering::Relaxed),
-            mo: c.mo.load(Ordering::Relaxed),
-        }
+        self.shared.counters.snapshot()
     }
 
     /// Stops accepting, unbinds every session (waiting up to `timeout`), stops the

@@ -189,14 +189,7 @@ impl SimHandle {
 
     /// Counts so far.
     pub fn stats(&self) -> SimStats {
-        let c = &self.shared.counters;
-        SimStats {
-            accepted: c.accepted.load(Ordering::Relaxed),
-            rejected: c.rejected.load(Ordering::Relaxed),
-            throttled: c.throttled.load(Ordering::Relaxed),
-            receipts: c.receipts.load(Ordering::Relaxed),
-            mo: c.mo.load(Ordering::Relaxed),
-        }
+        self.shared.counters.snapshot()
     }
 
     /// The bound sessions, in connection order.

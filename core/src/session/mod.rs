@@ -91,7 +91,7 @@ use crate::pdu::{
 use crate::time::Instant;
 #[cfg(feature = "alloc")]
 use bytes::Bytes;
-use storage::{Fifo, List, RxBuffer, TxBuffer, TX_PROCESS_ROOM};
+use storage::{ByteBuffer, Fifo, List, RxBuffer, TxBuffer, TX_PROCESS_ROOM};
 use throttle::Throttle;
 use window::Window;
 

@@ -7,7 +7,7 @@
 //! every buffer inline, sized by const generics, and caps the configuration to them (see
 //! [`Fixed`] for each limit and what happens when it is reached).
 //!
-//! The container traits below ([`RxBuffer`], [`TxBuffer`], [`Fifo`], [`List`],
+//! The container traits below ([`ByteBuffer`], [`RxBuffer`], [`TxBuffer`], [`Fifo`], [`List`],
 //! [`SlotTable`]) are the operations the session needs from its containers; they are
 //! implemented for the heap containers (`BytesMut`, `VecDeque`, `Vec`) and the `heapless`
 //! ones. [`Storage`] itself is sealed: its two implementations are [`Heap`] and [`Fixed`].
@@ -51,15 +51,19 @@ pub trait Storage: sealed::Sealed {
     fn limit(config: &mut SessionConfig);
 }
 
-/// A receive buffer: octets from the peer, whole PDUs taken from its front.
-pub trait RxBuffer<B>: Default {
+/// A byte buffer: what the receive and transmit buffers share.
+pub trait ByteBuffer: Default {
     /// The octets held.
     fn bytes(&self) -> &[u8];
     /// How many more octets fit (`usize::MAX` when unbounded).
     fn spare(&self) -> usize;
     /// Appends `data`, or returns false (storing nothing) when it does not fit.
     fn push(&mut self, data: &[u8]) -> bool;
-    /// Removes the first `n` octets (`n` at most [`RxBuffer::bytes`]' length) as a frame
+}
+
+/// A receive buffer: octets from the peer, whole PDUs taken from its front.
+pub trait RxBuffer<B>: ByteBuffer {
+    /// Removes the first `n` octets (`n` at most [`ByteBuffer::bytes`]' length) as a frame
     /// buffer.
     fn take(&mut self, n: usize) -> B;
     /// Drops the first `n` octets (at most all of them).
@@ -69,16 +73,10 @@ pub trait RxBuffer<B>: Default {
 }
 
 /// A transmit buffer: encoded PDUs waiting to be written to the peer.
-pub trait TxBuffer: Default {
-    /// The octets held.
-    fn bytes(&self) -> &[u8];
-    /// How many more octets fit (`usize::MAX` when unbounded).
-    fn spare(&self) -> usize;
+pub trait TxBuffer: ByteBuffer {
     /// Appends the encoding of `pdu`. [`EncodeError::BufferTooSmall`] when it does not
     /// fit; nothing is appended on any error.
     fn encode(&mut self, pdu: &Pdu<'_>) -> Result<usize, EncodeError>;
-    /// Appends `data`, or returns false (storing nothing) when it does not fit.
-    fn push(&mut self, data: &[u8]) -> bool;
     /// Drops the first `n` octets (written to the peer).
     fn advance(&mut self, n: usize);
 }
@@ -207,7 +205,7 @@ mod heap {
         fn limit(_config: &mut SessionConfig) {}
     }
 
-    impl RxBuffer<Bytes> for BytesMut {
+    impl ByteBuffer for BytesMut {
         #[inline]
         fn bytes(&self) -> &[u8] {
             self
@@ -221,6 +219,9 @@ mod heap {
             self.extend_from_slice(data);
             true
         }
+    }
+
+    impl RxBuffer<Bytes> for BytesMut {
         #[inline]
         fn take(&mut self, n: usize) -> Bytes {
             self.split_to(n.min(self.len())).freeze()
@@ -237,21 +238,8 @@ mod heap {
 
     impl TxBuffer for BytesMut {
         #[inline]
-        fn bytes(&self) -> &[u8] {
-            self
-        }
-        #[inline]
-        fn spare(&self) -> usize {
-            usize::MAX
-        }
-        #[inline]
         fn encode(&mut self, pdu: &Pdu<'_>) -> Result<usize, EncodeError> {
             pdu.encode_to(self)
-        }
-        #[inline]
-        fn push(&mut self, data: &[u8]) -> bool {
-            self.extend_from_slice(data);
-            true
         }
         #[inline]
         fn advance(&mut self, n: usize) {
@@ -508,19 +496,22 @@ impl<
     }
 }
 
-impl<const RX: usize, const PDU: usize> RxBuffer<heapless::Vec<u8, PDU>> for heapless::Vec<u8, RX> {
+impl<const N: usize> ByteBuffer for heapless::Vec<u8, N> {
     #[inline]
     fn bytes(&self) -> &[u8] {
         self
     }
     #[inline]
     fn spare(&self) -> usize {
-        RX - self.len()
+        N - self.len()
     }
     #[inline]
     fn push(&mut self, data: &[u8]) -> bool {
         self.extend_from_slice(data).is_ok()
     }
+}
+
+impl<const RX: usize, const PDU: usize> RxBuffer<heapless::Vec<u8, PDU>> for heapless::Vec<u8, RX> {
     #[inline]
     fn take(&mut self, n: usize) -> heapless::Vec<u8, PDU> {
         let n = n.min(self.len());
@@ -543,14 +534,6 @@ impl<const RX: usize, const PDU: usize> RxBuffer<heapless::Vec<u8, PDU>> for hea
 }
 
 impl<const TX: usize> TxBuffer for heapless::Vec<u8, TX> {
-    #[inline]
-    fn bytes(&self) -> &[u8] {
-        self
-    }
-    #[inline]
-    fn spare(&self) -> usize {
-        TX - self.len()
-    }
     #[inline]
     fn encode(&mut self, pdu: &Pdu<'_>) -> Result<usize, EncodeError> {
         let start = self.len();
@@ -575,10 +558,6 @@ impl<const TX: usize> TxBuffer for heapless::Vec<u8, TX> {
                 Err(e)
             }
         }
-    }
-    #[inline]
-    fn push(&mut self, data: &[u8]) -> bool {
-        self.extend_from_slice(data).is_ok()
     }
     #[inline]
     fn advance(&mut self, n: usize) {
