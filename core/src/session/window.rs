@@ -1,11 +1,12 @@
 //! The window of our outstanding requests: sequence number allocation (1..=0x7FFFFFFF,
 //! wrapping) and O(1) matching of responses.
 //!
-//! Slots are indexed by `sequence_number & mask` with a table at least twice the requests
-//! outstanding, so a collision (an old request still outstanding where a new number would
-//! land) is rare and simply skipped. The table starts small and doubles as requests pile up,
-//! up to twice the window: an idle session with a large window costs a few slots, not the
-//! whole table. Requests leave the window in any order; the oldest one (whose response
+//! Slots are indexed by `sequence_number & mask` with a table larger than the requests
+//! outstanding (on the heap at least twice as large), so a collision (an old request still
+//! outstanding where a new number would land) is rare and simply skipped. The heap table
+//! starts small and doubles as requests pile up, up to twice the window: an idle session
+//! with a large window costs a few slots, not the whole table. A fixed table has the largest
+//! power of two up to twice `WINDOW` from the start. Requests leave the window in any order; the oldest one (whose response
 //! deadline is the earliest, since every request has the same timeout) is found by an
 //! amortised O(1) scan.
 
