@@ -95,6 +95,10 @@ use storage::{ByteBuffer, Fifo, List, RxBuffer, TxBuffer, TX_PROCESS_ROOM};
 use throttle::Throttle;
 use window::Window;
 
+/// Room for events input is processed with: the most one received PDU produces
+/// (`Throttled` and `Response`, or `MismatchedResponse` and `BindFailed`).
+const EVENT_ROOM: usize = 2;
+
 /// The events a session holds for the application once it closed: produced as they are
 /// polled, so that closing with a full window needs no room in the event queue.
 #[derive(Clone, Copy, Debug)]
@@ -308,7 +312,7 @@ impl<S: Storage> Session<S> {
         !self.is_closed()
             && self.tx.bytes().len() <= self.config.max_transmit_buffer
             && self.tx.spare() >= TX_PROCESS_ROOM
-            && self.events.room() >= 2
+            && self.events.room() >= EVENT_ROOM
     }
 
     /// True when received input waits because the output is over its bound (or the event
@@ -498,9 +502,7 @@ impl<S: Storage> Session<S> {
             system_id,
             tlvs: tlv.as_ref().map_or(Tlvs::EMPTY, |t| Tlvs::from_slice(t)),
         };
-        let body = bind_resp_body(bind_type, resp);
-        self.check_room(&Pdu::new(seq, body))?;
-        self.write_response(&Pdu::new(seq, body))?;
+        self.write_app_response(&Pdu::new(seq, bind_resp_body(bind_type, resp)))?;
         self.bind_request = None;
         self.bind_deadline = None;
         self.state = State::Bound(bind_type);
@@ -521,8 +523,7 @@ impl<S: Storage> Session<S> {
             status
         };
         let body = bind_resp_body(bind_type, BindResp::EMPTY);
-        self.check_room(&Pdu::with_status(seq, status, body))?;
-        self.write_response(&Pdu::with_status(seq, status, body))?;
+        self.write_app_response(&Pdu::with_status(seq, status, body))?;
         self.close(CloseReason::BindRejected(status));
         Ok(())
     }
@@ -637,9 +638,7 @@ impl<S: Storage> Session<S> {
         if got != expected && got != CommandId::GenericNack {
             return Err(SessionError::WrongResponse { expected, got });
         }
-        let pdu = Pdu::with_status(sequence_number, status, *body);
-        self.check_room(&pdu)?;
-        self.write_response(&pdu)?;
+        self.write_app_response(&Pdu::with_status(sequence_number, status, *body))?;
         self.peer_requests.remove(pos);
         Ok(())
     }
@@ -695,7 +694,7 @@ impl<S: Storage> Session<S> {
     pub fn poll_event(&mut self) -> Option<Event<S::Buf>> {
         if let Some(event) = self.events.pop_front() {
             // Room for two events again (fixed storage): input held back for it goes on.
-            if self.events.room() == 2 && !self.rx.bytes().is_empty() {
+            if self.events.room() == EVENT_ROOM && !self.rx.bytes().is_empty() {
                 self.resume(true);
             }
             return Some(event);
@@ -807,6 +806,12 @@ impl<S: Storage> Session<S> {
     fn write_app(&mut self, pdu: &Pdu<'_>) -> Result<usize, SessionError> {
         self.check_room(pdu)?;
         Ok(self.tx.encode(pdu)?)
+    }
+
+    /// Writes a response of the application's, within the reserve.
+    fn write_app_response(&mut self, pdu: &Pdu<'_>) -> Result<(), SessionError> {
+        self.check_room(pdu)?;
+        Ok(self.write_response(pdu)?)
     }
 
     /// True when the first queued request fits in the transmit buffer now.

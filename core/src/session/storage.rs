@@ -316,6 +316,18 @@ mod heap {
         copies: Vec<Vec<u8>>,
     }
 
+    impl HeapSlots {
+        /// Entry `index`'s copy buffer, emptied (the buffers are made on first use).
+        fn copy_buf(&mut self, index: usize) -> Option<&mut Vec<u8>> {
+            if self.copies.is_empty() {
+                self.copies = alloc::vec![Vec::new(); self.slots.len()];
+            }
+            let buf = self.copies.get_mut(index)?;
+            buf.clear();
+            Some(buf)
+        }
+    }
+
     impl SlotTable for HeapSlots {
         #[inline]
         fn for_window(window: usize) -> (HeapSlots, usize) {
@@ -358,12 +370,8 @@ mod heap {
         }
         #[inline]
         fn store_copy(&mut self, index: usize, _seq: u32, pdu: &[u8]) -> bool {
-            if self.copies.is_empty() {
-                self.copies = alloc::vec![Vec::new(); self.slots.len()];
-            }
-            match self.copies.get_mut(index) {
+            match self.copy_buf(index) {
                 Some(buf) => {
-                    buf.clear();
                     buf.extend_from_slice(pdu);
                     true
                 }
@@ -377,16 +385,9 @@ mod heap {
             _seq: u32,
             pdu: &Pdu<'_>,
         ) -> Result<(), EncodeError> {
-            if self.copies.is_empty() {
-                self.copies = alloc::vec![Vec::new(); self.slots.len()];
-            }
-            let buf = self
-                .copies
-                .get_mut(index)
-                .ok_or(EncodeError::BufferTooSmall {
-                    needed: pdu.encoded_len(),
-                })?;
-            buf.clear();
+            let buf = self.copy_buf(index).ok_or(EncodeError::BufferTooSmall {
+                needed: pdu.encoded_len(),
+            })?;
             pdu.encode_to(buf).map(|_| ())
         }
         #[inline]
@@ -683,31 +684,15 @@ impl<const WINDOW: usize, const QUEUE: usize> SlotTable for FixedSlots<WINDOW, Q
     #[inline]
     fn encode_copy(&mut self, index: usize, seq: u32, pdu: &Pdu<'_>) -> Result<(), EncodeError> {
         self.drop_copy(index, seq);
+        if self.copies.is_full() {
+            return Err(EncodeError::BufferTooSmall {
+                needed: pdu.encoded_len(),
+            });
+        }
         let start = self.arena.len();
-        let needed = pdu.encoded_len();
-        if self.copies.is_full() || needed > QUEUE - start {
-            return Err(EncodeError::BufferTooSmall { needed });
-        }
-        let written = match self.arena.resize(start + needed, 0) {
-            Ok(()) => self
-                .arena
-                .get_mut(start..)
-                .map_or(Err(EncodeError::BufferTooSmall { needed }), |out| {
-                    pdu.encode(out)
-                }),
-            Err(()) => Err(EncodeError::BufferTooSmall { needed }),
-        };
-        match written {
-            Ok(n) => {
-                self.arena.truncate(start + n);
-                let _ = self.copies.push((seq, start as u32, n as u32));
-                Ok(())
-            }
-            Err(e) => {
-                self.arena.truncate(start);
-                Err(e)
-            }
-        }
+        let n = TxBuffer::encode(&mut self.arena, pdu)?;
+        let _ = self.copies.push((seq, start as u32, n as u32));
+        Ok(())
     }
     #[inline]
     fn copy(&self, _index: usize, seq: u32) -> &[u8] {
