@@ -622,3 +622,43 @@ fn a_fresh_session_survives_arbitrary_octets() {
         .tests(2_000)
         .quickcheck(prop as fn(Vec<u8>, bool) -> bool);
 }
+
+#[test]
+fn a_throttle_answer_after_our_unbind_is_the_outcome_not_a_retry() {
+    // The SMSC's drain ends and its unbind goes out while a deliver_sm is outstanding; the
+    // ESME then answers it ESME_RMSGQFUL. With retries on, nothing may follow the unbind.
+    let smsc = SessionConfig {
+        window: 1,
+        throttle_retries: 3,
+        drain_timeout: ms(300),
+        ..quiet_smsc()
+    };
+    let mut p = Pair::bound_with(quiet_esme(), smsc, BindType::Receiver);
+    p.latency = ms(400);
+    let seq = p.send(Side::Smsc, &deliver()).unwrap();
+    let now = p.now;
+    p.smsc.unbind(now).unwrap();
+    p.advance(ms(500));
+    p.answer_all(Side::Esme, CommandStatus::ESME_RMSGQFUL);
+    p.advance(ms(5_000));
+    let from_smsc: Vec<CommandId> = p
+        .departures
+        .iter()
+        .filter(|w| w.from == Side::Smsc)
+        .map(|w| w.header.command_id)
+        .collect();
+    let unbind_at = from_smsc
+        .iter()
+        .position(|id| *id == CommandId::Unbind)
+        .expect("the unbind went out");
+    assert!(
+        !from_smsc[unbind_at..].contains(&CommandId::DeliverSm),
+        "{from_smsc:?}"
+    );
+    assert_eq!(p.smsc.counters().throttle_retries, 0);
+    assert!(p
+        .outcomes(Side::Smsc, seq)
+        .iter()
+        .any(|e| matches!(e, Event::Response { frame, .. }
+            if frame.command_status() == CommandStatus::ESME_RMSGQFUL)));
+}

@@ -1086,7 +1086,10 @@ impl<S: Storage> Session<S> {
                 self.emit(Event::Throttled { status, resume_at });
             }
             let at = self.requeued.min(self.queued.len());
+            // Nothing follows our unbind on the wire: once it is sent, a throttle answer is
+            // the request's outcome.
             if slot.retries < self.config.throttle_retries
+                && self.unbind_pending.is_none()
                 && !self.window.pdu(seq).is_empty()
                 && self.queued.insert(at, seq).is_ok()
             {
