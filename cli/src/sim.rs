@@ -1326,6 +1326,7 @@ fn delivery_name(outcome: &Result<DeliveryOutcome, ServerError>) -> String {
             format!("refused {}", status_name(*status))
         }
         Ok(DeliveryOutcome::GaveUp { reason, .. }) => format!("gave up: {reason}"),
+        Ok(DeliveryOutcome::Shared) => "shared".into(),
         Err(e) => format!("not accepted: {e}"),
     }
 }

@@ -307,6 +307,9 @@ fn run(s: Scenario) -> TestResult {
                     return TestResult::error(format!("{id}: gave up {other:?} after {attempts}"))
                 }
             },
+            DeliveryOutcome::Shared => {
+                return TestResult::error(format!("{id}: shared without a store"));
+            }
         }
     }
     if h.now > Instant::from_millis(10_000_000) {

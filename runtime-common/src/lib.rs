@@ -14,6 +14,8 @@
 //! - [`oneshot`], a single-use channel from a driver to one waiting future;
 //! - [`handler_slot`], how the async servers poll a request handler's future in place
 //!   without an allocation per request;
+//! - [`store`]: the [`DeliveryStore`] contract and the [`StoreDriver`] thread that carries
+//!   out an SMSC endpoint's store operations for every runtime;
 //! - [`Clock`] (the endpoints' millisecond clock) and [`seed`] (their jitter seed);
 //! - with the `tls` feature, the rustls-based [`TlsClientConfig`] and [`TlsServerConfig`]
 //!   builders and the [`tls`] helpers the runtimes' handshakes use.
@@ -34,6 +36,7 @@ pub mod incoming;
 pub mod incoming_queue;
 pub mod oneshot;
 pub mod socket;
+pub mod store;
 #[cfg(feature = "tls")]
 pub mod tls;
 pub mod trace;
@@ -47,6 +50,9 @@ pub use incoming_queue::IncomingQueue;
 #[cfg(feature = "tls")]
 pub use rustls;
 pub use socket::QuickAck;
+pub use store::{
+    Attach, ClaimedMessage, DeliveryStore, NewMessage, StoreDriver, StoreHost, StoreKey,
+};
 #[cfg(feature = "tls")]
 pub use tls::{Sha256Pin, TlsClientConfig, TlsServerConfig};
 pub use trace::{TraceExt, TraceRx};

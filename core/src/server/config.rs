@@ -34,6 +34,11 @@ pub struct DeliveryPolicy {
     /// bind may take now (default 1 024): bounds the work of a call when many messages
     /// wait out their back-off.
     pub scan_limit: usize,
+    /// Keep every accepted message in a delivery store before it is sent, and forget it
+    /// once it ended (default `false`: the queue lives in memory only). The driver carries
+    /// out the endpoint's [`StoreOp`](super::StoreOp)s; see the `store` section of the
+    /// [endpoint docs](super::Endpoint::poll_store).
+    pub durable: bool,
 }
 
 impl Default for DeliveryPolicy {
@@ -46,6 +51,7 @@ impl Default for DeliveryPolicy {
             max_backoff: Duration::from_secs(60),
             max_age: None,
             scan_limit: 1_024,
+            durable: false,
         }
     }
 }

@@ -82,6 +82,7 @@ mod outbind;
 mod queue;
 mod registry;
 mod reply;
+mod store;
 
 pub use auth::{Authenticator, BindRequest, Password};
 pub use config::{DeliveryPolicy, ServerConfig};
@@ -93,6 +94,7 @@ pub use queue::{
 };
 pub use registry::{BindId, LimitError, Registry, RegistryLimits};
 pub use reply::{default_response, Reply, MAX_MESSAGE_ID};
+pub use store::{Placement, StoreFailure, StoreOp};
 
 use crate::codec::{EncodeError, Frame};
 use crate::pdu::{Body, Outbind};
@@ -146,6 +148,8 @@ pub enum DeliverError {
     QueueFull(QueueFull),
     /// The endpoint is shutting down.
     ShuttingDown,
+    /// A message handed in from the store ([`Endpoint::claimed`]) is not a whole PDU.
+    Malformed(crate::codec::DecodeError),
 }
 
 impl fmt::Display for DeliverError {
@@ -158,6 +162,7 @@ impl fmt::Display for DeliverError {
             }
             DeliverError::QueueFull(QueueFull::Total) => f.write_str("the delivery queue is full"),
             DeliverError::ShuttingDown => f.write_str("shutting down"),
+            DeliverError::Malformed(e) => write!(f, "stored message: {e}"),
         }
     }
 }
@@ -224,6 +229,8 @@ pub struct Endpoint {
     shutting_down: bool,
     /// Accounts whose receivers may take waiting messages now.
     to_dispatch: Vec<Arc<str>>,
+    /// Operations for the delivery store ([`DeliveryPolicy::durable`]).
+    store_ops: VecDeque<StoreOp>,
 }
 
 impl fmt::Debug for Endpoint {
@@ -257,6 +264,7 @@ impl Endpoint {
             outbinds: Targets::new(config.outbind_retry, config.seed),
             shutting_down: false,
             to_dispatch: Vec::new(),
+            store_ops: VecDeque::new(),
             config,
         }
     }
@@ -458,6 +466,7 @@ impl Endpoint {
         let mut expired = Vec::new();
         self.queue.expire(now, &mut due, &mut expired);
         for (id, account, entry) in expired {
+            self.forget_stored(id, &account);
             self.events.push_back(ServerEvent::Delivery {
                 id,
                 account: String::from(&*account),
@@ -638,8 +647,19 @@ impl Endpoint {
             return Err(DeliverError::ShuttingDown);
         }
         let frame = Frame::encode(&crate::Pdu::new(1, *body)).map_err(DeliverError::Encode)?;
-        let id = match self.queue.push(now, account, frame) {
-            Ok(id) => id,
+        let durable = self.config.delivery.durable;
+        let pdu = durable.then(|| frame.clone().into_bytes());
+        let id = match self.queue.push(now, account, frame, !durable) {
+            Ok((id, key)) => {
+                if let Some(pdu) = pdu {
+                    self.store_ops.push_back(StoreOp::Append {
+                        id,
+                        account: key,
+                        pdu,
+                    });
+                }
+                id
+            }
             Err(full) => {
                 self.events.push_back(ServerEvent::Overflow {
                     account: account.into(),
@@ -1116,6 +1136,7 @@ impl Endpoint {
         let command = response.command_id();
         if status.is_ok() && command != CommandId::GenericNack {
             if let Some(f) = self.queue.finish(id) {
+                self.forget_stored(id, &f.account);
                 self.to_dispatch.push(f.account.clone());
                 self.events.push_back(ServerEvent::Delivery {
                     id,
@@ -1130,6 +1151,7 @@ impl Endpoint {
         } else if is_temporary(command, status) {
             self.delivery_failed(bind, id, AttemptFailure::Status(status));
         } else if let Some(f) = self.queue.finish(id) {
+            self.forget_stored(id, &f.account);
             self.to_dispatch.push(f.account.clone());
             self.events.push_back(ServerEvent::Delivery {
                 id,
@@ -1156,6 +1178,7 @@ impl Endpoint {
                 self.to_dispatch.push(account);
             }
             Retried::GaveUp(account, entry) => {
+                self.forget_stored(id, &account);
                 self.to_dispatch.push(account.clone());
                 self.events.push_back(ServerEvent::Delivery {
                     id,

@@ -56,8 +56,12 @@ pub enum GiveUpReason {
     RetryBudget(AttemptFailure),
     /// Waited longer than [`DeliveryPolicy::max_age`] without being delivered.
     Expired,
-    /// The endpoint shut down with the message still queued.
+    /// The endpoint shut down with the message still queued. With
+    /// [`DeliveryPolicy::durable`] the store keeps it: it is delivered after a restart (or
+    /// by another node sharing the store).
     Shutdown,
+    /// The store could not keep it ([`DeliveryPolicy::durable`]); it was never sent.
+    Store(super::store::StoreFailure),
 }
 
 impl fmt::Display for GiveUpReason {
@@ -66,6 +70,7 @@ impl fmt::Display for GiveUpReason {
             GiveUpReason::RetryBudget(last) => write!(f, "retry budget spent (last: {last})"),
             GiveUpReason::Expired => f.write_str("expired in the queue"),
             GiveUpReason::Shutdown => f.write_str("server shut down"),
+            GiveUpReason::Store(e) => write!(f, "not stored: {e}"),
         }
     }
 }
@@ -101,6 +106,10 @@ pub enum DeliveryOutcome {
         /// The message, so the application can keep or report it.
         message: Frame,
     },
+    /// The store took it for every node that shares it
+    /// ([`Placement::Shared`](super::Placement::Shared)): the node that claims it for a
+    /// bound receiver delivers it and reports its outcome there.
+    Shared,
 }
 
 /// The statuses a receiver answers that ask for a retry: `ESME_RX_T_APPN`, `ESME_RTHROTTLED`,
@@ -122,6 +131,9 @@ pub(crate) struct Entry {
     pub(crate) avoid: Option<BindId>,
     pub(crate) retry_at: Instant,
     pub(crate) accepted_at: Instant,
+    /// Kept by the store (always, without [`DeliveryPolicy::durable`]): only stored
+    /// messages are sent, and a message waits behind an older one that is not stored yet.
+    pub(crate) stored: bool,
 }
 
 #[derive(Debug, Default)]
@@ -156,6 +168,8 @@ pub(crate) struct DeliveryQueue {
     in_flight: BTreeMap<DeliveryId, InFlight>,
     /// (when, account): an avoided bind becomes allowed again, or a message expires.
     timers: BTreeSet<(Instant, Arc<str>)>,
+    /// Waiting messages the store has not confirmed yet, and their accounts.
+    unstored: BTreeMap<DeliveryId, Arc<str>>,
     next_id: u64,
     total: usize,
 }
@@ -167,6 +181,7 @@ impl DeliveryQueue {
             accounts: BTreeMap::new(),
             in_flight: BTreeMap::new(),
             timers: BTreeSet::new(),
+            unstored: BTreeMap::new(),
             next_id: 1,
             total: 0,
         }
@@ -189,13 +204,20 @@ impl DeliveryQueue {
         self.total
     }
 
-    /// Accepts a message for `account`.
+    /// Room for more messages for `account` (its own capacity and the endpoint's).
+    pub(crate) fn room(&self, account: &str) -> usize {
+        let account_room = self.policy.per_account.saturating_sub(self.len(account));
+        account_room.min(self.policy.total.saturating_sub(self.total))
+    }
+
+    /// Accepts a message for `account`; `stored`: already kept by the store (or no store).
     pub(crate) fn push(
         &mut self,
         now: Instant,
         account: &str,
         frame: Frame,
-    ) -> Result<DeliveryId, QueueFull> {
+        stored: bool,
+    ) -> Result<(DeliveryId, Arc<str>), QueueFull> {
         if self.total >= self.policy.total {
             return Err(QueueFull::Total);
         }
@@ -208,18 +230,48 @@ impl DeliveryQueue {
         if let Some(age) = self.policy.max_age {
             self.timers.insert((now + age, key.clone()));
         }
-        self.accounts.entry(key).or_default().waiting.insert(
-            id,
-            Entry {
-                frame,
-                attempts: 0,
-                avoid: None,
-                retry_at: now,
-                accepted_at: now,
-            },
-        );
+        if !stored {
+            self.unstored.insert(id, key.clone());
+        }
+        self.accounts
+            .entry(key.clone())
+            .or_default()
+            .waiting
+            .insert(
+                id,
+                Entry {
+                    frame,
+                    attempts: 0,
+                    avoid: None,
+                    retry_at: now,
+                    accepted_at: now,
+                    stored,
+                },
+            );
         self.total += 1;
-        Ok(id)
+        Ok((id, key))
+    }
+
+    /// The store kept waiting message `id`: it may be sent now. Its account, or `None` if
+    /// it is no longer waiting unstored (it ended meanwhile).
+    pub(crate) fn mark_stored(&mut self, id: DeliveryId) -> Option<Arc<str>> {
+        let account = self.unstored.remove(&id)?;
+        let entry = self.accounts.get_mut(&account)?.waiting.get_mut(&id)?;
+        entry.stored = true;
+        Some(account)
+    }
+
+    /// Takes waiting message `id` out of the queue before it was stored (the store failed,
+    /// or took it for every node).
+    pub(crate) fn take_unstored(&mut self, id: DeliveryId) -> Option<(Arc<str>, Entry)> {
+        let account = self.unstored.remove(&id)?;
+        let q = self.accounts.get_mut(&account)?;
+        let entry = q.waiting.remove(&id)?;
+        self.total -= 1;
+        if q.waiting.is_empty() && q.in_flight == 0 {
+            self.accounts.remove(&account);
+        }
+        Some((account, entry))
     }
 
     /// The shared name of `account` (one allocation per account, not per message).
@@ -241,6 +293,7 @@ impl DeliveryQueue {
         q.waiting
             .iter()
             .take(self.policy.scan_limit.max(1))
+            .take_while(|(_, e)| e.stored)
             .find(|(_, e)| e.avoid != Some(bind) || now >= e.retry_at)
             .map(|(id, e)| (*id, &e.frame))
     }
@@ -342,6 +395,7 @@ impl DeliveryQueue {
                 .collect();
             for id in old {
                 if let Some(e) = q.waiting.remove(&id) {
+                    self.unstored.remove(&id);
                     self.total -= 1;
                     expired.push((id, account.clone(), e));
                 }
@@ -359,6 +413,7 @@ impl DeliveryQueue {
         for a in accounts {
             if let Some(q) = self.accounts.get_mut(&a) {
                 for (id, e) in core::mem::take(&mut q.waiting) {
+                    self.unstored.remove(&id);
                     self.total -= 1;
                     out.push((id, a.clone(), e));
                 }
