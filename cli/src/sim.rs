@@ -206,6 +206,10 @@ pub struct SimConfig {
     /// the receipts the control plane forces ([`SimHandle::send_receipt`]) are sent. Needs
     /// [`SimConfig::observe`] to find the messages again.
     pub hold_receipts: bool,
+    /// Where pending deliveries (receipts, MO) are kept ([`smpp_store::open`]): a file
+    /// path for the embedded database, or `redis://HOST:PORT[/DB]` for Redis Streams
+    /// shared by several nodes. `None` (the default): in memory only, lost on exit.
+    pub store: Option<String>,
 }
 
 /// A TLS (SMPPS) listener of the simulator.
@@ -249,6 +253,7 @@ impl Default for SimConfig {
             observe: false,
             message_log: 1000,
             hold_receipts: false,
+            store: None,
         }
     }
 }
@@ -260,6 +265,8 @@ pub enum SimError {
     Journal(PathBuf, std::io::Error),
     /// The server did not start (address in use, ...).
     Server(ServerError),
+    /// The delivery store could not be opened.
+    Store(smpp_store::OpenError),
 }
 
 impl fmt::Display for SimError {
@@ -267,6 +274,7 @@ impl fmt::Display for SimError {
         match self {
             SimError::Journal(p, e) => write!(f, "cannot create {}: {e}", p.display()),
             SimError::Server(e) => write!(f, "cannot listen: {e}"),
+            SimError::Store(e) => write!(f, "cannot open the {e}"),
         }
     }
 }
@@ -286,6 +294,8 @@ pub struct SimStats {
     pub receipts: u64,
     /// MO messages (parts) delivered or stored.
     pub mo: u64,
+    /// Deliveries the delivery store ([`SimConfig::store`]) confirmed it keeps.
+    pub stored: u64,
 }
 
 #[derive(Default)]
@@ -295,6 +305,7 @@ struct Counters {
     throttled: AtomicU64,
     receipts: AtomicU64,
     mo: AtomicU64,
+    stored: AtomicU64,
 }
 
 impl Counters {
@@ -306,6 +317,7 @@ impl Counters {
             throttled: self.throttled.load(Ordering::Relaxed),
             receipts: self.receipts.load(Ordering::Relaxed),
             mo: self.mo.load(Ordering::Relaxed),
+            stored: self.stored.load(Ordering::Relaxed),
         }
     }
 }
@@ -554,6 +566,26 @@ impl Simulator {
             let shared = shared.clone();
             move |ctx: &RequestContext, frame: &Frame| shared.handle(ctx, frame)
         };
+        let store = match &config.store {
+            Some(spec) => match smpp_store::open(spec) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    if let Some(j) = &shared.journal {
+                        j.close();
+                    }
+                    if let Some(t) = journal_thread {
+                        let _ = t.join();
+                    }
+                    return Err(SimError::Store(e));
+                }
+            },
+            None => None,
+        };
+        if let Some(s) = &store {
+            // Message ids carry the store's node id: unique across restarts and nodes.
+            let node = s.node_id() & 0xFF_FFFF;
+            shared.next_id.store(node << 40 | 1, Ordering::Relaxed);
+        }
         let bound = SimServer::bind(
             config.runtime,
             config.listen.as_str(),
@@ -574,6 +606,19 @@ impl Simulator {
                 return Err(SimError::Server(e));
             }
         };
+
+        if let Some(s) = store {
+            if let Err(e) = server.attach_store(s).await {
+                server.shutdown(Duration::ZERO).await;
+                if let Some(j) = &shared.journal {
+                    j.close();
+                }
+                if let Some(t) = journal_thread {
+                    let _ = t.join();
+                }
+                return Err(SimError::Server(e));
+            }
+        }
 
         let tls_addr = match &config.tls {
             Some(t) => match server.add_tls_listener(t.listen.as_str(), &t.pem).await {
@@ -990,6 +1035,23 @@ impl Shared {
                     );
                 }
             }
+            ServerEvent::Stored {
+                id,
+                account,
+                placement,
+            } => {
+                self.counters.stored.fetch_add(1, Ordering::Relaxed);
+                if let Some(j) = &self.journal {
+                    let placement = match placement {
+                        smpp_core::server::Placement::Local => "local",
+                        smpp_core::server::Placement::Shared => "shared",
+                    };
+                    j.write(
+                        "stored",
+                        json!({"account": account, "delivery_id": id.0, "placement": placement}),
+                    );
+                }
+            }
             ServerEvent::Queued { id, account } => {
                 if let Some(j) = &self.journal {
                     j.write("queued", json!({"account": account, "delivery_id": id.0}));
@@ -1326,7 +1388,7 @@ fn delivery_name(outcome: &Result<DeliveryOutcome, ServerError>) -> String {
             format!("refused {}", status_name(*status))
         }
         Ok(DeliveryOutcome::GaveUp { reason, .. }) => format!("gave up: {reason}"),
-        Ok(DeliveryOutcome::Shared) => "shared".into(),
+        Ok(DeliveryOutcome::InStore) => "kept in the store".into(),
         Err(e) => format!("not accepted: {e}"),
     }
 }

@@ -307,7 +307,7 @@ fn run(s: Scenario) -> TestResult {
                     return TestResult::error(format!("{id}: gave up {other:?} after {attempts}"))
                 }
             },
-            DeliveryOutcome::Shared => {
+            DeliveryOutcome::InStore => {
                 return TestResult::error(format!("{id}: shared without a store"));
             }
         }

@@ -50,9 +50,7 @@ pub use incoming_queue::IncomingQueue;
 #[cfg(feature = "tls")]
 pub use rustls;
 pub use socket::QuickAck;
-pub use store::{
-    Attach, ClaimedMessage, DeliveryStore, NewMessage, StoreDriver, StoreHost, StoreKey,
-};
+pub use store::{ClaimedMessage, DeliveryStore, NewMessage, StoreDriver, StoreHost, StoreKey};
 #[cfg(feature = "tls")]
 pub use tls::{Sha256Pin, TlsClientConfig, TlsServerConfig};
 pub use trace::{TraceExt, TraceRx};

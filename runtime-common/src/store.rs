@@ -20,7 +20,7 @@ use smpp_core::server::{DeliveryId, Endpoint, Placement, StoreFailure, StoreOp};
 use smpp_core::Instant;
 use std::collections::HashMap;
 use std::sync::mpsc;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -76,6 +76,12 @@ pub trait DeliveryStore: Send + 'static {
     /// claim at start and when the queue has room).
     fn accounts(&mut self) -> Result<Vec<String>, StoreFailure>;
 
+    /// A number unique among all the processes that have used or use this store, for ids
+    /// that must not repeat across restarts or nodes (message ids); 0 if the store has none.
+    fn node_id(&self) -> u64 {
+        0
+    }
+
     /// For a store shared by several nodes, how often to look for messages to claim for
     /// the accounts with a bound receiver here; `None` (the default) for a store of this
     /// endpoint alone.
@@ -101,7 +107,7 @@ enum Msg {
 /// [module docs](self).
 pub struct StoreDriver {
     tx: mpsc::Sender<Msg>,
-    thread: Option<JoinHandle<()>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl std::fmt::Debug for StoreDriver {
@@ -111,26 +117,20 @@ impl std::fmt::Debug for StoreDriver {
 }
 
 impl StoreDriver {
-    /// Starts the driver's thread for `store`; nothing reaches the endpoint until
-    /// [`StoreDriver::attach`].
-    pub fn start(store: Box<dyn DeliveryStore>) -> std::io::Result<(StoreDriver, Attach)> {
+    /// Starts the driver's thread for `store`, working on the endpoint behind `host`: it
+    /// claims what the store kept, then carries out operations as they come.
+    pub fn start(
+        store: Box<dyn DeliveryStore>,
+        host: Arc<dyn StoreHost>,
+    ) -> std::io::Result<StoreDriver> {
         let (tx, rx) = mpsc::channel();
-        let (host_tx, host_rx) = mpsc::channel::<Arc<dyn StoreHost>>();
         let thread = std::thread::Builder::new()
             .name("smpp-store".into())
-            .spawn(move || {
-                let Ok(host) = host_rx.recv() else {
-                    return;
-                };
-                Worker::new(store, host).run(rx);
-            })?;
-        Ok((
-            StoreDriver {
-                tx,
-                thread: Some(thread),
-            },
-            Attach(host_tx),
-        ))
+            .spawn(move || Worker::new(store, host).run(rx))?;
+        Ok(StoreDriver {
+            tx,
+            thread: Mutex::new(Some(thread)),
+        })
     }
 
     /// Hands the endpoint's operations to the store (call it with what
@@ -143,9 +143,10 @@ impl StoreDriver {
 
     /// Carries out every operation given so far, then stops the thread (after the
     /// endpoint shut down).
-    pub fn stop(&mut self) {
+    pub fn stop(&self) {
         let _ = self.tx.send(Msg::Stop);
-        if let Some(t) = self.thread.take() {
+        let thread = self.thread.lock().unwrap_or_else(|e| e.into_inner()).take();
+        if let Some(t) = thread {
             let _ = t.join();
         }
     }
@@ -154,23 +155,6 @@ impl StoreDriver {
 impl Drop for StoreDriver {
     fn drop(&mut self) {
         let _ = self.tx.send(Msg::Stop);
-    }
-}
-
-/// Connects a started [`StoreDriver`] to its endpoint's host, once the server exists.
-pub struct Attach(mpsc::Sender<Arc<dyn StoreHost>>);
-
-impl std::fmt::Debug for Attach {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Attach")
-    }
-}
-
-impl Attach {
-    /// Starts the driver's work on `host`: it claims what the store kept, then carries
-    /// out operations as they come.
-    pub fn attach(self, host: Arc<dyn StoreHost>) {
-        let _ = self.0.send(host);
     }
 }
 
@@ -248,6 +232,7 @@ impl Worker {
     }
 
     fn append(&mut self, ops: &[StoreOp]) {
+        let mut spilled: Vec<(Arc<str>, StoreKey)> = Vec::new();
         let batch: Vec<NewMessage<'_>> = ops
             .iter()
             .filter_map(|o| match o {
@@ -258,14 +243,22 @@ impl Worker {
         let result = self.store.append(&batch);
         let mut answers = Vec::with_capacity(ops.len());
         for (n, op) in ops.iter().enumerate() {
-            let StoreOp::Append { id, account, .. } = op else {
+            let StoreOp::Append {
+                id,
+                account,
+                queued,
+                ..
+            } = op
+            else {
                 continue;
             };
             let answer = match &result {
                 Ok(keys) => match keys.get(n) {
                     Some(&(key, placement)) => {
-                        if placement == Placement::Local {
+                        if placement == Placement::Local && *queued {
                             self.keys.insert(*id, (account.clone(), key));
+                        } else if placement == Placement::Local {
+                            spilled.push((account.clone(), key));
                         }
                         Ok(placement)
                     }
@@ -283,6 +276,14 @@ impl Worker {
                 ep.stored(now, id, answer);
             }
         });
+        if !spilled.is_empty() {
+            // Kept in the store only: not held by the endpoint, claimed as the queue
+            // makes room.
+            self.backlog = true;
+            for (account, key) in spilled {
+                let _ = self.store.release(&account, &[key]);
+            }
+        }
     }
 
     fn remove(&mut self, ops: &[StoreOp]) {

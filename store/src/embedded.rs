@@ -31,11 +31,17 @@ use std::sync::Arc;
 const MESSAGES: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("messages");
 const META: TableDefinition<&str, u64> = TableDefinition::new("meta");
 const NEXT: &str = "next_sequence";
+const STARTS: &str = "starts";
+
+/// A range of message keys.
+type KeyRange<'a> = (Bound<(&'a str, u64)>, Bound<(&'a str, u64)>);
 
 /// Pending deliveries in a redb file. See the [module docs](self).
 pub struct EmbeddedStore {
     db: Database,
     next: u64,
+    /// How many times the file was opened, this time included.
+    starts: u64,
     /// Sequences this process holds (appended or claimed, not removed).
     held: HashSet<u64>,
 }
@@ -75,20 +81,30 @@ impl EmbeddedStore {
     pub fn open(path: impl AsRef<Path>) -> Result<EmbeddedStore, EmbeddedError> {
         let err = |e: redb::Error| EmbeddedError(e.to_string());
         let db = Database::create(path).map_err(|e| err(e.into()))?;
-        let next = {
+        let (next, starts) = {
             let tx = db.begin_write().map_err(|e| err(e.into()))?;
-            let next = {
+            let found = {
                 tx.open_table(MESSAGES).map_err(|e| err(e.into()))?;
-                let meta = tx.open_table(META).map_err(|e| err(e.into()))?;
-                let v = meta.get(NEXT).map_err(|e| err(e.into()))?;
-                v.map_or(1, |v| v.value())
+                let mut meta = tx.open_table(META).map_err(|e| err(e.into()))?;
+                let next = meta
+                    .get(NEXT)
+                    .map_err(|e| err(e.into()))?
+                    .map_or(1, |v| v.value());
+                let starts = meta
+                    .get(STARTS)
+                    .map_err(|e| err(e.into()))?
+                    .map_or(0, |v| v.value())
+                    + 1;
+                meta.insert(STARTS, starts).map_err(|e| err(e.into()))?;
+                (next, starts)
             };
             tx.commit().map_err(|e| err(e.into()))?;
-            next
+            found
         };
         Ok(EmbeddedStore {
             db,
             next,
+            starts,
             held: HashSet::new(),
         })
     }
@@ -110,6 +126,11 @@ impl EmbeddedStore {
 }
 
 impl DeliveryStore for EmbeddedStore {
+    /// The number of times the file was opened: unique per run of the process using it.
+    fn node_id(&self) -> u64 {
+        self.starts
+    }
+
     fn append(
         &mut self,
         batch: &[NewMessage<'_>],
@@ -188,7 +209,7 @@ impl DeliveryStore for EmbeddedStore {
         let mut accounts: Vec<String> = Vec::new();
         loop {
             let after = accounts.last().map(|a| a.as_str());
-            let start: (Bound<(&str, u64)>, Bound<(&str, u64)>) = match after {
+            let start: KeyRange<'_> = match after {
                 Some(a) => (Bound::Excluded((a, u64::MAX)), Bound::Unbounded),
                 None => (Bound::Unbounded, Bound::Unbounded),
             };

@@ -356,6 +356,19 @@ impl SimServer {
         }
     }
 
+    /// Keeps the server's deliveries in `store` from now on (each runtime's
+    /// `attach_store`).
+    pub async fn attach_store(
+        &self,
+        store: Box<dyn smpp_store::DeliveryStore>,
+    ) -> Result<(), Error> {
+        match &self.0 {
+            Inner::Smol(s) => s.attach_store(store).map_err(Error::Smol),
+            Inner::Blocking(b) => b.server.attach_store(store).map_err(Error::Blocking),
+            Inner::Tokio(t) => t.server.attach_store(store).map_err(Error::Tokio),
+        }
+    }
+
     /// Messages held for `account`.
     pub fn queued(&self, account: &str) -> usize {
         match &self.0 {

@@ -150,6 +150,16 @@ pub enum ServerEvent {
         /// The account.
         account: String,
     },
+    /// The delivery store kept a delivery ([`DeliveryPolicy::durable`](super::DeliveryPolicy::durable)):
+    /// from now on it survives a restart of this process.
+    Stored {
+        /// The delivery.
+        id: DeliveryId,
+        /// The account.
+        account: String,
+        /// Kept for this endpoint, or for every node sharing the store.
+        placement: super::Placement,
+    },
     /// A delivery was refused because the queue is full (it was never accepted).
     Overflow {
         /// The account.

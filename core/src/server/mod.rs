@@ -231,6 +231,11 @@ pub struct Endpoint {
     to_dispatch: Vec<Arc<str>>,
     /// Operations for the delivery store ([`DeliveryPolicy::durable`]).
     store_ops: VecDeque<StoreOp>,
+    /// Messages kept in the store only (the queue was full), waiting for the store's
+    /// answer.
+    spilled: BTreeMap<DeliveryId, (Arc<str>, Frame)>,
+    /// Per account, how many of its messages are in the store only (claimed later).
+    in_store: BTreeMap<Arc<str>, u64>,
 }
 
 impl fmt::Debug for Endpoint {
@@ -265,6 +270,8 @@ impl Endpoint {
             shutting_down: false,
             to_dispatch: Vec::new(),
             store_ops: VecDeque::new(),
+            spilled: BTreeMap::new(),
+            in_store: BTreeMap::new(),
             config,
         }
     }
@@ -647,6 +654,14 @@ impl Endpoint {
             return Err(DeliverError::ShuttingDown);
         }
         let frame = Frame::encode(&crate::Pdu::new(1, *body)).map_err(DeliverError::Encode)?;
+        if let Some(spilled) = self.spill(account, &frame) {
+            return spilled.map_err(|full| {
+                self.events.push_back(ServerEvent::Overflow {
+                    account: account.into(),
+                });
+                DeliverError::QueueFull(full)
+            });
+        }
         let durable = self.config.delivery.durable;
         let pdu = durable.then(|| frame.clone().into_bytes());
         let id = match self.queue.push(now, account, frame, !durable) {
@@ -654,6 +669,7 @@ impl Endpoint {
                 if let Some(pdu) = pdu {
                     self.store_ops.push_back(StoreOp::Append {
                         id,
+                        queued: true,
                         account: key,
                         pdu,
                     });

@@ -106,10 +106,12 @@ pub enum DeliveryOutcome {
         /// The message, so the application can keep or report it.
         message: Frame,
     },
-    /// The store took it for every node that shares it
-    /// ([`Placement::Shared`](super::Placement::Shared)): the node that claims it for a
-    /// bound receiver delivers it and reports its outcome there.
-    Shared,
+    /// The store keeps it, and it comes back through
+    /// [`Endpoint::claimed`](super::Endpoint::claimed) under a new id, whose events report
+    /// its delivery: it was kept for every node sharing the store
+    /// ([`Placement::Shared`](super::Placement::Shared)), or the queue was full and it
+    /// waits in the store until there is room ([`DeliveryPolicy::durable`]).
+    InStore,
 }
 
 /// The statuses a receiver answers that ask for a retry: `ESME_RX_T_APPN`, `ESME_RTHROTTLED`,
@@ -208,6 +210,13 @@ impl DeliveryQueue {
     pub(crate) fn room(&self, account: &str) -> usize {
         let account_room = self.policy.per_account.saturating_sub(self.len(account));
         account_room.min(self.policy.total.saturating_sub(self.total))
+    }
+
+    /// A new id, for a message that does not enter the queue (kept in the store only).
+    pub(crate) fn allocate_id(&mut self) -> DeliveryId {
+        let id = DeliveryId(self.next_id);
+        self.next_id += 1;
+        id
     }
 
     /// Accepts a message for `account`; `stored`: already kept by the store (or no store).

@@ -12,7 +12,7 @@
 //!   stored yet, so the order per account is kept.
 //! - [`Placement::Shared`]: the store keeps it for every node that shares it (one queue
 //!   per account). It leaves this endpoint (its [`ServerEvent::Delivery`] says
-//!   [`DeliveryOutcome::Shared`]); whichever node has a receiver of the account claims it
+//!   [`DeliveryOutcome::InStore`]); whichever node has a receiver of the account claims it
 //!   and hands it in with [`Endpoint::claimed`].
 //! - A [`StoreFailure`]: the message was never sent and ends given up
 //!   ([`GiveUpReason::Store`]).
@@ -48,6 +48,10 @@ pub enum StoreOp {
     Append {
         /// The delivery, as the endpoint's events name it.
         id: DeliveryId,
+        /// True if the endpoint keeps it in its queue and delivers it; false if the queue
+        /// was full (or older messages of the account wait in the store): it stays in the
+        /// store only, to be claimed when there is room.
+        queued: bool,
         /// The account whose receivers it is for.
         account: Arc<str>,
         /// The whole `deliver_sm` or `data_sm` PDU (its sequence number is rewritten when
@@ -93,6 +97,20 @@ impl fmt::Display for StoreFailure {
 }
 
 impl Endpoint {
+    /// Turns the delivery store on from now ([`DeliveryPolicy::durable`]): every message
+    /// accepted from here on is kept before it is sent. Call it before the first
+    /// [`Endpoint::deliver`]; messages accepted earlier stay in memory only.
+    ///
+    /// [`DeliveryPolicy::durable`]: super::DeliveryPolicy::durable
+    pub fn set_durable(&mut self) {
+        self.config.delivery.durable = true;
+    }
+
+    /// True if the endpoint keeps its deliveries in a store.
+    pub fn is_durable(&self) -> bool {
+        self.config.delivery.durable
+    }
+
     /// The next operation for the delivery store ([`DeliveryPolicy::durable`]); none
     /// without it.
     ///
@@ -130,16 +148,54 @@ impl Endpoint {
         match result {
             Ok(Placement::Local) => {
                 if let Some(account) = self.queue.mark_stored(id) {
+                    self.events.push_back(ServerEvent::Stored {
+                        id,
+                        account: String::from(&*account),
+                        placement: Placement::Local,
+                    });
                     self.to_dispatch.push(account);
                 }
             }
+            _ if self.spilled.contains_key(&id) => {
+                let Some((account, frame)) = self.spilled.remove(&id) else {
+                    return;
+                };
+                let outcome = match result {
+                    Ok(placement) => {
+                        self.events.push_back(ServerEvent::Stored {
+                            id,
+                            account: String::from(&*account),
+                            placement,
+                        });
+                        DeliveryOutcome::InStore
+                    }
+                    Err(failure) => {
+                        self.left_store(&account);
+                        DeliveryOutcome::GaveUp {
+                            reason: GiveUpReason::Store(failure),
+                            attempts: 0,
+                            message: frame,
+                        }
+                    }
+                };
+                self.events.push_back(ServerEvent::Delivery {
+                    id,
+                    account: String::from(&*account),
+                    outcome,
+                });
+            }
             Ok(Placement::Shared) => {
                 if let Some((account, _)) = self.queue.take_unstored(id) {
+                    self.events.push_back(ServerEvent::Stored {
+                        id,
+                        account: String::from(&*account),
+                        placement: Placement::Shared,
+                    });
                     self.to_dispatch.push(account.clone());
                     self.events.push_back(ServerEvent::Delivery {
                         id,
                         account: String::from(&*account),
-                        outcome: DeliveryOutcome::Shared,
+                        outcome: DeliveryOutcome::InStore,
                     });
                 }
             }
@@ -183,12 +239,54 @@ impl Endpoint {
         if !matches!(command_id, CommandId::DeliverSm | CommandId::DataSm) {
             return Err(DeliverError::NotADelivery(command_id));
         }
-        let (id, _) = self
+        let (id, key) = self
             .queue
             .push(now, account, frame, true)
             .map_err(DeliverError::QueueFull)?;
+        self.left_store(&key);
         self.dispatch(account);
         Ok(id)
+    }
+
+    /// With the store on, keeps a message in the store only when the queue is full or
+    /// older messages of the account wait there (order per account); `None` to queue it.
+    pub(super) fn spill(
+        &mut self,
+        account: &str,
+        frame: &Frame,
+    ) -> Option<Result<DeliveryId, super::QueueFull>> {
+        if !self.config.delivery.durable
+            || (self.queue.room(account) > 0 && !self.in_store.contains_key(account))
+        {
+            return None;
+        }
+        if self.spilled.len() >= self.config.delivery.total {
+            return Some(Err(super::QueueFull::Total));
+        }
+        let id = self.queue.allocate_id();
+        let key: Arc<str> = match self.in_store.get_key_value(account) {
+            Some((k, _)) => k.clone(),
+            None => Arc::from(account),
+        };
+        *self.in_store.entry(key.clone()).or_insert(0) += 1;
+        self.spilled.insert(id, (key.clone(), frame.clone()));
+        self.store_ops.push_back(StoreOp::Append {
+            id,
+            queued: false,
+            account: key,
+            pdu: frame.clone().into_bytes(),
+        });
+        Some(Ok(id))
+    }
+
+    /// One message of `account` kept in the store only was claimed or given up.
+    fn left_store(&mut self, account: &str) {
+        if let Some(n) = self.in_store.get_mut(account) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                self.in_store.remove(account);
+            }
+        }
     }
 
     /// The delivery ended for good: the store may forget it.

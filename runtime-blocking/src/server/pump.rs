@@ -21,13 +21,13 @@ use smpp_core::session::CloseReason;
 use smpp_core::trace::Trace;
 use smpp_core::{CommandId, CommandStatus, Instant};
 use smpp_runtime::error::outcome_result;
-use smpp_runtime::QuickAck;
+use smpp_runtime::{QuickAck, StoreDriver, StoreHost};
 use std::collections::HashMap;
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{SyncSender, TrySendError};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::Duration;
 
 /// A one-shot value many may wait for (the outcome of a delivery).
@@ -93,6 +93,19 @@ pub(crate) struct Shared {
     pub(crate) stopping: AtomicBool,
     /// Every listener's address (to wake its accept loop when stopping).
     pub(crate) listeners: Mutex<Vec<std::net::SocketAddr>>,
+    /// The delivery store's driver, once attached.
+    pub(crate) store: OnceLock<Arc<StoreDriver>>,
+}
+
+/// The store driver's way to the endpoint (weak: the driver does not keep the server).
+pub(crate) struct StoreAccess(pub(crate) Weak<Shared>);
+
+impl StoreHost for StoreAccess {
+    fn with_endpoint(&self, f: &mut dyn FnMut(&mut Endpoint, Instant)) {
+        if let Some(shared) = self.0.upgrade() {
+            shared.with(|c, now| f(&mut c.ep, now));
+        }
+    }
 }
 
 /// A reader's work: binds and requests for the application, then their answers.
@@ -235,6 +248,7 @@ impl Driver for Shared {
             events.push(ev);
         }
         let connects: Vec<Connect> = std::iter::from_fn(|| c.ep.poll_connect()).collect();
+        let store: Vec<_> = std::iter::from_fn(|| c.ep.poll_store()).collect();
         c.timer.kick(&self.timer, false, || c.ep.poll_timeout());
         // Taken before the endpoint's lock is released: events reach subscribers in order.
         let mut subs = (!events.is_empty()).then(|| lock(&self.subscribers));
@@ -248,6 +262,9 @@ impl Driver for Shared {
             }
         }
         drop(subs);
+        if let Some(d) = self.store.get() {
+            d.submit(store);
+        }
         for c in connects {
             self.connect(c);
         }
@@ -277,6 +294,7 @@ impl Shared {
             config,
             stopping: AtomicBool::new(false),
             listeners: Mutex::new(Vec::new()),
+            store: OnceLock::new(),
         });
         let s = shared.clone();
         io::spawn("smpp-timer", SMALL_STACK, move || io::timer(&s));

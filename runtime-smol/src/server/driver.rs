@@ -12,16 +12,16 @@ use smol::channel::{Receiver, Sender};
 use smpp_core::codec::Frame;
 use smpp_core::server::{
     AppResponse, Authenticator, BindId, ConnEvent, Connect, DeliveryId, DeliveryOutcome, Endpoint,
-    Reply, RequestContext, ServerConfig, ServerEvent,
+    Reply, RequestContext, ServerConfig, ServerEvent, StoreOp,
 };
 use smpp_core::{CommandId, CommandStatus, Instant};
-use smpp_runtime::{HandlerSlot, Polled, QuickAck};
+use smpp_runtime::{HandlerSlot, Polled, QuickAck, StoreDriver, StoreHost};
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::task::{Context, Waker};
 
 /// The application's handler, type-erased: makes each connection's [`Calls`] (once per
@@ -126,6 +126,7 @@ pub(crate) struct After {
     deliveries: Vec<(oneshot::Sender<DeliveryOutcome>, DeliveryOutcome)>,
     responses: Vec<(oneshot::Sender<ResponseResult>, ResponseResult)>,
     connects: Vec<Connect>,
+    store: Vec<StoreOp>,
     timer: bool,
 }
 
@@ -142,6 +143,19 @@ pub(crate) struct Shared {
     timer_kick: (Sender<()>, Receiver<()>),
     /// Holds at most one token: "a connection was removed since you last looked".
     pub(crate) removed: (Sender<()>, Receiver<()>),
+    /// The delivery store's driver, once attached.
+    pub(crate) store: OnceLock<Arc<StoreDriver>>,
+}
+
+/// The store driver's way to the endpoint (weak: the driver does not keep the server).
+pub(crate) struct StoreAccess(pub(crate) Weak<Shared>);
+
+impl StoreHost for StoreAccess {
+    fn with_endpoint(&self, f: &mut dyn FnMut(&mut Endpoint, Instant)) {
+        if let Some(shared) = self.0.upgrade() {
+            shared.with(|st, now| f(&mut st.ep, now));
+        }
+    }
 }
 
 impl Shared {
@@ -169,6 +183,7 @@ impl Shared {
             clock: crate::clock::Clock::start(),
             timer_kick: smol::channel::bounded(1),
             removed: smol::channel::bounded(1),
+            store: OnceLock::new(),
         })
     }
 
@@ -235,6 +250,9 @@ impl Shared {
         while let Some(c) = st.ep.poll_connect() {
             after.connects.push(c);
         }
+        while let Some(op) = st.ep.poll_store() {
+            after.store.push(op);
+        }
         let next = st.ep.poll_timeout();
         if next.is_some() && (st.timer_at.is_none() || next < st.timer_at) {
             st.timer_at = next;
@@ -254,6 +272,9 @@ impl Shared {
         }
         if after.timer {
             let _ = self.timer_kick.0.try_send(());
+        }
+        if let Some(store) = self.store.get() {
+            store.submit(after.store);
         }
         for c in after.connects {
             self.clone().spawn_outbind(c);

@@ -156,6 +156,22 @@ impl Server {
         Server::bind_with(addr, config, Some(acceptor), authenticator, handler).await
     }
 
+    /// Keeps the server's deliveries in `store` from now on (see
+    /// [`smpp_runtime::store`]): every message accepted by [`Server::deliver`] is kept
+    /// before it is sent and forgotten once it ended, and what the store kept before
+    /// (an earlier run, or other nodes sharing it) is claimed and delivered. Call it right
+    /// after binding, before the first delivery. Fails if a store is attached already.
+    pub fn attach_store(&self, store: Box<dyn smpp_runtime::DeliveryStore>) -> Result<(), Error> {
+        if self.shared.store.get().is_some() {
+            return Err(Error::Closed);
+        }
+        self.shared.with(|st, _| st.ep.set_durable());
+        let host = Arc::new(driver::StoreAccess(Arc::downgrade(&self.shared)));
+        let d = smpp_runtime::StoreDriver::start(store, host)?;
+        let _ = self.shared.store.set(Arc::new(d));
+        Ok(())
+    }
+
     /// Listens on one more address, plain TCP, for the same server: same accounts,
     /// routing, queue, limits and events (for example plain and TLS side by side). Returns
     /// the address bound (useful with port 0); [`Server::local_addr`] stays the first
@@ -275,6 +291,9 @@ impl Server {
             self.shared.with(|st, now| st.ep.abort_all(now));
             self.wait_closed(std::time::Instant::now() + Duration::from_secs(3))
                 .await;
+        }
+        if let Some(store) = self.shared.store.get().cloned() {
+            smol::unblock(move || store.stop()).await;
         }
     }
 

@@ -10,16 +10,16 @@ use crate::Response;
 use smpp_core::codec::Frame;
 use smpp_core::server::{
     AppResponse, Authenticator, BindId, ConnEvent, Connect, DeliveryId, DeliveryOutcome, Endpoint,
-    Reply, RequestContext, ServerConfig, ServerEvent,
+    Reply, RequestContext, ServerConfig, ServerEvent, StoreOp,
 };
 use smpp_core::{CommandId, CommandStatus, Instant};
-use smpp_runtime::{HandlerSlot, Polled, QuickAck};
+use smpp_runtime::{HandlerSlot, Polled, QuickAck, StoreDriver, StoreHost};
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::task::{Context, Waker};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::runtime::Handle;
@@ -127,6 +127,7 @@ pub(crate) struct After {
     deliveries: Vec<(oneshot::Sender<DeliveryOutcome>, DeliveryOutcome)>,
     responses: Vec<(oneshot::Sender<ResponseResult>, ResponseResult)>,
     connects: Vec<Connect>,
+    store: Vec<StoreOp>,
     timer: bool,
 }
 
@@ -147,6 +148,19 @@ pub(crate) struct Shared {
     timer_kick: Arc<Notify>,
     /// Holds at most one permit: "a connection was removed since you last looked".
     pub(crate) removed: Notify,
+    /// The delivery store's driver, once attached.
+    pub(crate) store: OnceLock<Arc<StoreDriver>>,
+}
+
+/// The store driver's way to the endpoint (weak: the driver does not keep the server).
+pub(crate) struct StoreAccess(pub(crate) Weak<Shared>);
+
+impl StoreHost for StoreAccess {
+    fn with_endpoint(&self, f: &mut dyn FnMut(&mut Endpoint, Instant)) {
+        if let Some(shared) = self.0.upgrade() {
+            shared.with(|st, now| f(&mut st.ep, now));
+        }
+    }
 }
 
 impl Drop for Shared {
@@ -181,6 +195,7 @@ impl Shared {
             rt: Handle::current(),
             timer_kick: Arc::new(Notify::new()),
             removed: Notify::new(),
+            store: OnceLock::new(),
         })
     }
 
@@ -249,6 +264,9 @@ impl Shared {
         while let Some(c) = st.ep.poll_connect() {
             after.connects.push(c);
         }
+        while let Some(op) = st.ep.poll_store() {
+            after.store.push(op);
+        }
         let next = st.ep.poll_timeout();
         if next.is_some() && (st.timer_at.is_none() || next < st.timer_at) {
             st.timer_at = next;
@@ -266,6 +284,9 @@ impl Shared {
         }
         if after.timer {
             self.timer_kick.notify_one();
+        }
+        if let Some(store) = self.store.get() {
+            store.submit(after.store);
         }
         for c in after.connects {
             self.clone().spawn_outbind(c);

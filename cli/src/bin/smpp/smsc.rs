@@ -173,6 +173,12 @@ pub struct SmscArgs {
     /// forced with POST /api/receipts (needs --http).
     #[arg(long)]
     hold_receipts: bool,
+    /// Keep pending deliveries (receipts and MO waiting for a receiver) in a store, so
+    /// that they survive a restart: a file PATH (an embedded database, created if
+    /// missing), or redis://HOST:PORT[/DB] (Redis Streams shared by several smsc nodes).
+    /// Without it they are kept in memory only.
+    #[arg(long, value_name = "PATH|URL")]
+    store: Option<String>,
 }
 
 const NAME: &str = "smpp smsc";
@@ -257,6 +263,7 @@ fn config(a: SmscArgs) -> Result<SimConfig, ExitCode> {
         config.message_log = n;
     }
     config.hold_receipts = a.hold_receipts;
+    config.store = a.store;
     config.outbinds = a.outbind;
     for (addr, account) in &config.outbinds {
         if !config.accounts.iter().any(|a| &a.system_id == account) {
