@@ -146,16 +146,6 @@ impl Endpoint {
     ) {
         self.tick(now);
         match result {
-            Ok(Placement::Local) => {
-                if let Some(account) = self.queue.mark_stored(id) {
-                    self.events.push_back(ServerEvent::Stored {
-                        id,
-                        account: String::from(&*account),
-                        placement: Placement::Local,
-                    });
-                    self.to_dispatch.push(account);
-                }
-            }
             _ if self.spilled.contains_key(&id) => {
                 let Some((account, frame)) = self.spilled.remove(&id) else {
                     return;
@@ -183,6 +173,16 @@ impl Endpoint {
                     account: String::from(&*account),
                     outcome,
                 });
+            }
+            Ok(Placement::Local) => {
+                if let Some(account) = self.queue.mark_stored(id) {
+                    self.events.push_back(ServerEvent::Stored {
+                        id,
+                        account: String::from(&*account),
+                        placement: Placement::Local,
+                    });
+                    self.to_dispatch.push(account);
+                }
             }
             Ok(Placement::Shared) => {
                 if let Some((account, _)) = self.queue.take_unstored(id) {
