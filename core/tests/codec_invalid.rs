@@ -1863,8 +1863,9 @@ fn encode_bad_tlvs() {
             TlvTag::NETWORK_ERROR_CODE,
         ),
         (
-            "alert_on_message_delivery with a value",
-            Tlv::u8(TlvTag::ALERT_ON_MESSAGE_DELIVERY, 0),
+            // SMPP 3.4 defines it empty, SMPP 5.0 with a 1-octet value: 2 is neither.
+            "alert_on_message_delivery with a 2-octet value",
+            Tlv::u16(TlvTag::ALERT_ON_MESSAGE_DELIVERY, 0),
             TlvTag::ALERT_ON_MESSAGE_DELIVERY,
         ),
         (

@@ -144,6 +144,10 @@ impl OTlv {
                 let len = min as usize + len_upto(g, max - min as usize);
                 OVal::Octets(octets(g, len))
             }
+            TlvKind::OneOf(a, b) => {
+                let len = if bool::arbitrary(g) { a } else { b };
+                OVal::Octets(octets(g, len as usize))
+            }
         };
         OTlv { tag: tag.0, val }
     }

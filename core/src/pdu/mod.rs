@@ -309,6 +309,17 @@ impl<'a> Body<'a> {
             CommandId::AlertNotification => {
                 Body::AlertNotification(AlertNotification::decode(r, ctx)?)
             }
+            // The SMPP 5.0 bodies are not decoded yet.
+            CommandId::BroadcastSm
+            | CommandId::BroadcastSmResp
+            | CommandId::QueryBroadcastSm
+            | CommandId::QueryBroadcastSmResp
+            | CommandId::CancelBroadcastSm
+            | CommandId::CancelBroadcastSmResp => {
+                return Err(DecodeError::UnknownCommandId {
+                    command_id: id.to_u32(),
+                })
+            }
             CommandId::Unknown(v) => return Err(DecodeError::UnknownCommandId { command_id: v }),
         };
         if !r.is_empty() {
