@@ -149,6 +149,12 @@ impl OTlv {
                 OVal::Octets(octets(g, len as usize))
             }
         };
+        // Range-limited values (congestion_state 0..=100, ...) stay in their range.
+        let val = match val {
+            OVal::U8(v) if !tag.allows_value(&[v]) => OVal::U8(v % 101),
+            OVal::Octets(o) if !tag.allows_value(&o) => OVal::Octets(vec![o[0] % 101]),
+            v => v,
+        };
         OTlv { tag: tag.0, val }
     }
 

@@ -341,6 +341,18 @@ tags! {
 }
 
 impl TlvTag {
+    /// True when `value` (the wire octets of a value of an allowed length) is within the
+    /// range the tag's definition gives: `congestion_state` 0..=100 and
+    /// `broadcast_area_success` 0..=100 or 255 (SMPP 5.0 section 4.8.4).
+    /// Every other tag accepts every value.
+    pub const fn allows_value(self, value: &[u8]) -> bool {
+        match (self, value) {
+            (TlvTag::CONGESTION_STATE, [v]) => *v <= 100,
+            (TlvTag::BROADCAST_AREA_SUCCESS, [v]) => *v <= 100 || *v == 255,
+            _ => true,
+        }
+    }
+
     /// True for the range SMPP 3.4 reserves for SMSC vendors (0x1400..=0x3FFF).
     pub const fn is_vendor_specific(self) -> bool {
         self.0 >= 0x1400 && self.0 <= 0x3FFF
@@ -379,6 +391,11 @@ mod tests {
         assert!(!TlvTag::MS_VALIDITY.kind().unwrap().allows(2));
         assert!(TlvTag::ALERT_ON_MESSAGE_DELIVERY.kind().unwrap().allows(1));
         assert_eq!(TlvTag(0x060C).name(), None);
+        assert!(TlvTag::CONGESTION_STATE.allows_value(&[100]));
+        assert!(!TlvTag::CONGESTION_STATE.allows_value(&[101]));
+        assert!(TlvTag::BROADCAST_AREA_SUCCESS.allows_value(&[255]));
+        assert!(!TlvTag::BROADCAST_AREA_SUCCESS.allows_value(&[200]));
+        assert!(TlvTag::MESSAGE_STATE.allows_value(&[200]));
         for t in TlvTag::ALL {
             assert!(t.name().is_some() && t.kind().is_some());
         }
