@@ -175,7 +175,7 @@ impl<'a> QueryBroadcastSmResp<'a> {
     };
 
     pub(crate) fn decode(r: &mut Reader<'a>, ctx: &Ctx<'_>) -> Result<Self, DecodeError> {
-        if !ctx.status.is_ok() && r.is_empty() {
+        if r.is_empty() && ctx.empty_body_ok() {
             return Ok(QueryBroadcastSmResp::EMPTY);
         }
         let message_id = r.cstr_at_end(Field::MessageId, 65, ctx.opts.allow_missing_final_nul)?;
