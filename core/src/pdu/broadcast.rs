@@ -158,7 +158,11 @@ impl<'a> QueryBroadcastSm<'a> {
 ///
 /// With `ESME_ROK` its TLVs must include `message_state`, `broadcast_area_identifier` and
 /// `broadcast_area_success` ([`QUERY_BROADCAST_SM_RESP_MANDATORY`]). With an error status
-/// they are not required, and the body is omitted on the wire when it is empty.
+/// they are not required, and the body is omitted on the wire when it is empty. (An
+/// `ESME_ROK` response without a body is refused whatever the [`ParseOptions`]: it lacks
+/// the mandatory TLVs.)
+///
+/// [`ParseOptions`]: super::ParseOptions
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct QueryBroadcastSmResp<'a> {
     /// `message_id` (at most 64 octets).
@@ -175,7 +179,9 @@ impl<'a> QueryBroadcastSmResp<'a> {
     };
 
     pub(crate) fn decode(r: &mut Reader<'a>, ctx: &Ctx<'_>) -> Result<Self, DecodeError> {
-        if r.is_empty() && ctx.empty_body_ok() {
+        // A successful response needs its TLVs, so `allow_empty_response_body` does not
+        // apply: only an error response may come without a body.
+        if !ctx.status.is_ok() && r.is_empty() {
             return Ok(QueryBroadcastSmResp::EMPTY);
         }
         let message_id = r.cstr_at_end(Field::MessageId, 65, ctx.opts.allow_missing_final_nul)?;
