@@ -189,7 +189,8 @@ impl<'a> Tlv<'a> {
                     });
                 }
             }
-            if !self.value.with_bytes(|a, _| self.tag.allows_value(a)) {
+            if self.tag.has_value_range() && !self.value.with_bytes(|a, _| self.tag.allows_value(a))
+            {
                 return Err(EncodeError::TlvOutOfRange { tag: self.tag });
             }
         }
@@ -281,7 +282,9 @@ impl<'a> Tlvs<'a> {
                     if !kind.allows(len as usize) {
                         return Err(DecodeError::TlvLength { tag, len });
                     }
-                    if !tag.allows_value(after.get(..len as usize).unwrap_or(&[])) {
+                    if tag.has_value_range()
+                        && !tag.allows_value(after.get(..len as usize).unwrap_or(&[]))
+                    {
                         return Err(DecodeError::TlvOutOfRange { tag });
                     }
                 }

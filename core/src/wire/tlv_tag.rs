@@ -353,6 +353,15 @@ impl TlvTag {
         }
     }
 
+    /// True for the tags whose values [`TlvTag::allows_value`] limits to a range.
+    #[inline]
+    pub const fn has_value_range(self) -> bool {
+        matches!(
+            self,
+            TlvTag::CONGESTION_STATE | TlvTag::BROADCAST_AREA_SUCCESS
+        )
+    }
+
     /// True for the range SMPP 3.4 reserves for SMSC vendors (0x1400..=0x3FFF).
     pub const fn is_vendor_specific(self) -> bool {
         self.0 >= 0x1400 && self.0 <= 0x3FFF
