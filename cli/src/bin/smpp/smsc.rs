@@ -106,9 +106,10 @@ pub struct SmscArgs {
     smpp_version: Option<smpp_core::session::SmppVersion>,
     /// The requests served, comma-separated (case-insensitive), e.g.
     /// submit_sm,deliver_sm,enquire_link. A message command (submit_sm, submit_multi,
-    /// data_sm, query_sm, cancel_sm, replace_sm) not listed is answered generic_nack
+    /// data_sm, query_sm, cancel_sm, replace_sm; with --version 5.0 also broadcast_sm,
+    /// query_broadcast_sm, cancel_broadcast_sm) not listed is answered generic_nack
     /// ESME_RINVCMDID; binds, unbind and enquire_link are always served (default
-    /// submit_sm,data_sm,submit_multi).
+    /// submit_sm,data_sm,submit_multi, and the three broadcast requests with 5.0).
     #[arg(long, value_name = "CMD,...", value_parser = opts::commands())]
     supported: Option<CommandSet>,
     /// Delay before each delivery receipt, in milliseconds (default 0).
