@@ -417,3 +417,78 @@ fn the_cap_holds_for_every_congestion_sequence() {
         }
     }
 }
+
+/// A broadcast_sm with sequence number `seq` without its `broadcast_rep_num` (a mandatory
+/// TLV), as a faulty peer sends it: the valid octets with that TLV cut out.
+fn broadcast_missing_rep_num(seq: u32) -> Vec<u8> {
+    let mut bytes = raw_broadcast(seq);
+    let tlv = [0x06, 0x04, 0x00, 0x02, 0x00, 0x03];
+    let at = bytes
+        .windows(tlv.len())
+        .position(|w| w == tlv)
+        .expect("broadcast_rep_num in the PDU");
+    bytes.drain(at..at + tlv.len());
+    let len = bytes.len() as u32;
+    bytes[..4].copy_from_slice(&len.to_be_bytes());
+    bytes
+}
+
+#[test]
+fn a_malformed_broadcast_sm_is_an_unsupported_command_on_3_4_and_missing_tlv_on_5_0() {
+    // 3.4 sessions (whatever the ESME asked): the command is not one of the version, so
+    // the answer is generic_nack ESME_RINVCMDID, not the body's error.
+    for (esme_iv, smsc) in [
+        (0x34, quiet_smsc()),
+        (0x50, quiet_smsc()),
+        (0x34, v50(quiet_smsc())),
+    ] {
+        let mut p = Pair::new(quiet_esme(), smsc);
+        bind(&mut p, esme_iv, Some(0x34));
+        let out = p.inject(Side::Smsc, &broadcast_missing_rep_num(90));
+        assert_eq!(out.len(), 1, "{out:?}");
+        assert_eq!(out[0].command_id(), CommandId::GenericNack);
+        assert_eq!(out[0].command_status(), CommandStatus::ESME_RINVCMDID);
+        assert_eq!(out[0].sequence_number(), 90);
+        assert!(!p
+            .smsc_events
+            .iter()
+            .any(|e| matches!(e, Event::InvalidPdu { .. })));
+        assert_eq!(p.smsc.state(), State::Bound(BindType::Transceiver));
+    }
+    // A 5.0 session: broadcast_sm_resp ESME_RMISSINGTLV (0xC3, SMPP 3.4's
+    // ESME_RMISSINGOPTPARAM), and the application hears of the invalid PDU.
+    let mut p = Pair::new(v50(quiet_esme()), v50(quiet_smsc()));
+    bind(&mut p, 0x50, Some(0x34));
+    assert_eq!(p.smsc.negotiated_version(), Some(SmppVersion::V5_0));
+    let out = p.inject(Side::Smsc, &broadcast_missing_rep_num(91));
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].command_id(), CommandId::BroadcastSmResp);
+    assert_eq!(out[0].command_status().0, 0xC3);
+    assert_eq!(
+        out[0].command_status(),
+        CommandStatus::ESME_RMISSINGOPTPARAM
+    );
+    assert_eq!(out[0].sequence_number(), 91);
+    assert!(p.smsc_events.iter().any(|e| matches!(
+        e,
+        Event::InvalidPdu {
+            command_id: CommandId::BroadcastSm,
+            sequence_number: 91,
+            ..
+        }
+    )));
+    assert!(p.pending[Side::Smsc.idx()].is_empty());
+    // A 5.0 server that does not serve broadcast_sm: unsupported first, whatever the body.
+    let smsc = SessionConfig {
+        supported_commands: Some(smpp_core::session::CommandSet::from_slice(&[
+            CommandId::SubmitSm,
+        ])),
+        ..v50(quiet_smsc())
+    };
+    let mut p = Pair::new(v50(quiet_esme()), smsc);
+    bind(&mut p, 0x50, Some(0x34));
+    let out = p.inject(Side::Smsc, &broadcast_missing_rep_num(92));
+    assert_eq!(out.len(), 1, "{out:?}");
+    assert_eq!(out[0].command_id(), CommandId::GenericNack);
+    assert_eq!(out[0].command_status(), CommandStatus::ESME_RINVCMDID);
+}

@@ -1273,6 +1273,17 @@ impl<S: Storage> Session<S> {
             self.refuse(&header, CommandStatus::ESME_RINVCMDID, true);
             return;
         }
+        // A known command we do not take is unsupported whatever its body: checked before
+        // the body is parsed, so that a malformed one is answered ESME_RINVCMDID too (an
+        // unknown id is the parser's UnknownCommandId).
+        let peer = self.config.role.peer();
+        if !matches!(id, CommandId::Unknown(_))
+            && (!may_send(peer, id)
+                || (self.config.role == Role::Smsc && !self.config.supports(id)))
+        {
+            self.refuse(&header, CommandStatus::ESME_RINVCMDID, true);
+            return;
+        }
         let bytes = self.rx.bytes().get(..self.frame_len).unwrap_or_default();
         let parsed = Pdu::parse_with(bytes, &self.config.parse).map(|pdu| match pdu.body {
             Body::BindTransmitter(b) | Body::BindReceiver(b) | Body::BindTransceiver(b) => {
@@ -1294,11 +1305,6 @@ impl<S: Storage> Session<S> {
                 return;
             }
         };
-        let peer = self.config.role.peer();
-        if !may_send(peer, id) || (self.config.role == Role::Smsc && !self.config.supports(id)) {
-            self.refuse(&header, CommandStatus::ESME_RINVCMDID, true);
-            return;
-        }
         match id {
             CommandId::EnquireLink => {
                 let _ =
