@@ -165,6 +165,11 @@ pub struct Session<S: Storage $(= $default)?> {
     negotiated: Option<SmppVersion>,
     /// The last `congestion_state` the peer reported (5.0 sessions).
     peer_congestion: Option<u8>,
+    /// [`congestion_cap`] of `peer_congestion`, the window and the threshold, kept as
+    /// `peer_congestion` changes (the window and the configuration are fixed at
+    /// creation): `usize::MAX` until a 5.0 peer reports a state, so that a 3.4 session's
+    /// sends compare with a constant.
+    cap: usize,
     /// The application's `congestion_state` for our responses, instead of our own load.
     congestion_override: Option<u8>,
 }
@@ -244,6 +249,7 @@ impl<S: Storage> Session<S> {
             peer_version: None,
             negotiated: None,
             peer_congestion: None,
+            cap: usize::MAX,
             congestion_override: None,
             config,
         }
@@ -347,11 +353,22 @@ impl<S: Storage> Session<S> {
             .unwrap_or_else(|| load_percent(self.peer_requests.len(), self.config.peer_window))
     }
 
+    /// The cap on our requests on the wire (cached: see `cap`).
+    #[inline(always)]
     fn congestion_cap(&self) -> usize {
-        match (self.peer_congestion, self.config.congestion_threshold) {
-            (Some(state), Some(threshold)) => congestion_cap(self.window.max(), state, threshold),
-            _ => usize::MAX,
+        self.cap
+    }
+
+    /// Records the peer's `congestion_state` and recomputes the cap when it changed.
+    fn set_peer_congestion(&mut self, state: u8) {
+        if self.peer_congestion == Some(state) {
+            return;
         }
+        self.peer_congestion = Some(state);
+        self.cap = match self.config.congestion_threshold {
+            Some(threshold) => congestion_cap(self.window.max(), state, threshold),
+            None => usize::MAX,
+        };
     }
 
     /// True while the driver should read more from the peer: false once closed, while the
@@ -931,9 +948,10 @@ impl<S: Storage> Session<S> {
     }
 
     fn write_response(&mut self, pdu: &Pdu<'_>) -> Result<(), EncodeError> {
-        let start = self.tx.bytes().len();
         let n = self.tx.encode(pdu)?;
         if self.is_5_0() && pdu.command_status.is_ok() && n > 16 {
+            // The encoding was appended: it starts n octets before the end.
+            let start = self.tx.bytes().len() - n;
             self.append_congestion(start, n, &pdu.body);
         }
         self.counters.responses_sent.add(pdu.command_id());
@@ -1128,7 +1146,7 @@ impl<S: Storage> Session<S> {
         if self.is_5_0() {
             let bytes = self.rx.bytes().get(..self.frame_len).unwrap_or_default();
             if let Some(state) = response_congestion(bytes, &self.config.parse) {
-                self.peer_congestion = Some(state);
+                self.set_peer_congestion(state);
             }
         }
         self.counters.responses_received.add(id);
