@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
-"""Builds the seed corpus of every fuzz target from the golden vectors."""
+"""Builds the seed corpus of every fuzz target from the golden vectors (3.4 and 5.0)."""
 import json, os, sys
 
 here = os.path.dirname(os.path.abspath(__file__))
-vectors = os.path.join(here, "..", "core", "tests", "data", "basic.jsonl")
+data = os.path.join(here, "..", "core", "tests", "data")
 out = os.path.join(here, "corpus")
 pdus = []
-with open(vectors) as f:
-    for line in f:
-        line = line.strip()
-        if line:
-            pdus.append(bytes.fromhex(json.loads(line)["hex"]))
+# SMPP 3.4 vectors, then the SMPP 5.0 ones (broadcast bodies, 5.0 TLVs).
+for name in ("basic.jsonl", "smpp50.jsonl"):
+    with open(os.path.join(data, name)) as f:
+        for line in f:
+            line = line.strip()
+            if line:
+                pdus.append(bytes.fromhex(json.loads(line)["hex"]))
 
 def put(target, name, data):
     d = os.path.join(out, target)

@@ -230,7 +230,8 @@ pub fn tlvs_json(tlvs: &Tlvs<'_>) -> Value {
     Value::Array(list)
 }
 
-/// Adds every field of `body` under its SMPP 3.4 name, in wire order.
+/// Adds every field of `body` under its SMPP 3.4 (or, for the broadcast bodies, SMPP 5.0)
+/// name, in wire order; the broadcast bodies also get `broadcast` ([`broadcast_json`]).
 pub fn body_fields(o: &mut Object, body: &Body<'_>) {
     match body {
         Body::GenericNack
@@ -370,10 +371,102 @@ pub fn body_fields(o: &mut Object, body: &Body<'_>) {
             address(o, "esme_addr", &a.esme, "esme_addr");
             o.insert("tlvs", tlvs_json(&a.tlvs));
         }
+        Body::BroadcastSm(b) => {
+            o.insert("service_type", octets(b.service_type));
+            source(o, &b.source);
+            o.insert("message_id", octets(b.message_id));
+            o.insert("priority_flag", b.priority_flag);
+            o.insert("schedule_delivery_time", octets(b.schedule_delivery_time));
+            o.insert("validity_period", octets(b.validity_period));
+            o.insert("replace_if_present_flag", b.replace_if_present_flag);
+            o.insert("data_coding", b.data_coding.0);
+            o.insert("sm_default_msg_id", b.sm_default_msg_id);
+            o.insert("tlvs", tlvs_json(&b.tlvs));
+            o.insert("broadcast", broadcast_json(&b.tlvs));
+            message_fields(o, EsmClass(0), b.data_coding.0, &[], &b.tlvs);
+        }
+        Body::BroadcastSmResp(r) => {
+            o.insert("message_id", octets(r.message_id));
+            o.insert("tlvs", tlvs_json(&r.tlvs));
+            o.insert("broadcast", broadcast_json(&r.tlvs));
+        }
+        Body::QueryBroadcastSm(q) => {
+            o.insert("message_id", octets(q.message_id));
+            source(o, &q.source);
+            o.insert("tlvs", tlvs_json(&q.tlvs));
+        }
+        Body::QueryBroadcastSmResp(q) => {
+            o.insert("message_id", octets(q.message_id));
+            o.insert("tlvs", tlvs_json(&q.tlvs));
+            o.insert("broadcast", broadcast_json(&q.tlvs));
+        }
+        Body::CancelBroadcastSm(c) => {
+            o.insert("service_type", octets(c.service_type));
+            o.insert("message_id", octets(c.message_id));
+            source(o, &c.source);
+            o.insert("tlvs", tlvs_json(&c.tlvs));
+        }
+        Body::CancelBroadcastSmResp => {}
         // `Body` is non-exhaustive: a command added to the core later shows its header only
         // until it is mapped here.
         _ => {}
     }
+}
+
+/// The SMPP 5.0 broadcast TLVs of a body, decoded: `areas` (every
+/// `broadcast_area_identifier` as `{"format", "area"}`), and when present `content_type`
+/// (`{"network_type", "content_type"}`), `rep_num`, `frequency_interval` (`{"unit",
+/// "value"}`), `channel_indicator`, `message_class`, `area_success`, `error_status` (with
+/// its status name), `end_time`, `message_state`.
+pub fn broadcast_json(tlvs: &Tlvs<'_>) -> Object {
+    let mut o = Object::new();
+    let areas = tlvs
+        .broadcast_area_identifiers()
+        .map(|a| {
+            Object::new()
+                .with("format", a.format)
+                .with("area", octets(a.area))
+                .into()
+        })
+        .collect::<Vec<Value>>();
+    o.insert("areas", areas);
+    if let Some(c) = tlvs.broadcast_content_type() {
+        o.insert(
+            "content_type",
+            Object::new()
+                .with("network_type", c.network_type)
+                .with("content_type", c.content_type),
+        );
+    }
+    if let Some(n) = tlvs.broadcast_rep_num() {
+        o.insert("rep_num", n);
+    }
+    if let Some(f) = tlvs.broadcast_frequency_interval() {
+        o.insert(
+            "frequency_interval",
+            Object::new().with("unit", f.unit).with("value", f.value),
+        );
+    }
+    if let Some(v) = tlvs.broadcast_channel_indicator() {
+        o.insert("channel_indicator", v);
+    }
+    if let Some(v) = tlvs.broadcast_message_class() {
+        o.insert("message_class", v);
+    }
+    if let Some(v) = tlvs.broadcast_area_success() {
+        o.insert("area_success", v);
+    }
+    if let Some(v) = tlvs.broadcast_error_status() {
+        o.insert("error_status", v);
+        o.insert("error_status_name", CommandStatus(v).name());
+    }
+    if let Some(v) = tlvs.broadcast_end_time() {
+        o.insert("end_time", octets(v));
+    }
+    if let Some(v) = tlvs.message_state() {
+        o.insert("message_state", v);
+    }
+    o
 }
 
 /// One parsed PDU as a JSON object. `command_length` is the frame's length on the wire

@@ -1,5 +1,7 @@
 //! Shared pieces of the `smpp` command-line tool and the example programs.
 //!
+//! - [`broadcast`]: the SMPP 5.0 broadcast values of `smpp send --broadcast` (areas,
+//!   content type, repetition interval) from and to text.
 //! - [`capture`]: pcap/pcapng capture reading (pcap-parser, etherparse) and TCP reassembly,
 //!   the input side of `smpp inspect`.
 //! - [`hex`]: hex text to octets and back (the hex crate), forgiving about how hex dumps
@@ -42,6 +44,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod broadcast;
 pub mod capture;
 pub mod control;
 pub mod decode;

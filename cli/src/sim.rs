@@ -55,7 +55,7 @@ use smpp_core::pdu::{
 use smpp_core::server::{
     BindId, BindRequest, DeliveryOutcome, Reply, RequestContext, ServerConfig, ServerEvent,
 };
-use smpp_core::session::{CloseReason, CommandSet, SessionConfig};
+use smpp_core::session::{CloseReason, CommandSet, SessionConfig, SmppVersion};
 use smpp_core::trace::Trace;
 use smpp_core::{CommandId, CommandStatus, Frame};
 use std::collections::HashMap;
@@ -69,6 +69,7 @@ use std::time::Duration;
 use time::macros::format_description;
 use time::OffsetDateTime;
 
+pub mod broadcast;
 mod handle;
 mod metrics;
 mod observe;
@@ -189,8 +190,15 @@ pub struct SimConfig {
     /// ([`SessionConfig::supported_commands`]).
     pub supported: Option<CommandSet>,
     /// The `sc_interface_version` TLV of bind responses (default `Some(0x34)`; `None`: bind
-    /// responses carry no TLV).
+    /// responses carry no TLV). With [`SimConfig::version`] 5.0 the session names the
+    /// negotiated version instead (0x50 to a 5.0 bind, 0x34 to a 3.4 one).
     pub sc_interface_version: Option<u8>,
+    /// The highest SMPP version served (default 3.4). With 5.0, sessions bound with
+    /// `interface_version` 0x50 also accept `broadcast_sm`, `query_broadcast_sm` and
+    /// `cancel_broadcast_sm` (added to the default [`SimConfig::supported`] set; the
+    /// simulator keeps each broadcast's state, see [`broadcast`]), and every answer on them
+    /// carries `congestion_state` from the server's load.
+    pub version: SmppVersion,
     /// Send `enquire_link` on a session after this long without receiving anything
     /// (default 60 s, the library's SMSC default; `None`: never).
     pub enquire_link: Option<Duration>,
@@ -249,6 +257,7 @@ impl Default for SimConfig {
             tls: None,
             supported: None,
             sc_interface_version: Some(0x34),
+            version: SmppVersion::V3_4,
             enquire_link: Some(Duration::from_secs(60)),
             observe: false,
             message_log: 1000,
@@ -456,6 +465,8 @@ struct Shared {
     observe: Option<Arc<Observe>>,
     hold_receipts: bool,
     window: usize,
+    /// SMPP 5.0 broadcasts by message id.
+    broadcasts: Mutex<broadcast::Broadcasts>,
 }
 
 /// A running simulator. Dropping it stops it in the background; [`Simulator::shutdown`]
@@ -519,6 +530,7 @@ impl Simulator {
                 .then(|| Arc::new(Observe::new(config.message_log))),
             hold_receipts: config.hold_receipts,
             window: config.window.max(1),
+            broadcasts: Mutex::default(),
         });
 
         let mut session = SessionConfig::smsc();
@@ -532,7 +544,15 @@ impl Simulator {
         if let Some(d) = config.response_timeout {
             session.response_timeout = d.into();
         }
-        session.supported_commands = Some(config.supported.unwrap_or(SIM_COMMANDS));
+        session.max_version = config.version;
+        session.supported_commands = Some(config.supported.unwrap_or(if config.version.is_5_0() {
+            SIM_COMMANDS
+                .with(CommandId::BroadcastSm)
+                .with(CommandId::QueryBroadcastSm)
+                .with(CommandId::CancelBroadcastSm)
+        } else {
+            SIM_COMMANDS
+        }));
         session.enquire_link_interval = config.enquire_link.map(Into::into);
         let trace = match &shared.observe {
             // The metrics count every PDU from a callback in front of the trace asked for.
@@ -815,6 +835,19 @@ impl Shared {
         let Ok(pdu) = frame.pdu() else {
             return Reply::error(CommandStatus::ESME_RSYSERR);
         };
+        match pdu.body {
+            Body::BroadcastSm(b) => {
+                self.counters.accepted.fetch_add(1, Ordering::Relaxed);
+                let n = self.next_id.fetch_add(1, Ordering::Relaxed);
+                let mut buf = [0u8; 20];
+                let message_id = format_id(n, &mut buf);
+                lock(&self.broadcasts).accept(message_id, &b);
+                return Reply::ok_message_id(message_id);
+            }
+            Body::QueryBroadcastSm(q) => return lock(&self.broadcasts).query(q.message_id),
+            Body::CancelBroadcastSm(c) => return lock(&self.broadcasts).cancel(c.message_id),
+            _ => {}
+        }
         let Some(view) = MessageView::from_body(&pdu.body) else {
             return Reply::error(CommandStatus::ESME_RINVCMDID);
         };

@@ -22,12 +22,14 @@ struct Vector {
     fields: serde_json::Map<String, Value>,
 }
 
+/// The SMPP 3.4 and SMPP 5.0 golden vectors.
 fn vectors() -> Vec<Vector> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../core/tests/data/basic.jsonl"
-    );
-    let text = std::fs::read_to_string(path).expect("golden vectors");
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../core/tests/data/");
+    let text = ["basic.jsonl", "smpp50.jsonl"]
+        .iter()
+        .map(|f| std::fs::read_to_string(format!("{dir}{f}")).expect("golden vectors"))
+        .collect::<Vec<_>>()
+        .join("\n");
     let list: Vec<Vector> = text
         .lines()
         .filter(|l| !l.trim().is_empty())
@@ -41,7 +43,7 @@ fn vectors() -> Vec<Vector> {
             }
         })
         .collect();
-    assert!(list.len() >= 10, "too few vectors: {}", list.len());
+    assert!(list.len() >= 10 + 15, "too few vectors: {}", list.len());
     list
 }
 
@@ -875,4 +877,81 @@ fn every_body_maps_every_field_in_wire_order() {
     let (lines, code) = run(&["decode", &hex], None);
     assert_eq!(code, 0);
     assert_eq!(lines, all_json);
+}
+
+/// A broadcast_sm (SMPP 5.0) decodes with its fields, its TLVs by name, the broadcast TLVs
+/// decoded and the message_payload text.
+#[test]
+fn broadcast_sm_decodes_with_names() {
+    let hex = vectors()
+        .into_iter()
+        .find(|v| v.name.starts_with("broadcast_sm with one alias area"))
+        .unwrap()
+        .hex;
+    let (lines, code) = run(&["decode", &hex], None);
+    assert_eq!(code, 0, "{lines:?}");
+    let o = &lines[0];
+    assert_eq!(o["command"], "broadcast_sm");
+    assert_eq!(o["command_id"], "0x00000111");
+    assert_eq!(o["source_addr"], "447700900123");
+    assert_eq!(o["message_id"], "");
+    assert_eq!(o["priority_flag"], 0);
+    let names: Vec<&str> = o["tlvs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "broadcast_area_identifier",
+            "broadcast_content_type",
+            "broadcast_rep_num",
+            "broadcast_frequency_interval",
+            "message_payload"
+        ]
+    );
+    let b = &o["broadcast"];
+    assert_eq!(b["areas"][0]["format"], 0);
+    assert_eq!(b["areas"][0]["area"], "Dublin");
+    assert_eq!(b["content_type"]["network_type"], 1);
+    assert_eq!(b["content_type"]["content_type"], 16);
+    assert_eq!(b["rep_num"], 3);
+    assert_eq!(b["frequency_interval"]["unit"], 9);
+    assert_eq!(b["frequency_interval"]["value"], 5);
+    assert_eq!(o["text"], "Storm warning");
+
+    // A missing mandatory TLV is an error object naming the status.
+    let bad = vectors()
+        .into_iter()
+        .find(|v| v.name == "broadcast_sm without broadcast_rep_num")
+        .unwrap()
+        .hex;
+    let (lines, code) = run(&["decode", &bad], None);
+    assert_ne!(code, 0);
+    assert_eq!(lines[0]["status"], "ESME_RMISSINGOPTPARAM");
+    assert!(
+        lines[0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("broadcast_rep_num"),
+        "{}",
+        lines[0]
+    );
+
+    // The failed-broadcast response shows broadcast_error_status with its status name.
+    let resp = vectors()
+        .into_iter()
+        .find(|v| v.name.contains("ESME_RBCASTFAIL"))
+        .unwrap()
+        .hex;
+    let (lines, code) = run(&["decode", &resp], None);
+    assert_eq!(code, 0);
+    assert_eq!(lines[0]["command_status_name"], "ESME_RBCASTFAIL");
+    assert_eq!(
+        lines[0]["broadcast"]["error_status_name"],
+        "ESME_RINVBCASTAREAFMT"
+    );
+    assert_eq!(lines[0]["broadcast"]["areas"][0]["area"], "Cork");
 }

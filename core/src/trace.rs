@@ -178,6 +178,18 @@ fn fields(f: &mut fmt::Formatter<'_>, pdu: &Pdu<'_>) -> fmt::Result {
             s(a.source.addr),
             s(a.esme.addr)
         ),
+        Body::BroadcastSm(b) => write!(
+            f,
+            " source_addr={} areas={} data_coding=0x{:02x} tlvs={}",
+            s(b.source.addr),
+            b.tlvs.broadcast_area_identifiers().count(),
+            b.data_coding.0,
+            b.tlvs.len()
+        ),
+        Body::BroadcastSmResp(r) => write!(f, " message_id={}", s(r.message_id)),
+        Body::QueryBroadcastSm(q) => write!(f, " message_id={}", s(q.message_id)),
+        Body::QueryBroadcastSmResp(q) => write!(f, " message_id={}", s(q.message_id)),
+        Body::CancelBroadcastSm(c) => write!(f, " message_id={}", s(c.message_id)),
         _ => Ok(()),
     }
 }
@@ -278,6 +290,32 @@ mod tests {
             "bind_transceiver seq=1 system_id=smp1 password=*** system_type=OZEKI10 interface_version=0x34"
         );
         assert_eq!(summary(&[0, 0]).to_string(), "incomplete PDU (2 octets)");
+    }
+
+    #[test]
+    fn broadcast_sm_summary() {
+        use crate::pdu::{Address, BroadcastSm, Tlv, TlvTag, Tlvs};
+        let tlvs = [
+            Tlv::octets(TlvTag::BROADCAST_AREA_IDENTIFIER, b"\x00Dublin"),
+            Tlv::octets(TlvTag::BROADCAST_AREA_IDENTIFIER, b"\x00Cork"),
+            Tlv::octets(TlvTag::BROADCAST_CONTENT_TYPE, &[1, 0, 1]),
+            Tlv::u16(TlvTag::BROADCAST_REP_NUM, 1),
+            Tlv::octets(TlvTag::BROADCAST_FREQUENCY_INTERVAL, &[9, 0, 1]),
+        ];
+        let pdu = Pdu::new(
+            7,
+            Body::BroadcastSm(BroadcastSm {
+                source: Address::alphanumeric("Alerts"),
+                tlvs: Tlvs::from_slice(&tlvs),
+                ..Default::default()
+            }),
+        );
+        let mut buf = [0u8; 128];
+        let n = pdu.encode(&mut buf).unwrap();
+        assert_eq!(
+            summary(&buf[..n]).to_string(),
+            "broadcast_sm seq=7 source_addr=Alerts areas=2 data_coding=0x00 tlvs=5"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@ use smpp_core::pdu::{
     SubmitMulti, SubmitMultiResp, SubmitSm, Tlv, TlvTag, Tlvs, UnsuccessSme,
     DEFAULT_MAX_COMMAND_LENGTH, HEADER_LEN,
 };
+use smpp_core::pdu::{BroadcastSm, CancelBroadcastSm, QueryBroadcastSm, QueryBroadcastSmResp};
 use smpp_core::{CommandId, CommandStatus, DecodeError, EncodeError, Field, Frame, Pdu};
 
 type S = CommandStatus;
@@ -1305,7 +1306,11 @@ fn lenient_high_sequence_numbers() {
 
 #[test]
 fn lenient_error_responses_without_body() {
-    for id in CommandId::ALL.iter().filter(|i| i.is_response()) {
+    for id in CommandId::ALL
+        .iter()
+        .chain(CommandId::SMPP_5_0)
+        .filter(|i| i.is_response())
+    {
         let bytes = pdu(id.to_u32(), S::ESME_RTHROTTLED.0, 43, &[]);
         for opts in [ParseOptions::default(), ParseOptions::strict()] {
             let p = Pdu::parse_with(&bytes, &opts).unwrap_or_else(|e| panic!("{id:?}: {e:?}"));
@@ -1863,8 +1868,9 @@ fn encode_bad_tlvs() {
             TlvTag::NETWORK_ERROR_CODE,
         ),
         (
-            "alert_on_message_delivery with a value",
-            Tlv::u8(TlvTag::ALERT_ON_MESSAGE_DELIVERY, 0),
+            // SMPP 3.4 defines it empty, SMPP 5.0 with a 1-octet value: 2 is neither.
+            "alert_on_message_delivery with a 2-octet value",
+            Tlv::u16(TlvTag::ALERT_ON_MESSAGE_DELIVERY, 0),
             TlvTag::ALERT_ON_MESSAGE_DELIVERY,
         ),
         (
@@ -2091,6 +2097,18 @@ static SAMPLE_TLVS: [Tlv<'static>; 3] = [
     Tlv::cstr(TlvTag::RECEIPTED_MESSAGE_ID, b"6f1d2a"),
     Tlv::octets(TlvTag(0x1400), b"vendor"),
 ];
+static SAMPLE_BROADCAST_TLVS: [Tlv<'static>; 5] = [
+    Tlv::octets(TlvTag::BROADCAST_AREA_IDENTIFIER, b"\x00Dublin"),
+    Tlv::octets(TlvTag::BROADCAST_CONTENT_TYPE, &[1, 0, 0x10]),
+    Tlv::u16(TlvTag::BROADCAST_REP_NUM, 3),
+    Tlv::octets(TlvTag::BROADCAST_FREQUENCY_INTERVAL, &[9, 0, 5]),
+    Tlv::octets(TlvTag::MESSAGE_PAYLOAD, b"Storm warning"),
+];
+static SAMPLE_QUERY_BROADCAST_TLVS: [Tlv<'static>; 3] = [
+    Tlv::u8(TlvTag::MESSAGE_STATE, 1),
+    Tlv::octets(TlvTag::BROADCAST_AREA_IDENTIFIER, b"\x00Dublin"),
+    Tlv::u8(TlvTag::BROADCAST_AREA_SUCCESS, 80),
+];
 static SAMPLE_DESTS: [DestAddress<'static>; 2] = [
     DestAddress::Sme(Address::international("447700900123")),
     DestAddress::DistributionList(b"friends"),
@@ -2197,8 +2215,33 @@ fn samples() -> Vec<Pdu<'static>> {
             esme: Address::alphanumeric("App"),
             tlvs: Tlvs::from_slice(&SAMPLE_TLVS[..1]),
         }),
+        Body::BroadcastSm(BroadcastSm {
+            source: Address::alphanumeric("Alerts"),
+            validity_period: b"000001000000000R",
+            tlvs: Tlvs::from_slice(&SAMPLE_BROADCAST_TLVS),
+            ..Default::default()
+        }),
+        Body::BroadcastSmResp(MessageIdResp::new(b"bc0001")),
+        Body::QueryBroadcastSm(QueryBroadcastSm {
+            message_id: b"bc0001",
+            source: Address::alphanumeric("Alerts"),
+            tlvs: Tlvs::from_slice(&SAMPLE_TLVS[..1]),
+        }),
+        Body::QueryBroadcastSmResp(QueryBroadcastSmResp {
+            message_id: b"bc0001",
+            tlvs: Tlvs::from_slice(&SAMPLE_QUERY_BROADCAST_TLVS),
+        }),
+        Body::CancelBroadcastSm(CancelBroadcastSm {
+            message_id: b"bc0001",
+            source: Address::alphanumeric("Alerts"),
+            ..Default::default()
+        }),
+        Body::CancelBroadcastSmResp,
     ];
-    assert_eq!(bodies.len(), CommandId::ALL.len());
+    assert_eq!(
+        bodies.len(),
+        CommandId::ALL.len() + CommandId::SMPP_5_0.len()
+    );
     bodies
         .into_iter()
         .enumerate()
@@ -2232,7 +2275,12 @@ struct HeaderedBody {
 
 impl Arbitrary for HeaderedBody {
     fn arbitrary(g: &mut Gen) -> HeaderedBody {
-        let id = *g.choose(CommandId::ALL).unwrap();
+        let all: Vec<CommandId> = CommandId::ALL
+            .iter()
+            .chain(CommandId::SMPP_5_0)
+            .copied()
+            .collect();
+        let id = *g.choose(&all).unwrap();
         let status = if bool::arbitrary(g) {
             0
         } else {
@@ -2288,7 +2336,11 @@ fn bulk_random_and_mutated_inputs_never_panic() {
         receive(&rng.bytes(n));
     }
     // Valid headers for every command (and some unknown ones) over random bodies.
-    let mut ids: Vec<u32> = CommandId::ALL.iter().map(|i| i.to_u32()).collect();
+    let mut ids: Vec<u32> = CommandId::ALL
+        .iter()
+        .chain(CommandId::SMPP_5_0)
+        .map(|i| i.to_u32())
+        .collect();
     ids.extend([0x0A, 0x8000_0099, 0x0000_0104]);
     for &id in &ids {
         for _ in 0..300 {
@@ -2495,4 +2547,543 @@ fn prop_framing_arbitrary_chunks() {
     QuickCheck::new()
         .tests(1000)
         .quickcheck(prop as fn(Chunking) -> TestResult);
+}
+
+// ---------------------------------------------------------------------------------------
+// SMPP 5.0: the broadcast bodies' field limits, their mandatory TLVs, the 5.0 TLV sizes and
+// ranges
+// ---------------------------------------------------------------------------------------
+
+/// The four TLVs `broadcast_sm` requires, each valid.
+fn broadcast_mandatory() -> Vec<u8> {
+    B::default()
+        .tlv(0x0606, b"\x00Dublin")
+        .tlv(0x0601, &[1, 0, 0x10])
+        .tlv(0x0604, &[0, 3])
+        .tlv(0x0605, &[9, 0, 5])
+        .0
+}
+
+/// The three TLVs a successful `query_broadcast_sm_resp` requires, each valid.
+fn query_broadcast_mandatory() -> Vec<u8> {
+    B::default()
+        .tlv(0x0427, &[1])
+        .tlv(0x0606, b"\x00Dublin")
+        .tlv(0x0608, &[80])
+        .0
+}
+
+fn broadcast_sm(
+    service_type: &[u8],
+    source: &[u8],
+    message_id: &[u8],
+    schedule: &[u8],
+    tlvs: &[u8],
+) -> Vec<u8> {
+    let b = B::default()
+        .cs(service_type)
+        .u8(1)
+        .u8(1)
+        .cs(source)
+        .cs(message_id)
+        .u8(0)
+        .cs(schedule)
+        .cs(b"")
+        .u8(0)
+        .u8(0)
+        .u8(0)
+        .raw(tlvs);
+    pdu(0x111, 0, 1, &b.0)
+}
+
+fn query_broadcast_sm(message_id: &[u8], source: &[u8]) -> Vec<u8> {
+    let b = B::default().cs(message_id).u8(1).u8(1).cs(source);
+    pdu(0x112, 0, 2, &b.0)
+}
+
+fn query_broadcast_sm_resp(status: u32, message_id: &[u8], tlvs: &[u8]) -> Vec<u8> {
+    pdu(
+        0x8000_0112,
+        status,
+        2,
+        &B::default().cs(message_id).raw(tlvs).0,
+    )
+}
+
+fn cancel_broadcast_sm(service_type: &[u8], message_id: &[u8], source: &[u8]) -> Vec<u8> {
+    let b = B::default()
+        .cs(service_type)
+        .cs(message_id)
+        .u8(1)
+        .u8(1)
+        .cs(source);
+    pdu(0x113, 0, 3, &b.0)
+}
+
+#[test]
+fn decode_broadcast_field_limits() {
+    let m = broadcast_mandatory();
+    let cases = [
+        Case {
+            what: "broadcast_sm service_type 6",
+            good: broadcast_sm(&s(5), b"1", b"", b"", &m),
+            bad: broadcast_sm(&s(6), b"1", b"", b"", &m),
+            err: too_long(Field::ServiceType, 6),
+            status: S::ESME_RINVSERTYP,
+        },
+        Case {
+            what: "broadcast_sm source_addr 21",
+            good: broadcast_sm(b"", &s(20), b"", b"", &m),
+            bad: broadcast_sm(b"", &s(21), b"", b"", &m),
+            err: too_long(Field::SourceAddr, 21),
+            status: S::ESME_RINVSRCADR,
+        },
+        Case {
+            what: "broadcast_sm message_id 65",
+            good: broadcast_sm(b"", b"1", &s(64), b"", &m),
+            bad: broadcast_sm(b"", b"1", &s(65), b"", &m),
+            err: too_long(Field::MessageId, 65),
+            status: S::ESME_RINVMSGID,
+        },
+        Case {
+            what: "broadcast_sm schedule_delivery_time of 5 characters",
+            good: broadcast_sm(b"", b"1", b"", b"261121230000004+", &m),
+            bad: broadcast_sm(b"", b"1", b"", b"26112", &m),
+            err: invalid(Field::ScheduleDeliveryTime),
+            status: S::ESME_RINVSCHED,
+        },
+        Case {
+            what: "broadcast_sm_resp message_id 65",
+            good: message_id_resp(0x8000_0111, 0, &s(64)),
+            bad: message_id_resp(0x8000_0111, 0, &s(65)),
+            err: too_long(Field::MessageId, 65),
+            status: S::ESME_RINVMSGID,
+        },
+        Case {
+            what: "query_broadcast_sm message_id 65",
+            good: query_broadcast_sm(&s(64), b"1"),
+            bad: query_broadcast_sm(&s(65), b"1"),
+            err: too_long(Field::MessageId, 65),
+            status: S::ESME_RINVMSGID,
+        },
+        Case {
+            what: "query_broadcast_sm source_addr 21",
+            good: query_broadcast_sm(b"1", &s(20)),
+            bad: query_broadcast_sm(b"1", &s(21)),
+            err: too_long(Field::SourceAddr, 21),
+            status: S::ESME_RINVSRCADR,
+        },
+        Case {
+            what: "query_broadcast_sm_resp message_id 65",
+            good: query_broadcast_sm_resp(0, &s(64), &query_broadcast_mandatory()),
+            bad: query_broadcast_sm_resp(0, &s(65), &query_broadcast_mandatory()),
+            err: too_long(Field::MessageId, 65),
+            status: S::ESME_RINVMSGID,
+        },
+        Case {
+            what: "cancel_broadcast_sm service_type 6",
+            good: cancel_broadcast_sm(&s(5), b"1", b"1"),
+            bad: cancel_broadcast_sm(&s(6), b"1", b"1"),
+            err: too_long(Field::ServiceType, 6),
+            status: S::ESME_RINVSERTYP,
+        },
+        Case {
+            what: "cancel_broadcast_sm message_id 65",
+            good: cancel_broadcast_sm(b"", &s(64), b"1"),
+            bad: cancel_broadcast_sm(b"", &s(65), b"1"),
+            err: too_long(Field::MessageId, 65),
+            status: S::ESME_RINVMSGID,
+        },
+        Case {
+            what: "cancel_broadcast_sm source_addr 21",
+            good: cancel_broadcast_sm(b"", b"1", &s(20)),
+            bad: cancel_broadcast_sm(b"", b"1", &s(21)),
+            err: too_long(Field::SourceAddr, 21),
+            status: S::ESME_RINVSRCADR,
+        },
+        Case {
+            what: "cancel_broadcast_sm_resp with a body",
+            good: pdu(0x8000_0113, 0, 3, &[]),
+            bad: pdu(0x8000_0113, 0, 3, &[0]),
+            err: DecodeError::TrailingBytes {
+                command_id: CommandId::CancelBroadcastSmResp,
+                extra: 1,
+            },
+            status: S::ESME_RINVCMDLEN,
+        },
+    ];
+    check_cases(&cases);
+}
+
+#[test]
+fn decode_broadcast_mandatory_tlvs() {
+    // broadcast_sm without each of its four mandatory TLVs in turn.
+    let all = [
+        (0x0606u16, &b"\x00Dublin"[..]),
+        (0x0601, &[1, 0, 0x10]),
+        (0x0604, &[0, 3]),
+        (0x0605, &[9, 0, 5]),
+    ];
+    let mut cases = Vec::new();
+    for skip in 0..all.len() {
+        let tlvs = all
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != skip)
+            .fold(B::default(), |b, (_, (t, v))| b.tlv(*t, v))
+            .0;
+        let what = ["area", "content type", "rep num", "frequency"][skip];
+        cases.push(Case {
+            what,
+            good: broadcast_sm(b"", b"1", b"", b"", &broadcast_mandatory()),
+            bad: broadcast_sm(b"", b"1", b"", b"", &tlvs),
+            err: DecodeError::MissingTlv {
+                command_id: CommandId::BroadcastSm,
+                tag: TlvTag(all[skip].0),
+            },
+            status: S::ESME_RMISSINGOPTPARAM,
+        });
+    }
+    // No TLVs at all: the first mandatory one is named.
+    cases.push(Case {
+        what: "broadcast_sm without TLVs",
+        good: broadcast_sm(b"", b"1", b"", b"", &broadcast_mandatory()),
+        bad: broadcast_sm(b"", b"1", b"", b"", &[]),
+        err: DecodeError::MissingTlv {
+            command_id: CommandId::BroadcastSm,
+            tag: TlvTag::BROADCAST_AREA_IDENTIFIER,
+        },
+        status: S::ESME_RMISSINGOPTPARAM,
+    });
+    let q = [
+        (0x0427u16, &[1u8][..]),
+        (0x0606, &b"\x00Dublin"[..]),
+        (0x0608, &[80][..]),
+    ];
+    for skip in 0..q.len() {
+        let tlvs = q
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != skip)
+            .fold(B::default(), |b, (_, (t, v))| b.tlv(*t, v))
+            .0;
+        cases.push(Case {
+            what: ["message_state", "area", "area success"][skip],
+            good: query_broadcast_sm_resp(0, b"bc1", &query_broadcast_mandatory()),
+            bad: query_broadcast_sm_resp(0, b"bc1", &tlvs),
+            err: DecodeError::MissingTlv {
+                command_id: CommandId::QueryBroadcastSmResp,
+                tag: TlvTag(q[skip].0),
+            },
+            status: S::ESME_RMISSINGOPTPARAM,
+        });
+    }
+    check_cases(&cases);
+    // An error response needs none of them.
+    let err = query_broadcast_sm_resp(S::ESME_RBCASTQUERYFAIL.0, b"bc1", &[]);
+    for opts in [ParseOptions::default(), ParseOptions::strict()] {
+        let p = Pdu::parse_with(&err, &opts).unwrap();
+        assert_eq!(p.command_status, S::ESME_RBCASTQUERYFAIL);
+    }
+    // The status and the field of the error.
+    let e = DecodeError::MissingTlv {
+        command_id: CommandId::BroadcastSm,
+        tag: TlvTag::BROADCAST_REP_NUM,
+    };
+    assert_eq!(e.status().0, 0xC3);
+    assert_eq!(e.field(), Some(Field::Tlvs));
+    assert!(!e.needs_generic_nack());
+    assert!(e.to_string().contains("broadcast_rep_num"), "{e}");
+}
+
+#[test]
+fn decode_smpp50_tlv_sizes_and_ranges() {
+    let with = |tag: u16, v: &[u8]| {
+        let tlvs = B::default().raw(&broadcast_mandatory()).tlv(tag, v).0;
+        broadcast_sm(b"", b"1", b"", b"", &tlvs)
+    };
+    // (tag, a valid value, an invalid length)
+    let sizes: [(u16, &[u8], &[u8]); 12] = [
+        (0x0428, &[50], &[0, 50]),
+        (0x0601, &[1, 0, 1], &[1, 0]),
+        (0x0605, &[9, 0, 1], &[9, 0, 0, 1]),
+        (0x0604, &[0, 1], &[1]),
+        (0x0606, &[0, b'x'], &[]),
+        (0x0607, &[0, 0, 1, 9], &[1, 9]),
+        (0x060F, b"123456", b"12345"),
+        (0x0612, &[0; 10], &[0; 9]),
+        (0x0613, &[0, 0, 0, 0, 44], &[0, 0, 0, 44]),
+        (0x1204, &[4, 2, 0, 30], &[4, 2]),
+        (0x130C, &[3], &[3, 3]),
+        (0x060D, b"net\0", &[b'n'; 66]),
+    ];
+    for (tag, good, bad) in sizes {
+        let what = TlvTag(tag).name().unwrap();
+        let ok = with(tag, good);
+        for opts in [ParseOptions::default(), ParseOptions::strict()] {
+            Pdu::parse_with(&ok, &opts).unwrap_or_else(|e| panic!("{what}: {e:?}"));
+        }
+        let bytes = with(tag, bad);
+        let e = parse_err(&bytes, &ParseOptions::strict());
+        assert_eq!(
+            e,
+            DecodeError::TlvLength {
+                tag: TlvTag(tag),
+                len: bad.len() as u16
+            },
+            "{what}"
+        );
+        assert_eq!(e.status(), S::ESME_RINVPARLEN, "{what}");
+        // Leniently the TLV is kept as it came.
+        let p = Pdu::parse(&bytes).unwrap_or_else(|e| panic!("{what}: {e:?}"));
+        let Body::BroadcastSm(b) = p.body else {
+            panic!("{p:?}")
+        };
+        let last = b.tlvs.iter().filter(|t| t.tag == TlvTag(tag)).last();
+        assert_eq!(last.unwrap().value.octets(), Some(bad), "{what}");
+    }
+    // A 101-octet broadcast_area_identifier breaks the 100-octet limit too.
+    let long_area = [0u8; 101];
+    assert_eq!(
+        parse_err(&with(0x0606, &long_area), &ParseOptions::strict()),
+        DecodeError::TlvLength {
+            tag: TlvTag::BROADCAST_AREA_IDENTIFIER,
+            len: 101
+        }
+    );
+    // Ranges: congestion_state 0..=100, broadcast_area_success 0..=100 or 255.
+    for (tag, good, bad) in [
+        (0x0428u16, 100u8, 101u8),
+        (0x0608, 255, 101),
+        (0x0608, 0, 254),
+    ] {
+        let what = TlvTag(tag).name().unwrap();
+        Pdu::parse_with(&with(tag, &[good]), &ParseOptions::strict())
+            .unwrap_or_else(|e| panic!("{what} {good}: {e:?}"));
+        let bytes = with(tag, &[bad]);
+        let e = parse_err(&bytes, &ParseOptions::strict());
+        assert_eq!(e, DecodeError::TlvOutOfRange { tag: TlvTag(tag) }, "{what}");
+        assert_eq!(e.status(), S::ESME_RINVOPTPARAMVAL);
+        let p = Pdu::parse(&bytes).unwrap();
+        let Body::BroadcastSm(b) = p.body else {
+            panic!("{p:?}")
+        };
+        assert_eq!(b.tlvs.congestion_state(), None, "{what} {bad}");
+        assert_eq!(b.tlvs.broadcast_area_success(), None, "{what} {bad}");
+    }
+    // The typed accessors refuse wrong sizes rather than misreading them.
+    let p_bytes = with(0x0601, &[1, 0]);
+    let p = Pdu::parse(&p_bytes).unwrap();
+    let Body::BroadcastSm(b) = p.body else {
+        panic!("{p:?}")
+    };
+    // The first broadcast_content_type (the valid mandatory one) is the one read.
+    assert_eq!(
+        b.tlvs.broadcast_content_type().unwrap().content_type,
+        0x0010
+    );
+}
+
+/// Every encode route refuses `p` with `want` and writes nothing.
+fn check_refused(what: &str, p: &Pdu<'_>, want: EncodeError) {
+    assert_eq!(p.validate(), Err(want), "{what}: validate");
+    let mut buf = vec![0x5Au8; 4096];
+    assert_eq!(p.encode(&mut buf), Err(want), "{what}: encode");
+    let mut bm = BytesMut::from(&b"keep"[..]);
+    assert_eq!(p.encode_to(&mut bm), Err(want), "{what}: encode_to");
+    assert_eq!(&bm[..], b"keep", "{what}");
+    assert_eq!(Frame::encode(p).unwrap_err(), want, "{what}: Frame::encode");
+    assert!(p.encoded_len() >= HEADER_LEN);
+}
+
+#[test]
+fn encode_broadcast_refusals() {
+    let ok_tlvs = SAMPLE_BROADCAST_TLVS;
+    let good = BroadcastSm {
+        source: Address::alphanumeric("Alerts"),
+        tlvs: Tlvs::from_slice(&ok_tlvs),
+        ..Default::default()
+    };
+    assert!(Pdu::new(1, Body::BroadcastSm(good)).validate().is_ok());
+    // Each mandatory TLV left out in turn.
+    for skip in 0..4 {
+        let tlvs: Vec<Tlv<'_>> = ok_tlvs
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != skip)
+            .map(|(_, t)| *t)
+            .collect();
+        let p = Pdu::new(
+            1,
+            Body::BroadcastSm(BroadcastSm {
+                tlvs: Tlvs::from_slice(&tlvs),
+                ..good
+            }),
+        );
+        let want = EncodeError::MissingTlv {
+            tag: ok_tlvs[skip].tag,
+        };
+        check_refused("broadcast_sm without a mandatory TLV", &p, want);
+        assert_eq!(want.status(), S::ESME_RMISSINGOPTPARAM);
+    }
+    let long = s(65);
+    let long6 = s(6);
+    let cases: Vec<(&str, Body<'_>, EncodeError)> = vec![
+        (
+            "broadcast_sm message_id 65",
+            Body::BroadcastSm(BroadcastSm {
+                message_id: &long,
+                ..good
+            }),
+            EncodeError::TooLong {
+                field: Field::MessageId,
+                max: 65,
+            },
+        ),
+        (
+            "broadcast_sm service_type 6",
+            Body::BroadcastSm(BroadcastSm {
+                service_type: &long6,
+                ..good
+            }),
+            EncodeError::TooLong {
+                field: Field::ServiceType,
+                max: 6,
+            },
+        ),
+        (
+            "broadcast_sm validity_period of 3",
+            Body::BroadcastSm(BroadcastSm {
+                validity_period: b"001",
+                ..good
+            }),
+            EncodeError::InvalidValue {
+                field: Field::ValidityPeriod,
+            },
+        ),
+        (
+            "query_broadcast_sm message_id 65",
+            Body::QueryBroadcastSm(QueryBroadcastSm {
+                message_id: &long,
+                ..Default::default()
+            }),
+            EncodeError::TooLong {
+                field: Field::MessageId,
+                max: 65,
+            },
+        ),
+        (
+            "cancel_broadcast_sm service_type 6",
+            Body::CancelBroadcastSm(CancelBroadcastSm {
+                service_type: &long6,
+                ..Default::default()
+            }),
+            EncodeError::TooLong {
+                field: Field::ServiceType,
+                max: 6,
+            },
+        ),
+        (
+            "broadcast_sm_resp message_id 65",
+            Body::BroadcastSmResp(MessageIdResp::new(&long)),
+            EncodeError::TooLong {
+                field: Field::MessageId,
+                max: 65,
+            },
+        ),
+        (
+            "query_broadcast_sm_resp without its TLVs",
+            Body::QueryBroadcastSmResp(QueryBroadcastSmResp {
+                message_id: b"bc1",
+                tlvs: Tlvs::EMPTY,
+            }),
+            EncodeError::MissingTlv {
+                tag: TlvTag::MESSAGE_STATE,
+            },
+        ),
+    ];
+    for (what, body, want) in cases {
+        check_refused(what, &Pdu::new(1, body), want);
+    }
+    // An error query_broadcast_sm_resp needs no TLVs.
+    let p = Pdu::with_status(
+        1,
+        S::ESME_RBCASTQUERYFAIL,
+        Body::QueryBroadcastSmResp(QueryBroadcastSmResp {
+            message_id: b"bc1",
+            tlvs: Tlvs::EMPTY,
+        }),
+    );
+    assert_eq!(p.validate(), Ok(HEADER_LEN + 4));
+}
+
+#[test]
+fn encode_smpp50_tlv_refusals() {
+    fn resp<'a>(t: &'a [Tlv<'a>]) -> Pdu<'a> {
+        Pdu::new(
+            1,
+            Body::SubmitSmResp(MessageIdResp {
+                message_id: b"1",
+                tlvs: Tlvs::from_slice(t),
+            }),
+        )
+    }
+    for v in [0u8, 50, 100] {
+        assert!(resp(&[Tlv::u8(TlvTag::CONGESTION_STATE, v)])
+            .validate()
+            .is_ok());
+    }
+    for v in [101u8, 200, 255] {
+        let want = EncodeError::TlvOutOfRange {
+            tag: TlvTag::CONGESTION_STATE,
+        };
+        check_refused(
+            "congestion_state above 100",
+            &resp(&[Tlv::u8(TlvTag::CONGESTION_STATE, v)]),
+            want,
+        );
+        assert_eq!(want.status(), S::ESME_RINVOPTPARAMVAL);
+    }
+    check_refused(
+        "congestion_state as raw octets above 100",
+        &resp(&[Tlv::octets(TlvTag::CONGESTION_STATE, &[150])]),
+        EncodeError::TlvOutOfRange {
+            tag: TlvTag::CONGESTION_STATE,
+        },
+    );
+    check_refused(
+        "broadcast_area_success 101",
+        &resp(&[Tlv::u8(TlvTag::BROADCAST_AREA_SUCCESS, 101)]),
+        EncodeError::TlvOutOfRange {
+            tag: TlvTag::BROADCAST_AREA_SUCCESS,
+        },
+    );
+    for (what, t) in [
+        (
+            "congestion_state of 2 octets",
+            Tlv::u16(TlvTag::CONGESTION_STATE, 5),
+        ),
+        (
+            "broadcast_content_type of 2 octets",
+            Tlv::octets(TlvTag::BROADCAST_CONTENT_TYPE, &[1, 0]),
+        ),
+        (
+            "broadcast_area_identifier empty",
+            Tlv::octets(TlvTag::BROADCAST_AREA_IDENTIFIER, &[]),
+        ),
+        (
+            "dest_node_id of 7",
+            Tlv::octets(TlvTag::DEST_NODE_ID, b"1234567"),
+        ),
+        (
+            "ms_validity of 3",
+            Tlv::octets(TlvTag::MS_VALIDITY, &[4, 2, 0]),
+        ),
+        (
+            "source_network_id of 65 + NUL",
+            Tlv::cstr(TlvTag::SOURCE_NETWORK_ID, &[b'n'; 65]),
+        ),
+    ] {
+        check_refused(what, &resp(&[t]), EncodeError::TlvTooLong { tag: t.tag });
+    }
 }

@@ -1,4 +1,5 @@
-//! Golden vectors: every line of `tests/data/basic.jsonl` is checked against the codec.
+//! Golden vectors: every line of `tests/data/basic.jsonl` (SMPP 3.4) and
+//! `tests/data/smpp50.jsonl` (SMPP 5.0) is checked against the codec.
 //!
 //! - `valid`: parses, re-encodes byte for byte (`encode`, `encode_to`, `encoded_len`,
 //!   `validate`, `Frame`), and every listed field matches the parsed PDU.
@@ -22,7 +23,22 @@ struct Vector {
 }
 
 fn load() -> Vec<Vector> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/basic.jsonl");
+    let mut all = load_file(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/basic.jsonl"
+    ));
+    all.extend(load_5_0());
+    all
+}
+
+fn load_5_0() -> Vec<Vector> {
+    load_file(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/smpp50.jsonl"
+    ))
+}
+
+fn load_file(path: &str) -> Vec<Vector> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let mut out = Vec::new();
     for (i, line) in text.lines().enumerate() {
@@ -140,8 +156,48 @@ fn fields_of(pdu: &Pdu<'_>) -> BTreeMap<&'static str, V> {
             bytes(&mut m, "short_message", b.short_message);
             tlvs(&mut m, &b.tlvs);
         }
-        Body::SubmitSmResp(b) | Body::DeliverSmResp(b) | Body::DataSmResp(b) => {
+        Body::SubmitSmResp(b)
+        | Body::DeliverSmResp(b)
+        | Body::DataSmResp(b)
+        | Body::BroadcastSmResp(b) => {
             bytes(&mut m, "message_id", b.message_id);
+            tlvs(&mut m, &b.tlvs);
+        }
+        Body::BroadcastSm(b) => {
+            bytes(&mut m, "service_type", b.service_type);
+            num(&mut m, "source_addr_ton", b.source.ton.0.into());
+            num(&mut m, "source_addr_npi", b.source.npi.0.into());
+            bytes(&mut m, "source_addr", b.source.addr);
+            bytes(&mut m, "message_id", b.message_id);
+            num(&mut m, "priority_flag", b.priority_flag.into());
+            bytes(&mut m, "schedule_delivery_time", b.schedule_delivery_time);
+            bytes(&mut m, "validity_period", b.validity_period);
+            num(
+                &mut m,
+                "replace_if_present_flag",
+                b.replace_if_present_flag.into(),
+            );
+            num(&mut m, "data_coding", b.data_coding.0.into());
+            num(&mut m, "sm_default_msg_id", b.sm_default_msg_id.into());
+            tlvs(&mut m, &b.tlvs);
+        }
+        Body::QueryBroadcastSm(b) => {
+            bytes(&mut m, "message_id", b.message_id);
+            num(&mut m, "source_addr_ton", b.source.ton.0.into());
+            num(&mut m, "source_addr_npi", b.source.npi.0.into());
+            bytes(&mut m, "source_addr", b.source.addr);
+            tlvs(&mut m, &b.tlvs);
+        }
+        Body::QueryBroadcastSmResp(b) => {
+            bytes(&mut m, "message_id", b.message_id);
+            tlvs(&mut m, &b.tlvs);
+        }
+        Body::CancelBroadcastSm(b) => {
+            bytes(&mut m, "service_type", b.service_type);
+            bytes(&mut m, "message_id", b.message_id);
+            num(&mut m, "source_addr_ton", b.source.ton.0.into());
+            num(&mut m, "source_addr_npi", b.source.npi.0.into());
+            bytes(&mut m, "source_addr", b.source.addr);
             tlvs(&mut m, &b.tlvs);
         }
         Body::DataSm(b) => {
@@ -246,7 +302,8 @@ fn fields_of(pdu: &Pdu<'_>) -> BTreeMap<&'static str, V> {
         | Body::EnquireLink
         | Body::EnquireLinkResp
         | Body::CancelSmResp
-        | Body::ReplaceSmResp => {}
+        | Body::ReplaceSmResp
+        | Body::CancelBroadcastSmResp => {}
         other => panic!("body not mapped by this test: {other:?}"),
     }
     m
@@ -503,7 +560,7 @@ fn check_invalid(vec: &Vector) {
 fn golden_vectors() {
     let vectors = load();
     assert!(
-        vectors.len() >= 19,
+        vectors.len() >= 19 + 15,
         "expected the whole file, got {}",
         vectors.len()
     );
@@ -587,4 +644,133 @@ fn golden_tlvs_through_accessors() {
         Pdu::parse_with(&throttled, &ParseOptions::strict()).unwrap(),
         pdu
     );
+}
+
+#[test]
+fn smpp50_vectors_cover_every_5_0_command() {
+    let vectors = load_5_0();
+    assert!(
+        vectors.len() >= 15,
+        "expected the whole file, got {}",
+        vectors.len()
+    );
+    let ids: std::collections::BTreeSet<u32> = vectors
+        .iter()
+        .filter(|v| v.expect == "valid")
+        .map(|v| Header::parse(&v.bytes).unwrap().command_id.to_u32())
+        .collect();
+    for id in smpp_core::pdu::CommandId::SMPP_5_0 {
+        assert!(ids.contains(&id.to_u32()), "no valid vector for {id}");
+    }
+    let invalid = vectors.iter().filter(|v| v.expect == "invalid").count();
+    assert!(invalid >= 3, "{invalid}");
+}
+
+#[test]
+fn smpp50_tlvs_through_accessors() {
+    use smpp_core::pdu::{BroadcastArea, BroadcastContentType, BroadcastFrequencyInterval};
+    let vectors = load_5_0();
+    let find = |needle: &str| {
+        let v = vectors.iter().find(|v| v.name.contains(needle)).unwrap();
+        v.bytes.clone()
+    };
+    let b = find("two areas");
+    let pdu = Pdu::parse(&b).unwrap();
+    let Body::BroadcastSm(bc) = pdu.body else {
+        panic!("{pdu:?}")
+    };
+    let areas: Vec<_> = bc.tlvs.broadcast_area_identifiers().collect();
+    assert_eq!(
+        areas,
+        [
+            BroadcastArea {
+                format: 0,
+                area: b"Dublin"
+            },
+            BroadcastArea {
+                format: 0,
+                area: b"Cork"
+            }
+        ]
+    );
+    assert_eq!(
+        bc.tlvs.broadcast_content_type(),
+        Some(BroadcastContentType {
+            network_type: 1,
+            content_type: 0x0010
+        })
+    );
+    assert_eq!(bc.tlvs.broadcast_rep_num(), Some(0));
+    assert_eq!(
+        bc.tlvs.broadcast_frequency_interval(),
+        Some(BroadcastFrequencyInterval { unit: 0, value: 0 })
+    );
+    assert_eq!(bc.tlvs.broadcast_channel_indicator(), Some(1));
+    assert_eq!(bc.tlvs.broadcast_message_class(), Some(1));
+
+    let one_bytes = find("one alias area");
+    let one = Pdu::parse(&one_bytes).unwrap();
+    let Body::BroadcastSm(bc) = one.body else {
+        panic!("{one:?}")
+    };
+    assert_eq!(
+        bc.tlvs.broadcast_frequency_interval(),
+        Some(BroadcastFrequencyInterval { unit: 9, value: 5 })
+    );
+    assert_eq!(bc.tlvs.broadcast_rep_num(), Some(3));
+    assert_eq!(bc.tlvs.message_payload(), Some(&b"Storm warning"[..]));
+
+    let q_bytes = find("area success");
+    let q = Pdu::parse(&q_bytes).unwrap();
+    let Body::QueryBroadcastSmResp(r) = q.body else {
+        panic!("{q:?}")
+    };
+    assert_eq!(r.tlvs.message_state(), Some(1));
+    assert_eq!(r.tlvs.broadcast_area_success(), Some(80));
+    assert_eq!(r.tlvs.broadcast_end_time(), Some(&b"260112130000000+"[..]));
+
+    let f_bytes = find("ESME_RBCASTFAIL");
+    let f = Pdu::parse(&f_bytes).unwrap();
+    assert_eq!(f.command_status, CommandStatus::ESME_RBCASTFAIL);
+    let Body::BroadcastSmResp(r) = f.body else {
+        panic!("{f:?}")
+    };
+    assert_eq!(
+        r.tlvs.broadcast_error_status(),
+        Some(CommandStatus::ESME_RINVBCASTAREAFMT.0)
+    );
+    assert_eq!(r.tlvs.broadcast_area_identifier().unwrap().area, b"Cork");
+
+    let c_bytes = find("congestion_state");
+    let c = Pdu::parse(&c_bytes).unwrap();
+    let Body::SubmitSmResp(r) = c.body else {
+        panic!("{c:?}")
+    };
+    assert_eq!(r.tlvs.congestion_state(), Some(90));
+
+    let d_bytes = find("source_network_id");
+    let d = Pdu::parse(&d_bytes).unwrap();
+    let Body::DataSm(m) = d.body else {
+        panic!("{d:?}")
+    };
+    assert_eq!(m.tlvs.source_network_id(), Some(&b"net-a"[..]));
+    assert_eq!(m.tlvs.source_node_id(), Some(&b"123456"[..]));
+    assert_eq!(m.tlvs.billing_identification(), Some((1, &b"ACCT9"[..])));
+    let v = m.tlvs.ms_validity_full().unwrap();
+    assert_eq!((v.behaviour, v.period), (4, Some((2, 30))));
+    assert_eq!(
+        m.tlvs.ms_validity(),
+        None,
+        "the 1-octet accessor refuses the 4-octet form"
+    );
+    assert_eq!(m.tlvs.alert_on_message_delivery_value(), Some(3));
+    assert!(m.tlvs.alert_on_message_delivery());
+    // Every vector above is also valid under strict parsing.
+    for v in vectors.iter().filter(|v| v.expect == "valid") {
+        assert!(
+            Pdu::parse_with(&v.bytes, &ParseOptions::strict()).is_ok(),
+            "{}",
+            v.name
+        );
+    }
 }

@@ -15,6 +15,7 @@ const WIRE: &[(&str, &str)] = &[
 /// Every source file of `core/src/pdu/`, by name.
 const PDU: &[(&str, &str)] = &[
     ("bind.rs", include_str!("../src/pdu/bind.rs")),
+    ("broadcast.rs", include_str!("../src/pdu/broadcast.rs")),
     ("fields.rs", include_str!("../src/pdu/fields.rs")),
     ("list.rs", include_str!("../src/pdu/list.rs")),
     ("mod.rs", include_str!("../src/pdu/mod.rs")),

@@ -156,7 +156,8 @@ impl ClientConfig {
             system_id: self.system_id.as_bytes(),
             password: self.password.as_bytes(),
             system_type: self.system_type.as_bytes(),
-            interface_version: 0x34,
+            // 0x34 by default; 0x50 when `session.max_version` opts in to SMPP 5.0.
+            interface_version: self.session.max_version.interface_version(),
             addr_ton: Ton(self.addr_ton),
             addr_npi: Npi(self.addr_npi),
             address_range: self.address_range.as_bytes(),

@@ -133,6 +133,8 @@ pub struct Endpoint {
     reconnect_at: Option<Instant>,
     connect_due: bool,
     shut: bool,
+    /// The application's `congestion_state`, for every session.
+    congestion_override: Option<u8>,
     last_close: Option<CloseReason>,
     rng: crate::reconnect::Jitter,
     events: VecDeque<ClientEvent>,
@@ -161,6 +163,7 @@ impl Endpoint {
             reconnect_at: None,
             connect_due: false,
             shut: false,
+            congestion_override: None,
             last_close: None,
             rng: crate::reconnect::Jitter::new(seed),
             events: VecDeque::new(),
@@ -220,6 +223,38 @@ impl Endpoint {
         self.session.state()
     }
 
+    /// The SMPP version the current session negotiated (`None` until bound): 5.0 only when
+    /// [`SessionConfig::max_version`](crate::session::SessionConfig::max_version) asked for
+    /// it and the SMSC answered `sc_interface_version` 0x50; a 0x34 answer falls back to 3.4
+    /// (5.0 requests then fail with `SessionError::NotNegotiated`).
+    pub fn negotiated_version(&self) -> Option<crate::session::SmppVersion> {
+        self.session.negotiated_version()
+    }
+
+    /// The SMSC's `sc_interface_version` on the current session (`None` before the bind
+    /// response, or when it had none: an SMSC of SMPP 3.3 or earlier).
+    pub fn peer_interface_version(&self) -> Option<u8> {
+        self.session.peer_interface_version()
+    }
+
+    /// The last `congestion_state` the SMSC reported on the current (5.0) session.
+    pub fn peer_congestion(&self) -> Option<u8> {
+        self.session.peer_congestion()
+    }
+
+    /// Requests allowed on the wire at once now: the window narrowed by the SMSC's
+    /// congestion (see [`Session::effective_window`]).
+    pub fn effective_window(&self) -> usize {
+        self.session.effective_window()
+    }
+
+    /// Sets the `congestion_state` our responses carry on a 5.0 session (`None`: our own
+    /// load). Applies to the current session and to those of later connections.
+    pub fn set_congestion_state(&mut self, state: Option<u8>) {
+        self.congestion_override = state;
+        self.session.set_congestion_state(state);
+    }
+
     // ----- handlers ------------------------------------------------------------------------
 
     fn tick(&mut self, now: Instant) -> Instant {
@@ -242,6 +277,7 @@ impl Endpoint {
             return;
         }
         self.session = Session::new(self.session_config.clone(), now);
+        self.session.set_congestion_state(self.congestion_override);
         self.generation += 1;
         self.connected = true;
         self.reconnect_at = None;

@@ -1,5 +1,5 @@
-//! PDUs: every SMPP v3.4 body, its fields and TLVs, and their zero-copy parse and exact
-//! encode.
+//! PDUs: every SMPP v3.4 body and the SMPP 5.0 broadcast bodies, their fields and TLVs, and
+//! their zero-copy parse and exact encode.
 //!
 //! This layer is built on [`wire`](crate::wire) (header, ids, statuses, field errors, the
 //! checked reader and writer) and knows nothing of framing. The wire items it re-exports
@@ -29,6 +29,7 @@
 //! ```
 
 mod bind;
+mod broadcast;
 mod fields;
 mod list;
 mod multi;
@@ -37,12 +38,19 @@ mod sm;
 mod tlv;
 
 pub use bind::{constant_time_eq, Bind, BindResp, Outbind};
+pub use broadcast::{
+    BroadcastSm, CancelBroadcastSm, QueryBroadcastSm, QueryBroadcastSmResp, BROADCAST_SM_MANDATORY,
+    QUERY_BROADCAST_SM_RESP_MANDATORY,
+};
 pub use fields::{Address, DataCoding, EsmClass, Npi, RegisteredDelivery, Ton};
 pub use list::{List, ListItem, ListIter};
 pub use multi::{DestAddress, SubmitMulti, SubmitMultiResp, UnsuccessSme};
 pub use ops::{AlertNotification, CancelSm, QuerySm, QuerySmResp, ReplaceSm};
 pub use sm::{DataSm, DeliverSm, MessageIdResp, SubmitSm};
-pub use tlv::{NetworkErrorCode, SarInfo, Tlv, TlvIter, TlvValue, Tlvs};
+pub use tlv::{
+    BroadcastArea, BroadcastContentType, BroadcastFrequencyInterval, MsValidity, NetworkErrorCode,
+    SarInfo, Tlv, TlvIter, TlvValue, Tlvs,
+};
 
 // Compatibility paths: these wire-layer items were defined in this module before the wire
 // layer existed and stay reachable here (`smpp_core::pdu::Header`, ...).
@@ -164,7 +172,7 @@ impl Ctx<'_> {
     }
 }
 
-/// The body of a PDU, one variant per SMPP v3.4 command.
+/// The body of a PDU, one variant per SMPP v3.4 and SMPP 5.0 command.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Body<'a> {
@@ -222,6 +230,19 @@ pub enum Body<'a> {
     ReplaceSmResp,
     /// `alert_notification`.
     AlertNotification(AlertNotification<'a>),
+    /// `broadcast_sm` (SMPP 5.0).
+    BroadcastSm(BroadcastSm<'a>),
+    /// `broadcast_sm_resp` (SMPP 5.0): a `message_id` and TLVs (`broadcast_error_status`,
+    /// `broadcast_area_identifier` naming a failed area).
+    BroadcastSmResp(MessageIdResp<'a>),
+    /// `query_broadcast_sm` (SMPP 5.0).
+    QueryBroadcastSm(QueryBroadcastSm<'a>),
+    /// `query_broadcast_sm_resp` (SMPP 5.0).
+    QueryBroadcastSmResp(QueryBroadcastSmResp<'a>),
+    /// `cancel_broadcast_sm` (SMPP 5.0).
+    CancelBroadcastSm(CancelBroadcastSm<'a>),
+    /// `cancel_broadcast_sm_resp` (SMPP 5.0, no body).
+    CancelBroadcastSmResp,
 }
 
 impl<'a> Body<'a> {
@@ -255,6 +276,12 @@ impl<'a> Body<'a> {
             Body::ReplaceSm(_) => CommandId::ReplaceSm,
             Body::ReplaceSmResp => CommandId::ReplaceSmResp,
             Body::AlertNotification(_) => CommandId::AlertNotification,
+            Body::BroadcastSm(_) => CommandId::BroadcastSm,
+            Body::BroadcastSmResp(_) => CommandId::BroadcastSmResp,
+            Body::QueryBroadcastSm(_) => CommandId::QueryBroadcastSm,
+            Body::QueryBroadcastSmResp(_) => CommandId::QueryBroadcastSmResp,
+            Body::CancelBroadcastSm(_) => CommandId::CancelBroadcastSm,
+            Body::CancelBroadcastSmResp => CommandId::CancelBroadcastSmResp,
         }
     }
 
@@ -274,6 +301,9 @@ impl<'a> Body<'a> {
             CommandId::QuerySm => Body::QuerySmResp(QuerySmResp::EMPTY),
             CommandId::CancelSm => Body::CancelSmResp,
             CommandId::ReplaceSm => Body::ReplaceSmResp,
+            CommandId::BroadcastSm => Body::BroadcastSmResp(MessageIdResp::EMPTY),
+            CommandId::QueryBroadcastSm => Body::QueryBroadcastSmResp(QueryBroadcastSmResp::EMPTY),
+            CommandId::CancelBroadcastSm => Body::CancelBroadcastSmResp,
             _ => return None,
         })
     }
@@ -309,6 +339,18 @@ impl<'a> Body<'a> {
             CommandId::AlertNotification => {
                 Body::AlertNotification(AlertNotification::decode(r, ctx)?)
             }
+            CommandId::BroadcastSm => Body::BroadcastSm(BroadcastSm::decode(r, ctx)?),
+            CommandId::BroadcastSmResp => Body::BroadcastSmResp(MessageIdResp::decode(r, ctx)?),
+            CommandId::QueryBroadcastSm => {
+                Body::QueryBroadcastSm(QueryBroadcastSm::decode(r, ctx)?)
+            }
+            CommandId::QueryBroadcastSmResp => {
+                Body::QueryBroadcastSmResp(QueryBroadcastSmResp::decode(r, ctx)?)
+            }
+            CommandId::CancelBroadcastSm => {
+                Body::CancelBroadcastSm(CancelBroadcastSm::decode(r, ctx)?)
+            }
+            CommandId::CancelBroadcastSmResp => Body::CancelBroadcastSmResp,
             CommandId::Unknown(v) => return Err(DecodeError::UnknownCommandId { command_id: v }),
         };
         if !r.is_empty() {
@@ -330,7 +372,10 @@ impl<'a> Body<'a> {
             Body::BindReceiverResp(b)
             | Body::BindTransmitterResp(b)
             | Body::BindTransceiverResp(b) => *b == BindResp::EMPTY,
-            Body::SubmitSmResp(b) | Body::DataSmResp(b) => *b == MessageIdResp::EMPTY,
+            Body::SubmitSmResp(b) | Body::DataSmResp(b) | Body::BroadcastSmResp(b) => {
+                *b == MessageIdResp::EMPTY
+            }
+            Body::QueryBroadcastSmResp(b) => *b == QueryBroadcastSmResp::EMPTY,
             Body::SubmitMultiResp(b) => *b == SubmitMultiResp::EMPTY,
             Body::QuerySmResp(b) => *b == QuerySmResp::EMPTY,
             _ => false,
@@ -348,7 +393,8 @@ impl<'a> Body<'a> {
             | Body::EnquireLink
             | Body::EnquireLinkResp
             | Body::CancelSmResp
-            | Body::ReplaceSmResp => Ok(()),
+            | Body::ReplaceSmResp
+            | Body::CancelBroadcastSmResp => Ok(()),
             Body::BindReceiver(b) | Body::BindTransmitter(b) | Body::BindTransceiver(b) => {
                 b.write(s)
             }
@@ -357,7 +403,10 @@ impl<'a> Body<'a> {
             | Body::BindTransceiverResp(b) => b.write(s),
             Body::Outbind(b) => b.write(s),
             Body::SubmitSm(b) | Body::DeliverSm(b) => b.write(s),
-            Body::SubmitSmResp(b) | Body::DeliverSmResp(b) | Body::DataSmResp(b) => b.write(s),
+            Body::SubmitSmResp(b)
+            | Body::DeliverSmResp(b)
+            | Body::DataSmResp(b)
+            | Body::BroadcastSmResp(b) => b.write(s),
             Body::DataSm(b) => b.write(s),
             Body::SubmitMulti(b) => b.write(s),
             Body::SubmitMultiResp(b) => b.write(s),
@@ -366,6 +415,10 @@ impl<'a> Body<'a> {
             Body::CancelSm(b) => b.write(s),
             Body::ReplaceSm(b) => b.write(s),
             Body::AlertNotification(b) => b.write(s),
+            Body::BroadcastSm(b) => b.write(s),
+            Body::QueryBroadcastSm(b) => b.write(s),
+            Body::QueryBroadcastSmResp(b) => b.write(status.is_ok(), s),
+            Body::CancelBroadcastSm(b) => b.write(s),
         }
     }
 }

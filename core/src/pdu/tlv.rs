@@ -1,4 +1,4 @@
-//! Optional parameters (TLVs, SMPP 3.4 section 5.3).
+//! Optional parameters (TLVs, SMPP 3.4 section 5.3, SMPP 5.0 section 4.8).
 //!
 //! Received TLVs stay in their wire bytes and are walked lazily in wire order; unknown and
 //! vendor-specific tags are preserved byte for byte. Outgoing TLVs are built from a slice of
@@ -189,6 +189,10 @@ impl<'a> Tlv<'a> {
                     });
                 }
             }
+            if self.tag.has_value_range() && !self.value.with_bytes(|a, _| self.tag.allows_value(a))
+            {
+                return Err(EncodeError::TlvOutOfRange { tag: self.tag });
+            }
         }
         s.put_u16(self.tag.0);
         s.put_u16(len as u16);
@@ -256,7 +260,8 @@ impl<'a> Tlvs<'a> {
     }
 
     /// Validates received octets as a sequence of complete TLVs. With `strict_lengths`, a
-    /// standard tag whose length breaks its definition is an error ([`DecodeError::TlvLength`]).
+    /// standard tag whose length breaks its definition is an error ([`DecodeError::TlvLength`]),
+    /// and so is a value outside its range ([`DecodeError::TlvOutOfRange`]).
     pub fn parse(bytes: &'a [u8], strict_lengths: bool) -> Result<Tlvs<'a>, DecodeError> {
         let mut rest = bytes;
         while !rest.is_empty() {
@@ -276,6 +281,11 @@ impl<'a> Tlvs<'a> {
                 if let Some(kind) = tag.kind() {
                     if !kind.allows(len as usize) {
                         return Err(DecodeError::TlvLength { tag, len });
+                    }
+                    if tag.has_value_range()
+                        && !tag.allows_value(after.get(..len as usize).unwrap_or(&[]))
+                    {
+                        return Err(DecodeError::TlvOutOfRange { tag });
                     }
                 }
             }
@@ -406,6 +416,212 @@ impl<'a> Tlvs<'a> {
     pub fn alert_on_message_delivery(&self) -> bool {
         self.contains(TlvTag::ALERT_ON_MESSAGE_DELIVERY)
     }
+
+    /// The SMPP 5.0 value of `alert_on_message_delivery` (0 mobile default, 1 low, 2 medium,
+    /// 3 high priority alert); `None` when absent or in its empty SMPP 3.4 form.
+    pub fn alert_on_message_delivery_value(&self) -> Option<u8> {
+        self.get(TlvTag::ALERT_ON_MESSAGE_DELIVERY)?.as_u8()
+    }
+
+    /// `congestion_state` (SMPP 5.0): the sender's load, 0 (idle) to 100 (congested);
+    /// `None` when absent, of the wrong size or above 100.
+    pub fn congestion_state(&self) -> Option<u8> {
+        self.get(TlvTag::CONGESTION_STATE)?
+            .as_u8()
+            .filter(|v| *v <= 100)
+    }
+
+    /// `broadcast_area_success` (SMPP 5.0): the percentage of cells that accepted the
+    /// broadcast (0..=100) or 255 (not available); `None` when absent or out of range.
+    pub fn broadcast_area_success(&self) -> Option<u8> {
+        self.get(TlvTag::BROADCAST_AREA_SUCCESS)?
+            .as_u8()
+            .filter(|v| *v <= 100 || *v == 255)
+    }
+
+    /// Every `broadcast_area_identifier` (SMPP 5.0; `broadcast_sm` carries one or more, and
+    /// in `broadcast_sm_resp` they name the failed areas), in wire order. Malformed ones
+    /// (empty) are skipped.
+    pub fn broadcast_area_identifiers(&self) -> impl Iterator<Item = BroadcastArea<'a>> + 'a {
+        self.iter()
+            .filter(|t| t.tag == TlvTag::BROADCAST_AREA_IDENTIFIER)
+            .filter_map(|t| BroadcastArea::from_octets(t.value.octets()?))
+    }
+
+    /// The first `broadcast_area_identifier` (SMPP 5.0).
+    pub fn broadcast_area_identifier(&self) -> Option<BroadcastArea<'a>> {
+        self.broadcast_area_identifiers().next()
+    }
+
+    /// `broadcast_content_type` (SMPP 5.0).
+    pub fn broadcast_content_type(&self) -> Option<BroadcastContentType> {
+        match self.get(TlvTag::BROADCAST_CONTENT_TYPE)? {
+            TlvValue::Octets(&[n, a, b]) => Some(BroadcastContentType {
+                network_type: n,
+                content_type: u16::from_be_bytes([a, b]),
+            }),
+            _ => None,
+        }
+    }
+
+    /// `broadcast_frequency_interval` (SMPP 5.0).
+    pub fn broadcast_frequency_interval(&self) -> Option<BroadcastFrequencyInterval> {
+        match self.get(TlvTag::BROADCAST_FREQUENCY_INTERVAL)? {
+            TlvValue::Octets(&[u, a, b]) => Some(BroadcastFrequencyInterval {
+                unit: u,
+                value: u16::from_be_bytes([a, b]),
+            }),
+            _ => None,
+        }
+    }
+
+    /// `broadcast_end_time` (SMPP 5.0), an absolute time without its NUL.
+    pub fn broadcast_end_time(&self) -> Option<&'a [u8]> {
+        self.get(TlvTag::BROADCAST_END_TIME)?.as_cstr()
+    }
+
+    /// `broadcast_content_type_info` (SMPP 5.0), free format.
+    pub fn broadcast_content_type_info(&self) -> Option<&'a [u8]> {
+        self.get(TlvTag::BROADCAST_CONTENT_TYPE_INFO)?.octets()
+    }
+
+    /// `broadcast_service_group` (SMPP 5.0), free format.
+    pub fn broadcast_service_group(&self) -> Option<&'a [u8]> {
+        self.get(TlvTag::BROADCAST_SERVICE_GROUP)?.octets()
+    }
+
+    /// `billing_identification` (SMPP 5.0): a format octet, then the billing data.
+    pub fn billing_identification(&self) -> Option<(u8, &'a [u8])> {
+        let (format, rest) = self
+            .get(TlvTag::BILLING_IDENTIFICATION)?
+            .octets()?
+            .split_first()?;
+        Some((*format, rest))
+    }
+
+    /// `source_network_id` (SMPP 5.0), without its NUL.
+    pub fn source_network_id(&self) -> Option<&'a [u8]> {
+        self.get(TlvTag::SOURCE_NETWORK_ID)?.as_cstr()
+    }
+
+    /// `dest_network_id` (SMPP 5.0), without its NUL.
+    pub fn dest_network_id(&self) -> Option<&'a [u8]> {
+        self.get(TlvTag::DEST_NETWORK_ID)?.as_cstr()
+    }
+
+    /// `source_node_id` (SMPP 5.0): 6 decimal digits.
+    pub fn source_node_id(&self) -> Option<&'a [u8]> {
+        self.get(TlvTag::SOURCE_NODE_ID)?
+            .octets()
+            .filter(|v| v.len() == 6)
+    }
+
+    /// `dest_node_id` (SMPP 5.0): 6 decimal digits.
+    pub fn dest_node_id(&self) -> Option<&'a [u8]> {
+        self.get(TlvTag::DEST_NODE_ID)?
+            .octets()
+            .filter(|v| v.len() == 6)
+    }
+
+    /// `dest_addr_np_information` (SMPP 5.0): 10 octets of number portability data.
+    pub fn dest_addr_np_information(&self) -> Option<&'a [u8]> {
+        self.get(TlvTag::DEST_ADDR_NP_INFORMATION)?
+            .octets()
+            .filter(|v| v.len() == 10)
+    }
+
+    /// `dest_addr_np_country` (SMPP 5.0): the E.164 country code as a 5-octet integer.
+    pub fn dest_addr_np_country(&self) -> Option<u64> {
+        match self.get(TlvTag::DEST_ADDR_NP_COUNTRY)? {
+            TlvValue::Octets(&[a, b, c, d, e]) => {
+                Some(u64::from_be_bytes([0, 0, 0, a, b, c, d, e]))
+            }
+            _ => None,
+        }
+    }
+
+    /// `ms_validity` in either form: SMPP 3.4's one octet or SMPP 5.0's four (behaviour
+    /// 4 "relative time period" with a time unit and a number).
+    pub fn ms_validity_full(&self) -> Option<MsValidity> {
+        match self.get(TlvTag::MS_VALIDITY)? {
+            TlvValue::U8(b) | TlvValue::Octets(&[b]) => Some(MsValidity {
+                behaviour: b,
+                period: None,
+            }),
+            TlvValue::Octets(&[b, unit, n1, n2]) => Some(MsValidity {
+                behaviour: b,
+                period: Some((unit, u16::from_be_bytes([n1, n2]))),
+            }),
+            _ => None,
+        }
+    }
+}
+
+/// `broadcast_area_identifier` (SMPP 5.0 section 4.8.4.4): a format and the area in it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BroadcastArea<'a> {
+    /// Area format: 0 alias/name, 1 ellipsoid arc, 2 polygon (others reserved).
+    pub format: u8,
+    /// The area, in the format's encoding.
+    pub area: &'a [u8],
+}
+
+impl<'a> BroadcastArea<'a> {
+    /// Splits a received value (`None` when empty).
+    pub fn from_octets(value: &'a [u8]) -> Option<BroadcastArea<'a>> {
+        let (format, area) = value.split_first()?;
+        Some(BroadcastArea {
+            format: *format,
+            area,
+        })
+    }
+}
+
+/// `broadcast_content_type` (SMPP 5.0 section 4.8.4.8).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BroadcastContentType {
+    /// Network type: 0 generic, 1 GSM (3GPP 23.041), 2 TDMA (IS-824), 3 CDMA (IS-637).
+    pub network_type: u8,
+    /// The content type (service), for example 0x0001 local news.
+    pub content_type: u16,
+}
+
+impl BroadcastContentType {
+    /// The three wire octets.
+    pub const fn to_bytes(self) -> [u8; 3] {
+        let c = self.content_type.to_be_bytes();
+        [self.network_type, c[0], c[1]]
+    }
+}
+
+/// `broadcast_frequency_interval` (SMPP 5.0 section 4.8.4): how often a broadcast
+/// repeats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct BroadcastFrequencyInterval {
+    /// Time unit: 0x00 as frequently as possible, 0x08 seconds, 0x09 minutes, 0x0A hours,
+    /// 0x0B days, 0x0C weeks, 0x0D months, 0x0E years.
+    pub unit: u8,
+    /// The number of units.
+    pub value: u16,
+}
+
+impl BroadcastFrequencyInterval {
+    /// The three wire octets.
+    pub const fn to_bytes(self) -> [u8; 3] {
+        let v = self.value.to_be_bytes();
+        [self.unit, v[0], v[1]]
+    }
+}
+
+/// `ms_validity` (SMPP 5.0 section 4.8.4), in either size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct MsValidity {
+    /// Validity behaviour: 0 store indefinitely, 1 power down, 2 valid until registration
+    /// area changes, 3 display only, 4 relative time period.
+    pub behaviour: u8,
+    /// With behaviour 4 (SMPP 5.0's 4-octet form): the time unit (0 seconds ... 6 years)
+    /// and the number of units.
+    pub period: Option<(u8, u16)>,
 }
 
 macro_rules! int_accessors {
@@ -456,6 +672,11 @@ int_accessors! {
     sms_signal: u16 = SMS_SIGNAL via as_u16;
     ms_validity: u8 = MS_VALIDITY via as_u8;
     its_reply_type: u8 = ITS_REPLY_TYPE via as_u8;
+    broadcast_channel_indicator: u8 = BROADCAST_CHANNEL_INDICATOR via as_u8;
+    broadcast_message_class: u8 = BROADCAST_MESSAGE_CLASS via as_u8;
+    broadcast_rep_num: u16 = BROADCAST_REP_NUM via as_u16;
+    broadcast_error_status: u32 = BROADCAST_ERROR_STATUS via as_u32;
+    dest_addr_np_resolution: u8 = DEST_ADDR_NP_RESOLUTION via as_u8;
 }
 
 impl PartialEq for Tlvs<'_> {

@@ -5,7 +5,7 @@ use super::outbind::OutbindId;
 use super::queue::{AttemptFailure, DeliveryId, DeliveryOutcome};
 use super::registry::BindId;
 use crate::codec::Frame;
-use crate::session::{BindType, CloseReason, Counters, State};
+use crate::session::{BindType, CloseReason, Counters, SmppVersion, State};
 use crate::{CommandId, CommandStatus};
 use alloc::boxed::Box;
 use alloc::string::String;
@@ -46,6 +46,15 @@ pub struct SessionInfo {
     pub in_flight: usize,
     /// The ESME's requests still waiting for our answer: the occupancy of the peer window.
     pub unanswered: usize,
+    /// The bind's `interface_version` (0x34 for SMPP 3.4, 0x50 for 5.0).
+    pub interface_version: Option<u8>,
+    /// The version the session negotiated: the lower of the bind's and
+    /// [`SessionConfig::max_version`](crate::session::SessionConfig::max_version).
+    pub version: Option<SmppVersion>,
+    /// The last `congestion_state` the ESME reported in a response (5.0 sessions).
+    pub peer_congestion: Option<u8>,
+    /// The `congestion_state` our responses carry on a 5.0 session now.
+    pub congestion_state: u8,
 }
 
 /// Work for the application from one connection

@@ -98,8 +98,8 @@ pub use store::{Placement, StoreFailure, StoreOp};
 
 use crate::codec::{EncodeError, Frame};
 use crate::pdu::{Body, Outbind};
+use crate::session::{load_percent, SessionError, State};
 use crate::session::{BindType, Counters, Event, Role, Session, SessionConfig};
-use crate::session::{SessionError, State};
 use crate::time::Instant;
 use crate::{CommandId, CommandStatus};
 use alloc::boxed::Box;
@@ -217,6 +217,8 @@ pub struct Endpoint {
     next_conn: u64,
     registry: Registry,
     queue: DeliveryQueue,
+    /// The application's `congestion_state` for every answer (`None`: our load).
+    congestion_override: Option<u8>,
     failed_binds: FailedBinds,
     refusals: RefusalLog,
     timers: BTreeSet<(Instant, BindId)>,
@@ -259,6 +261,7 @@ impl Endpoint {
             next_conn: 1,
             registry: Registry::new(config.limits),
             queue: DeliveryQueue::new(config.delivery),
+            congestion_override: None,
             failed_binds: FailedBinds::new(config.failed_binds),
             refusals: RefusalLog::default(),
             timers: BTreeSet::new(),
@@ -317,6 +320,10 @@ impl Endpoint {
                 state: c.session.state(),
                 in_flight: c.session.in_flight(),
                 unanswered: c.session.unanswered(),
+                interface_version: c.session.peer_interface_version(),
+                version: c.session.negotiated_version(),
+                peer_congestion: c.session.peer_congestion(),
+                congestion_state: self.congestion_for(c),
             }),
             _ => None,
         }
@@ -613,13 +620,40 @@ impl Endpoint {
         reply: &Reply,
     ) -> Result<(), SessionError> {
         let now = self.tick(now);
+        let congestion = self.conns.get(&id).map(|c| self.congestion_for(c));
         let Some(c) = self.conns.get_mut(&id) else {
             return Ok(());
         };
+        // On a 5.0 session the answer carries our load as `congestion_state`.
+        c.session.set_congestion_state(congestion);
         let r = reply.apply(&mut c.session, now, sequence_number, request);
         // Answering produces no session event: only output.
         self.touched(id);
         r
+    }
+
+    /// Sets the `congestion_state` every answer on a 5.0 session carries (`None`, the
+    /// default: the endpoint's own load, see [`Endpoint::congestion_state`]); values above
+    /// 100 are sent as 100.
+    pub fn set_congestion_state(&mut self, state: Option<u8>) {
+        self.congestion_override = state.map(|s| s.min(100));
+    }
+
+    /// The `congestion_state` an answer on connection `id` would carry now: the value set
+    /// with [`Endpoint::set_congestion_state`], or else the higher of the connection's peer
+    /// window fill (its requests awaiting our answer out of `peer_window`) and the delivery
+    /// queue's fill (messages held out of [`DeliveryPolicy::total`]); `None` for an unknown
+    /// connection.
+    pub fn congestion_state(&self, id: BindId) -> Option<u8> {
+        self.conns.get(&id).map(|c| self.congestion_for(c))
+    }
+
+    fn congestion_for(&self, c: &Conn) -> u8 {
+        self.congestion_override.unwrap_or_else(|| {
+            let window = load_percent(c.session.unanswered(), c.session.config().peer_window);
+            let queue = load_percent(self.queue.total(), self.config.delivery.total);
+            window.max(queue)
+        })
     }
 
     /// Sends the application's own request (`deliver_sm`, `data_sm`, `alert_notification`,

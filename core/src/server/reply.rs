@@ -22,7 +22,8 @@ enum ReplyKind {
 ///
 /// Whatever the handler gives, the ESME gets exactly one well-formed response: a
 /// `message_id` answer is put in whichever response the request needs (`submit_sm_resp`,
-/// `data_sm_resp`, `submit_multi_resp`, `deliver_sm_resp`, `query_sm_resp`), and a reply
+/// `data_sm_resp`, `submit_multi_resp`, `deliver_sm_resp`, `query_sm_resp`,
+/// `broadcast_sm_resp`), and a reply
 /// that cannot answer the request (a wrong body, a field too long) becomes
 /// `ESME_RSYSERR`.
 #[derive(Clone, Debug)]
@@ -137,6 +138,7 @@ fn message_id_body(request: CommandId, id: &[u8]) -> Option<Body<'_>> {
         CommandId::SubmitSm => Body::SubmitSmResp(MessageIdResp::new(id)),
         CommandId::DataSm => Body::DataSmResp(MessageIdResp::new(id)),
         CommandId::DeliverSm => Body::DeliverSmResp(MessageIdResp::new(id)),
+        CommandId::BroadcastSm => Body::BroadcastSmResp(MessageIdResp::new(id)),
         CommandId::SubmitMulti => Body::SubmitMultiResp(SubmitMultiResp {
             message_id: id,
             ..SubmitMultiResp::EMPTY

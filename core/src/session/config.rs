@@ -1,7 +1,7 @@
 //! Session configuration: window sizes, timers, throttling, limits.
 
 use super::state::Role;
-use super::CommandSet;
+use super::{CommandSet, SmppVersion};
 use crate::pdu::{CommandId, ParseOptions};
 use crate::time::Duration;
 
@@ -91,9 +91,11 @@ pub struct SessionConfig {
     /// sends (buffers reused across requests).
     pub throttle_retries: u32,
     /// SMSC role: the requests this server implements; anything else is answered with
-    /// `generic_nack` `ESME_RINVCMDID`. `None` means every SMPP 3.4 request. Only the
-    /// message commands (`submit_sm`, `submit_multi`, `data_sm`, `query_sm`, `cancel_sm`,
-    /// `replace_sm`, `deliver_sm`, `alert_notification`) can be refused this way: binds,
+    /// `generic_nack` `ESME_RINVCMDID`. `None` means every request of the negotiated version
+    /// (the 5.0 commands only on 5.0 sessions). Only the message commands (`submit_sm`,
+    /// `submit_multi`, `data_sm`, `query_sm`, `cancel_sm`, `replace_sm`, `deliver_sm`,
+    /// `alert_notification`, and 5.0's `broadcast_sm`, `query_broadcast_sm`,
+    /// `cancel_broadcast_sm`) can be refused this way: binds,
     /// `unbind`, `enquire_link` and the like are always served.
     pub supported_commands: Option<CommandSet>,
     /// Octets that may wait in the transmit buffer before the session stops processing
@@ -102,6 +104,14 @@ pub struct SessionConfig {
     /// The first sequence number this session uses (1 by default; numbers run to
     /// 0x7FFFFFFF and wrap to 1).
     pub first_sequence_number: u32,
+    /// The highest SMPP version this side speaks: [`SmppVersion::V3_4`] by default,
+    /// [`SmppVersion::V5_0`] to opt in. The session's negotiated version is the lower of this
+    /// and the peer's (see [`SmppVersion`] and the `version` module docs).
+    pub max_version: SmppVersion,
+    /// SMPP 5.0 sessions: the peer's `congestion_state` above which fewer of our requests go
+    /// on the wire at once (see [`congestion_cap`](super::congestion_cap)); 90 by default
+    /// (nearing congestion), `None` to ignore the peer's congestion (it is still reported).
+    pub congestion_threshold: Option<u8>,
 }
 
 impl SessionConfig {
@@ -130,6 +140,8 @@ impl SessionConfig {
             supported_commands: None,
             max_transmit_buffer: 1 << 20,
             first_sequence_number: 1,
+            max_version: SmppVersion::V3_4,
+            congestion_threshold: Some(90),
         }
     }
 
@@ -167,6 +179,9 @@ impl SessionConfig {
                             | CommandId::ReplaceSm
                             | CommandId::DeliverSm
                             | CommandId::AlertNotification
+                            | CommandId::BroadcastSm
+                            | CommandId::QueryBroadcastSm
+                            | CommandId::CancelBroadcastSm
                     )
             }
         }

@@ -3,8 +3,9 @@
 use crate::pdu::{CommandId, CommandStatus};
 use crate::time::Duration;
 
-/// Number of distinct per-command slots: the 27 SMPP 3.4 ids and one for unknown ids.
-const SLOTS: usize = 28;
+/// Number of distinct per-command slots: the 27 SMPP 3.4 ids, the 6 SMPP 5.0 ids and one
+/// for unknown ids.
+const SLOTS: usize = 34;
 /// Distinct error statuses tracked individually; further ones count under `other`.
 const STATUS_SLOTS: usize = 16;
 
@@ -12,13 +13,32 @@ const STATUS_SLOTS: usize = 16;
 fn slot(id: CommandId) -> usize {
     CommandId::ALL
         .iter()
+        .chain(CommandId::SMPP_5_0)
         .position(|c| *c == id)
         .unwrap_or(SLOTS - 1)
 }
 
+/// The command id of a slot (`Unknown(0)` for the last).
+#[inline]
+fn id_at(i: usize) -> CommandId {
+    CommandId::ALL
+        .iter()
+        .chain(CommandId::SMPP_5_0)
+        .nth(i)
+        .copied()
+        .unwrap_or(CommandId::Unknown(0))
+}
+
 /// Counts of one direction's PDUs by command.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PerCommand([u64; SLOTS]);
+
+impl Default for PerCommand {
+    #[inline]
+    fn default() -> PerCommand {
+        PerCommand([0; SLOTS])
+    }
+}
 
 impl PerCommand {
     #[inline]
@@ -47,15 +67,7 @@ impl PerCommand {
             .iter()
             .enumerate()
             .filter(|(_, n)| **n > 0)
-            .map(|(i, n)| {
-                (
-                    CommandId::ALL
-                        .get(i)
-                        .copied()
-                        .unwrap_or(CommandId::Unknown(0)),
-                    *n,
-                )
-            })
+            .map(|(i, n)| (id_at(i), *n))
     }
 }
 

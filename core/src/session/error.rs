@@ -42,6 +42,14 @@ pub enum SessionError {
         /// The request.
         command_id: CommandId,
     },
+    /// The request belongs to a later SMPP version than the session negotiated (a 5.0
+    /// `broadcast_sm` on a 3.4 session).
+    NotNegotiated {
+        /// The request.
+        command_id: CommandId,
+        /// The session's negotiated version.
+        version: super::SmppVersion,
+    },
     /// `window` requests are already outstanding.
     WindowFull {
         /// The configured window.
@@ -89,6 +97,15 @@ impl fmt::Display for SessionError {
             }
             SessionError::UseDedicatedCommand { command_id } => {
                 write!(f, "{command_id} has its own session command")
+            }
+            SessionError::NotNegotiated {
+                command_id,
+                version,
+            } => {
+                write!(
+                    f,
+                    "{command_id} needs SMPP 5.0; the session negotiated SMPP {version}"
+                )
             }
             SessionError::WindowFull { window } => {
                 write!(f, "window full: {window} requests outstanding")

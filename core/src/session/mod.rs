@@ -69,6 +69,7 @@ mod observe;
 mod state;
 pub mod storage;
 mod throttle;
+mod version;
 mod window;
 
 pub use command_set::CommandSet;
@@ -81,6 +82,7 @@ pub use state::{allowed_when_bound, may_send, BindType, Role, State};
 #[cfg(feature = "alloc")]
 pub use storage::Heap;
 pub use storage::{Fixed, Storage};
+pub use version::{congestion_cap, load_percent, CongestionLevel, SmppVersion};
 pub use window::{next_sequence, MAX_SEQUENCE};
 
 use crate::codec::{frame, EncodeError, Frame, Framing};
@@ -153,6 +155,23 @@ pub struct Session<S: Storage $(= $default)?> {
     /// The peer closed its side; the session closes once the input already received is
     /// processed.
     eof: bool,
+    /// ESME: the `interface_version` of our bind request.
+    asked_version: Option<u8>,
+    /// The peer's version octet: SMSC, the bind's `interface_version`; ESME, the bind
+    /// response's `sc_interface_version` (`None` before the bind response, and when it had
+    /// none).
+    peer_version: Option<u8>,
+    /// The negotiated version, once bound.
+    negotiated: Option<SmppVersion>,
+    /// The last `congestion_state` the peer reported (5.0 sessions).
+    peer_congestion: Option<u8>,
+    /// [`congestion_cap`] of `peer_congestion`, the window and the threshold, kept as
+    /// `peer_congestion` changes (the window and the configuration are fixed at
+    /// creation): `usize::MAX` until a 5.0 peer reports a state, so that a 3.4 session's
+    /// sends compare with a constant.
+    cap: usize,
+    /// The application's `congestion_state` for our responses, instead of our own load.
+    congestion_override: Option<u8>,
 }
     };
 }
@@ -226,6 +245,12 @@ impl<S: Storage> Session<S> {
             closing: None,
             frame_len: 0,
             eof: false,
+            asked_version: None,
+            peer_version: None,
+            negotiated: None,
+            peer_congestion: None,
+            cap: usize::MAX,
+            congestion_override: None,
             config,
         }
     }
@@ -274,6 +299,76 @@ impl<S: Storage> Session<S> {
     /// Monitoring counters.
     pub fn counters(&self) -> &Counters {
         &self.counters
+    }
+
+    /// The peer's version octet as received: on an SMSC the bind's `interface_version`, on
+    /// an ESME the bind response's `sc_interface_version`; `None` before it arrived, and on
+    /// an ESME whose SMSC answered without the TLV (by the specification an SMSC of SMPP
+    /// 3.3 or earlier: see [`Session::peer_version`]).
+    pub fn peer_interface_version(&self) -> Option<u8> {
+        self.peer_version
+    }
+
+    /// The peer's SMPP version, once known: from [`Session::peer_interface_version`], and
+    /// [`SmppVersion::V3_3`] for a bind response without `sc_interface_version`.
+    pub fn peer_version(&self) -> Option<SmppVersion> {
+        match (self.peer_version, self.negotiated) {
+            (Some(v), _) => Some(SmppVersion::from_interface_version(v)),
+            (None, Some(_)) => Some(SmppVersion::V3_3),
+            (None, None) => None,
+        }
+    }
+
+    /// The version this session negotiated (`None` until bound): the lowest of ours
+    /// ([`SessionConfig::max_version`]), the one our bind asked for (ESME) and the peer's.
+    pub fn negotiated_version(&self) -> Option<SmppVersion> {
+        self.negotiated
+    }
+
+    /// True on a session negotiated at SMPP 5.0.
+    #[inline]
+    fn is_5_0(&self) -> bool {
+        matches!(self.negotiated, Some(SmppVersion::V5_0))
+    }
+
+    /// The last `congestion_state` (0..=100) the peer put in a response on this 5.0
+    /// session; `None` until one arrived.
+    pub fn peer_congestion(&self) -> Option<u8> {
+        self.peer_congestion
+    }
+
+    /// How many of our requests may be on the wire at once now: the window, narrowed by the
+    /// peer's congestion ([`congestion_cap`] with [`SessionConfig::congestion_threshold`]).
+    /// Requests beyond it (and within the window) queue until responses report less load.
+    pub fn effective_window(&self) -> usize {
+        self.congestion_cap().min(self.window.max())
+    }
+
+    /// The `congestion_state` this session puts in its responses on a 5.0 session: the
+    /// value set with [`Session::set_congestion_state`], or else our own load (the fill of
+    /// the peer window: the peer's requests awaiting our answer, out of
+    /// [`SessionConfig::peer_window`]).
+    pub fn congestion_state(&self) -> u8 {
+        self.congestion_override
+            .unwrap_or_else(|| load_percent(self.peer_requests.len(), self.config.peer_window))
+    }
+
+    /// The cap on our requests on the wire (cached: see `cap`).
+    #[inline(always)]
+    fn congestion_cap(&self) -> usize {
+        self.cap
+    }
+
+    /// Records the peer's `congestion_state` and recomputes the cap when it changed.
+    fn set_peer_congestion(&mut self, state: u8) {
+        if self.peer_congestion == Some(state) {
+            return;
+        }
+        self.peer_congestion = Some(state);
+        self.cap = match self.config.congestion_threshold {
+            Some(threshold) => congestion_cap(self.window.max(), state, threshold),
+            None => usize::MAX,
+        };
     }
 
     /// True while the driver should read more from the peer: false once closed, while the
@@ -478,6 +573,7 @@ impl<S: Storage> Session<S> {
         self.write_app(&Pdu::new(seq, body))?;
         let seq = self.window.take_untracked();
         self.counters.requests_sent.add(bind_type.command_id());
+        self.asked_version = Some(bind.interface_version);
         self.bind_pending = Some((seq, bind_type));
         self.bind_deadline = Some(now + self.config.bind_timeout);
         self.state = State::Binding(bind_type);
@@ -497,6 +593,18 @@ impl<S: Storage> Session<S> {
         let (seq, bind_type) = self
             .bind_request
             .ok_or(SessionError::InvalidState { state: self.state })?;
+        let negotiated = self
+            .peer_version
+            .map_or(SmppVersion::V3_4, SmppVersion::from_interface_version)
+            .min(self.config.max_version);
+        // A 5.0-capable SMSC names the negotiated version (0x50 to a 5.0 bind, 0x34 to a
+        // 3.4 one); otherwise the value given is sent as it is.
+        let sc_interface_version = match sc_interface_version {
+            Some(_) if self.config.max_version.is_5_0() && negotiated >= SmppVersion::V3_4 => {
+                Some(negotiated.interface_version())
+            }
+            v => v,
+        };
         let tlv = sc_interface_version.map(|v| [Tlv::u8(TlvTag::SC_INTERFACE_VERSION, v)]);
         let resp = BindResp {
             system_id,
@@ -505,6 +613,7 @@ impl<S: Storage> Session<S> {
         self.write_app_response(&Pdu::new(seq, bind_resp_body(bind_type, resp)))?;
         self.bind_request = None;
         self.bind_deadline = None;
+        self.negotiated = Some(negotiated);
         self.state = State::Bound(bind_type);
         Ok(())
     }
@@ -579,6 +688,12 @@ impl<S: Storage> Session<S> {
             }
             state => return Err(SessionError::InvalidState { state }),
         }
+        if id.is_smpp_5_0() && !self.is_5_0() {
+            return Err(SessionError::NotNegotiated {
+                command_id: id,
+                version: self.negotiated.unwrap_or_default(),
+            });
+        }
         if self.window.is_full() {
             return Err(SessionError::WindowFull {
                 window: self.window.max(),
@@ -587,7 +702,10 @@ impl<S: Storage> Session<S> {
         self.window.reserve_one();
         let seq = self.window.peek_seq();
         let pdu = Pdu::new(seq, *body);
-        if self.queued.is_empty() && self.throttle.may_send(now, self.on_wire()) {
+        if self.queued.is_empty()
+            && self.on_wire() < self.congestion_cap()
+            && self.throttle.may_send(now, self.on_wire())
+        {
             let start = self.tx.bytes().len();
             self.write_app(&pdu)?;
             self.throttle.consume();
@@ -662,6 +780,12 @@ impl<S: Storage> Session<S> {
             State::Unbinding(_) => Ok(()),
             state => Err(SessionError::InvalidState { state }),
         }
+    }
+
+    /// Sets the `congestion_state` our responses carry on a 5.0 session (`None`: our own
+    /// load, see [`Session::congestion_state`]); values above 100 are sent as 100.
+    pub fn set_congestion_state(&mut self, state: Option<u8>) {
+        self.congestion_override = state.map(|s| s.min(100));
     }
 
     /// Closes at once with [`CloseReason::Aborted`]; outstanding requests fail.
@@ -759,6 +883,7 @@ impl<S: Storage> Session<S> {
         if !self.queued.is_empty()
             && self.queue_head_fits()
             && self.throttle.ramp().is_none_or(|c| self.on_wire() < c)
+            && self.on_wire() < self.congestion_cap()
         {
             let now = self.now;
             consider(Some(self.throttle.blocked_until(now).unwrap_or(now)));
@@ -823,12 +948,40 @@ impl<S: Storage> Session<S> {
     }
 
     fn write_response(&mut self, pdu: &Pdu<'_>) -> Result<(), EncodeError> {
-        self.tx.encode(pdu)?;
+        let n = self.tx.encode(pdu)?;
+        if self.is_5_0() && pdu.command_status.is_ok() && n > 16 {
+            // The encoding was appended: it starts n octets before the end.
+            let start = self.tx.bytes().len() - n;
+            self.append_congestion(start, n, &pdu.body);
+        }
         self.counters.responses_sent.add(pdu.command_id());
         if !pdu.command_status.is_ok() {
             self.counters.errors_sent.add(pdu.command_status);
         }
         Ok(())
+    }
+
+    /// On a 5.0 session: adds `congestion_state` to the response of `n` octets just written
+    /// at `start`, when its body carries TLVs and has none of its own (the application's
+    /// value wins), and there is room (it is advisory: without room it is left out).
+    fn append_congestion(&mut self, start: usize, n: usize, body: &Body<'_>) {
+        let tlvs = match body {
+            Body::SubmitSmResp(r)
+            | Body::DataSmResp(r)
+            | Body::DeliverSmResp(r)
+            | Body::BroadcastSmResp(r) => &r.tlvs,
+            Body::SubmitMultiResp(r) => &r.tlvs,
+            Body::QueryBroadcastSmResp(r) => &r.tlvs,
+            _ => return,
+        };
+        if tlvs.get(TlvTag::CONGESTION_STATE).is_some() || self.tx.spare() < 5 {
+            return;
+        }
+        let [hi, lo] = TlvTag::CONGESTION_STATE.0.to_be_bytes();
+        let state = self.congestion_state().min(100);
+        if self.tx.push(&[hi, lo, 0, 1, state]) {
+            self.tx.patch_u32(start, (n + 5) as u32);
+        }
     }
 
     /// Answers a request with an error (its own response, or `generic_nack`).
@@ -869,7 +1022,10 @@ impl<S: Storage> Session<S> {
 
     fn flush_queue(&mut self, now: Instant) {
         while !self.queued.is_empty() && !self.is_closed() {
-            if !self.throttle.may_send(now, self.on_wire()) || !self.queue_head_fits() {
+            if self.on_wire() >= self.congestion_cap()
+                || !self.throttle.may_send(now, self.on_wire())
+                || !self.queue_head_fits()
+            {
                 return;
             }
             let Some(seq) = self.queued.remove(0) else {
@@ -987,6 +1143,12 @@ impl<S: Storage> Session<S> {
         let id = header.command_id;
         let seq = header.sequence_number;
         let status = header.command_status;
+        if self.is_5_0() {
+            let bytes = self.rx.bytes().get(..self.frame_len).unwrap_or_default();
+            if let Some(state) = response_congestion(bytes, &self.config.parse) {
+                self.set_peer_congestion(state);
+            }
+        }
         self.counters.responses_received.add(id);
         if !status.is_ok() {
             self.counters.errors_received.add(status);
@@ -1014,6 +1176,15 @@ impl<S: Storage> Session<S> {
                     return;
                 }
                 if status.is_ok() && id != CommandId::GenericNack {
+                    let bytes = self.rx.bytes().get(..self.frame_len).unwrap_or_default();
+                    self.peer_version = sc_interface_version(bytes, &self.config.parse);
+                    let peer = self
+                        .peer_version
+                        .map_or(SmppVersion::V3_3, SmppVersion::from_interface_version);
+                    let asked = self
+                        .asked_version
+                        .map_or(SmppVersion::V3_4, SmppVersion::from_interface_version);
+                    self.negotiated = Some(peer.min(asked).min(self.config.max_version));
                     self.state = State::Bound(bind_type);
                     let frame = self.take_frame(header);
                     self.emit(Event::Bound { bind_type, frame });
@@ -1115,23 +1286,43 @@ impl<S: Storage> Session<S> {
     fn on_request(&mut self, now: Instant, header: Header) {
         let id = header.command_id;
         self.counters.requests_received.add(id);
-        let bytes = self.rx.bytes().get(..self.frame_len).unwrap_or_default();
-        if let Err(error) = Pdu::parse_with(bytes, &self.config.parse) {
-            self.counters.invalid_pdus += 1;
-            let answered = self.reject(&header, error.status(), error.needs_generic_nack());
-            self.emit(Event::InvalidPdu {
-                error,
-                command_id: id,
-                sequence_number: header.sequence_number,
-                answered,
-            });
-            return;
-        }
-        let peer = self.config.role.peer();
-        if !may_send(peer, id) || (self.config.role == Role::Smsc && !self.config.supports(id)) {
+        if id.is_smpp_5_0() && !self.is_5_0() {
+            // Not a command of the negotiated version: as any unsupported command.
             self.refuse(&header, CommandStatus::ESME_RINVCMDID, true);
             return;
         }
+        // A known command we do not take is unsupported whatever its body: checked before
+        // the body is parsed, so that a malformed one is answered ESME_RINVCMDID too (an
+        // unknown id is the parser's UnknownCommandId).
+        let peer = self.config.role.peer();
+        if !matches!(id, CommandId::Unknown(_))
+            && (!may_send(peer, id)
+                || (self.config.role == Role::Smsc && !self.config.supports(id)))
+        {
+            self.refuse(&header, CommandStatus::ESME_RINVCMDID, true);
+            return;
+        }
+        let bytes = self.rx.bytes().get(..self.frame_len).unwrap_or_default();
+        let parsed = Pdu::parse_with(bytes, &self.config.parse).map(|pdu| match pdu.body {
+            Body::BindTransmitter(b) | Body::BindReceiver(b) | Body::BindTransceiver(b) => {
+                Some(b.interface_version)
+            }
+            _ => None,
+        });
+        let interface_version = match parsed {
+            Ok(v) => v,
+            Err(error) => {
+                self.counters.invalid_pdus += 1;
+                let answered = self.reject(&header, error.status(), error.needs_generic_nack());
+                self.emit(Event::InvalidPdu {
+                    error,
+                    command_id: id,
+                    sequence_number: header.sequence_number,
+                    answered,
+                });
+                return;
+            }
+        };
         match id {
             CommandId::EnquireLink => {
                 let _ =
@@ -1152,6 +1343,7 @@ impl<S: Storage> Session<S> {
                 };
                 match self.state {
                     State::Open | State::Outbound => {
+                        self.peer_version = interface_version;
                         self.bind_request = Some((header.sequence_number, bind_type));
                         self.state = State::Binding(bind_type);
                         let frame = self.take_frame(header);
@@ -1276,6 +1468,31 @@ impl<S: Storage> Session<S> {
     #[inline]
     fn emit(&mut self, event: Event<S::Buf>) {
         let _ = self.events.push_back(event);
+    }
+}
+
+/// The `congestion_state` of a response's TLVs (those of the bodies that carry them).
+fn response_congestion(bytes: &[u8], opts: &crate::pdu::ParseOptions) -> Option<u8> {
+    let pdu = Pdu::parse_with(bytes, opts).ok()?;
+    match pdu.body {
+        Body::SubmitSmResp(r)
+        | Body::DataSmResp(r)
+        | Body::DeliverSmResp(r)
+        | Body::BroadcastSmResp(r) => r.tlvs.congestion_state(),
+        Body::SubmitMultiResp(r) => r.tlvs.congestion_state(),
+        Body::QueryBroadcastSmResp(r) => r.tlvs.congestion_state(),
+        _ => None,
+    }
+}
+
+/// The `sc_interface_version` of a bind response.
+fn sc_interface_version(bytes: &[u8], opts: &crate::pdu::ParseOptions) -> Option<u8> {
+    let pdu = Pdu::parse_with(bytes, opts).ok()?;
+    match pdu.body {
+        Body::BindTransmitterResp(r) | Body::BindReceiverResp(r) | Body::BindTransceiverResp(r) => {
+            r.tlvs.get(TlvTag::SC_INTERFACE_VERSION)?.as_u8()
+        }
+        _ => None,
     }
 }
 

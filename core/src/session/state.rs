@@ -154,6 +154,9 @@ pub const fn may_send(sender: Role, id: CommandId) -> bool {
                 | CommandId::CancelSm
                 | CommandId::ReplaceSm
                 | CommandId::EnquireLink
+                | CommandId::BroadcastSm
+                | CommandId::QueryBroadcastSm
+                | CommandId::CancelBroadcastSm
         ),
         Role::Smsc => matches!(
             id,
@@ -179,7 +182,10 @@ pub const fn allowed_when_bound(sender: Role, bind: BindType, id: CommandId) -> 
             | CommandId::DataSm
             | CommandId::QuerySm
             | CommandId::CancelSm
-            | CommandId::ReplaceSm,
+            | CommandId::ReplaceSm
+            | CommandId::BroadcastSm
+            | CommandId::QueryBroadcastSm
+            | CommandId::CancelBroadcastSm,
         ) => bind.can_transmit(),
         (Role::Smsc, CommandId::DeliverSm | CommandId::DataSm | CommandId::AlertNotification) => {
             bind.can_receive()

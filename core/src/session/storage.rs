@@ -79,6 +79,9 @@ pub trait TxBuffer: ByteBuffer {
     fn encode(&mut self, pdu: &Pdu<'_>) -> Result<usize, EncodeError>;
     /// Drops the first `n` octets (written to the peer).
     fn advance(&mut self, n: usize);
+    /// Overwrites the four octets at `at` with `value`, big-endian (nothing when they are
+    /// not all held): how a PDU's `command_length` is corrected after TLVs were appended.
+    fn patch_u32(&mut self, at: usize, value: u32);
 }
 
 /// A first-in first-out queue.
@@ -244,6 +247,12 @@ mod heap {
         #[inline]
         fn advance(&mut self, n: usize) {
             Buf::advance(self, n.min(self.len()));
+        }
+        #[inline]
+        fn patch_u32(&mut self, at: usize, value: u32) {
+            if let Some(out) = self.get_mut(at..at.saturating_add(4)) {
+                out.copy_from_slice(&value.to_be_bytes());
+            }
         }
     }
 
@@ -535,6 +544,12 @@ impl<const RX: usize, const PDU: usize> RxBuffer<heapless::Vec<u8, PDU>> for hea
 }
 
 impl<const TX: usize> TxBuffer for heapless::Vec<u8, TX> {
+    #[inline]
+    fn patch_u32(&mut self, at: usize, value: u32) {
+        if let Some(out) = self.get_mut(at..at.saturating_add(4)) {
+            out.copy_from_slice(&value.to_be_bytes());
+        }
+    }
     #[inline]
     fn encode(&mut self, pdu: &Pdu<'_>) -> Result<usize, EncodeError> {
         let start = self.len();

@@ -148,7 +148,7 @@ pub enum DecodeError {
         /// Octets available.
         available: usize,
     },
-    /// The `command_id` is not an SMPP 3.4 command.
+    /// The `command_id` is neither an SMPP 3.4 nor an SMPP 5.0 command.
     UnknownCommandId {
         /// The value received.
         command_id: u32,
@@ -193,6 +193,24 @@ pub enum DecodeError {
     /// Both `short_message` and the `message_payload` TLV carry data (rejected only when the
     /// lenient option is off).
     BothPayloads,
+    /// A TLV the command requires is absent (SMPP 5.0: `broadcast_sm` needs
+    /// `broadcast_area_identifier`, `broadcast_content_type`, `broadcast_rep_num` and
+    /// `broadcast_frequency_interval`; `query_broadcast_sm_resp` needs `message_state`,
+    /// `broadcast_area_identifier` and `broadcast_area_success`). Answered with
+    /// `ESME_RMISSINGOPTPARAM` (0xC3, SMPP 5.0's `ESME_RMISSINGTLV`).
+    MissingTlv {
+        /// The command.
+        command_id: CommandId,
+        /// The tag of the first missing TLV.
+        tag: TlvTag,
+    },
+    /// A standard TLV's value is outside the range its definition allows (`congestion_state`
+    /// above 100, `broadcast_area_success` between 101 and 254); rejected only with strict
+    /// TLV checks, else kept with its typed accessor returning `None`.
+    TlvOutOfRange {
+        /// The tag.
+        tag: TlvTag,
+    },
 }
 
 impl DecodeError {
@@ -210,7 +228,10 @@ impl DecodeError {
             }
             DecodeError::TlvTruncated { .. } => CommandStatus::ESME_RINVOPTPARSTREAM,
             DecodeError::TlvLength { .. } => CommandStatus::ESME_RINVPARLEN,
-            DecodeError::BothPayloads => CommandStatus::ESME_RINVOPTPARAMVAL,
+            DecodeError::BothPayloads | DecodeError::TlvOutOfRange { .. } => {
+                CommandStatus::ESME_RINVOPTPARAMVAL
+            }
+            DecodeError::MissingTlv { .. } => CommandStatus::ESME_RMISSINGOPTPARAM,
         }
     }
 
@@ -227,7 +248,9 @@ impl DecodeError {
             DecodeError::TrailingBytes { .. } => None,
             DecodeError::TlvTruncated { .. }
             | DecodeError::TlvLength { .. }
-            | DecodeError::BothPayloads => Some(Field::Tlvs),
+            | DecodeError::BothPayloads
+            | DecodeError::MissingTlv { .. }
+            | DecodeError::TlvOutOfRange { .. } => Some(Field::Tlvs),
         }
     }
 
@@ -293,6 +316,15 @@ impl fmt::Display for DecodeError {
             DecodeError::BothPayloads => {
                 f.write_str("both short_message and message_payload carry data")
             }
+            DecodeError::MissingTlv { command_id, tag } => {
+                write!(
+                    f,
+                    "{command_id} lacks its mandatory optional parameter {tag}"
+                )
+            }
+            DecodeError::TlvOutOfRange { tag } => {
+                write!(f, "optional parameter {tag} holds a value out of its range")
+            }
         }
     }
 }
@@ -340,6 +372,17 @@ pub enum EncodeError {
     },
     /// The encoded PDU would exceed the 32-bit `command_length`.
     PduTooLarge,
+    /// A TLV the command requires is absent (see [`DecodeError::MissingTlv`]).
+    MissingTlv {
+        /// The tag of the first missing TLV.
+        tag: TlvTag,
+    },
+    /// A standard TLV's value is outside the range its definition allows
+    /// (`congestion_state` above 100, ...).
+    TlvOutOfRange {
+        /// The tag.
+        tag: TlvTag,
+    },
 }
 
 impl EncodeError {
@@ -350,7 +393,9 @@ impl EncodeError {
             | EncodeError::EmbeddedNul { field }
             | EncodeError::InvalidValue { field }
             | EncodeError::TooManyEntries { field } => Some(*field),
-            EncodeError::TlvTooLong { .. } => Some(Field::Tlvs),
+            EncodeError::TlvTooLong { .. }
+            | EncodeError::MissingTlv { .. }
+            | EncodeError::TlvOutOfRange { .. } => Some(Field::Tlvs),
             EncodeError::BufferTooSmall { .. } | EncodeError::PduTooLarge => None,
         }
     }
@@ -358,9 +403,13 @@ impl EncodeError {
     /// The `command_status` that describes the problem (useful when a server rejects a
     /// request it was asked to relay).
     pub const fn status(&self) -> CommandStatus {
-        match self.field() {
-            Some(f) => f.invalid_status(),
-            None => CommandStatus::ESME_RSYSERR,
+        match self {
+            EncodeError::MissingTlv { .. } => CommandStatus::ESME_RMISSINGOPTPARAM,
+            EncodeError::TlvOutOfRange { .. } => CommandStatus::ESME_RINVOPTPARAMVAL,
+            _ => match self.field() {
+                Some(f) => f.invalid_status(),
+                None => CommandStatus::ESME_RSYSERR,
+            },
         }
     }
 }
@@ -383,6 +432,12 @@ impl fmt::Display for EncodeError {
                 write!(f, "{field}: more than 254 entries")
             }
             EncodeError::PduTooLarge => f.write_str("PDU exceeds the 32-bit command_length"),
+            EncodeError::MissingTlv { tag } => {
+                write!(f, "mandatory optional parameter {tag} is missing")
+            }
+            EncodeError::TlvOutOfRange { tag } => {
+                write!(f, "optional parameter {tag} holds a value out of its range")
+            }
         }
     }
 }

@@ -3,8 +3,12 @@
 use core::fmt;
 
 macro_rules! command_ids {
-    ($( $(#[$doc:meta])* $variant:ident = $value:literal, $name:literal; )*) => {
-        /// The `command_id` of a PDU (SMPP 3.4 section 5.1.2.1).
+    (
+        v34 { $( $(#[$doc:meta])* $variant:ident = $value:literal, $name:literal; )* }
+        v50 { $( $(#[$doc5:meta])* $variant5:ident = $value5:literal, $name5:literal; )* }
+    ) => {
+        /// The `command_id` of a PDU (SMPP 3.4 section 5.1.2.1; SMPP 5.0 section 4.7.5 adds
+        /// the broadcast operations).
         ///
         /// Unknown values are kept in [`CommandId::Unknown`] so they can be reported and answered
         /// with `generic_nack`.
@@ -12,7 +16,8 @@ macro_rules! command_ids {
         #[non_exhaustive]
         pub enum CommandId {
             $( $(#[$doc])* $variant, )*
-            /// A value SMPP 3.4 does not define.
+            $( $(#[$doc5])* $variant5, )*
+            /// A value neither SMPP 3.4 nor SMPP 5.0 defines.
             Unknown(u32),
         }
 
@@ -20,11 +25,22 @@ macro_rules! command_ids {
             /// Every command id SMPP 3.4 defines, in the order of the specification's table.
             pub const ALL: &'static [CommandId] = &[$(CommandId::$variant,)*];
 
+            /// The command ids SMPP 5.0 adds to those of SMPP 3.4 (the broadcast operations,
+            /// SMPP 5.0 section 4.7.5), in the order of the specification's table.
+            pub const SMPP_5_0: &'static [CommandId] = &[$(CommandId::$variant5,)*];
+
+            /// True for the ids SMPP 5.0 adds ([`CommandId::SMPP_5_0`]).
+            #[inline]
+            pub const fn is_smpp_5_0(self) -> bool {
+                matches!(self, $( CommandId::$variant5 )|*)
+            }
+
             /// Maps a wire value to a command id.
             #[inline]
             pub const fn from_u32(value: u32) -> CommandId {
                 match value {
                     $( $value => CommandId::$variant, )*
+                    $( $value5 => CommandId::$variant5, )*
                     other => CommandId::Unknown(other),
                 }
             }
@@ -34,6 +50,7 @@ macro_rules! command_ids {
             pub const fn to_u32(self) -> u32 {
                 match self {
                     $( CommandId::$variant => $value, )*
+                    $( CommandId::$variant5 => $value5, )*
                     CommandId::Unknown(v) => v,
                 }
             }
@@ -43,6 +60,7 @@ macro_rules! command_ids {
             pub const fn name(self) -> Option<&'static str> {
                 match self {
                     $( CommandId::$variant => Some($name), )*
+                    $( CommandId::$variant5 => Some($name5), )*
                     CommandId::Unknown(_) => None,
                 }
             }
@@ -51,6 +69,7 @@ macro_rules! command_ids {
 }
 
 command_ids! {
+  v34 {
     /// `generic_nack`
     GenericNack = 0x8000_0000, "generic_nack";
     /// `bind_receiver`
@@ -105,6 +124,21 @@ command_ids! {
     DataSm = 0x0000_0103, "data_sm";
     /// `data_sm_resp`
     DataSmResp = 0x8000_0103, "data_sm_resp";
+  }
+  v50 {
+    /// `broadcast_sm` (SMPP 5.0 section 4.4)
+    BroadcastSm = 0x0000_0111, "broadcast_sm";
+    /// `broadcast_sm_resp` (SMPP 5.0 section 4.4)
+    BroadcastSmResp = 0x8000_0111, "broadcast_sm_resp";
+    /// `query_broadcast_sm` (SMPP 5.0 section 4.6)
+    QueryBroadcastSm = 0x0000_0112, "query_broadcast_sm";
+    /// `query_broadcast_sm_resp` (SMPP 5.0 section 4.6)
+    QueryBroadcastSmResp = 0x8000_0112, "query_broadcast_sm_resp";
+    /// `cancel_broadcast_sm` (SMPP 5.0 section 4.6)
+    CancelBroadcastSm = 0x0000_0113, "cancel_broadcast_sm";
+    /// `cancel_broadcast_sm_resp` (SMPP 5.0 section 4.6)
+    CancelBroadcastSmResp = 0x8000_0113, "cancel_broadcast_sm_resp";
+  }
 }
 
 impl CommandId {
@@ -159,7 +193,8 @@ impl fmt::Display for CommandId {
     }
 }
 
-/// The `command_status` of a PDU (SMPP 3.4 section 5.1.3).
+/// The `command_status` of a PDU (SMPP 3.4 section 5.1.3; SMPP 5.0 section 4.7.6 adds
+/// `0x100..=0x112`).
 ///
 /// An open set: every value round-trips, the named `ESME_R*` codes are associated constants,
 /// and vendor-specific codes (0x400..=0x4FF) and anything else keep their number.
@@ -174,7 +209,8 @@ macro_rules! statuses {
                 pub const $name: CommandStatus = CommandStatus($value);
             )*
 
-            /// Every status SMPP 3.4 names.
+            /// Every status SMPP 3.4 and SMPP 5.0 name (SMPP 5.0 renames `0xC0..=0xC4` to
+            /// `ESME_RINVTLVSTREAM` ... `ESME_RINVTLVVAL`; the SMPP 3.4 names are kept).
             pub const ALL: &'static [CommandStatus] = &[$(CommandStatus::$name,)*];
 
             /// The specification's name (`"ESME_RTHROTTLED"`), or `None` for an unnamed value.
@@ -247,6 +283,25 @@ statuses! {
     ESME_RINVOPTPARAMVAL = 0x0000_00C4, "Invalid optional parameter value";
     ESME_RDELIVERYFAILURE = 0x0000_00FE, "Delivery failure (used for data_sm_resp)";
     ESME_RUNKNOWNERR = 0x0000_00FF, "Unknown error";
+    ESME_RSERTYPUNAUTH = 0x0000_0100, "ESME not authorised to use specified service_type (SMPP 5.0)";
+    ESME_RPROHIBITED = 0x0000_0101, "ESME prohibited from using specified operation (SMPP 5.0)";
+    ESME_RSERTYPUNAVAIL = 0x0000_0102, "Specified service_type is unavailable (SMPP 5.0)";
+    ESME_RSERTYPDENIED = 0x0000_0103, "Specified service_type is denied (SMPP 5.0)";
+    ESME_RINVDCS = 0x0000_0104, "Invalid data coding scheme (SMPP 5.0)";
+    ESME_RINVSRCADDRSUBUNIT = 0x0000_0105, "Source address sub unit is invalid (SMPP 5.0)";
+    ESME_RINVDSTADDRSUBUNIT = 0x0000_0106, "Destination address sub unit is invalid (SMPP 5.0)";
+    ESME_RINVBCASTFREQINT = 0x0000_0107, "Broadcast frequency interval is invalid (SMPP 5.0)";
+    ESME_RINVBCASTALIAS_NAME = 0x0000_0108, "Broadcast alias name is invalid (SMPP 5.0)";
+    ESME_RINVBCASTAREAFMT = 0x0000_0109, "Broadcast area format is invalid (SMPP 5.0)";
+    ESME_RINVNUMBCAST_AREAS = 0x0000_010A, "Number of broadcast areas is invalid (SMPP 5.0)";
+    ESME_RINVBCASTCNTTYPE = 0x0000_010B, "Broadcast content type is invalid (SMPP 5.0)";
+    ESME_RINVBCASTMSGCLASS = 0x0000_010C, "Broadcast message class is invalid (SMPP 5.0)";
+    ESME_RBCASTFAIL = 0x0000_010D, "broadcast_sm operation failed (SMPP 5.0)";
+    ESME_RBCASTQUERYFAIL = 0x0000_010E, "query_broadcast_sm operation failed (SMPP 5.0)";
+    ESME_RBCASTCANCELFAIL = 0x0000_010F, "cancel_broadcast_sm operation failed (SMPP 5.0)";
+    ESME_RINVBCAST_REP = 0x0000_0110, "Number of repeated broadcasts is invalid (SMPP 5.0)";
+    ESME_RINVBCASTSRVGRP = 0x0000_0111, "Broadcast service group is invalid (SMPP 5.0)";
+    ESME_RINVBCASTCHANIND = 0x0000_0112, "Broadcast channel indicator is invalid (SMPP 5.0)";
 }
 
 impl CommandStatus {
@@ -320,10 +375,35 @@ mod tests {
     }
 
     #[test]
+    fn smpp_5_0_ids() {
+        assert_eq!(CommandId::SMPP_5_0.len(), 6);
+        for id in CommandId::SMPP_5_0 {
+            assert_eq!(CommandId::from_u32(id.to_u32()), *id);
+            assert!(id.is_smpp_5_0() && id.name().is_some());
+            assert!(!CommandId::ALL.contains(id));
+        }
+        assert_eq!(CommandId::from_u32(0x111), CommandId::BroadcastSm);
+        assert_eq!(
+            CommandId::from_u32(0x8000_0112),
+            CommandId::QueryBroadcastSmResp
+        );
+        assert_eq!(
+            CommandId::CancelBroadcastSm.response(),
+            Some(CommandId::CancelBroadcastSmResp)
+        );
+        assert_eq!(CommandId::BroadcastSm.name(), Some("broadcast_sm"));
+        assert!(!CommandId::SubmitSm.is_smpp_5_0());
+        assert_eq!(CommandId::from_u32(0x114), CommandId::Unknown(0x114));
+    }
+
+    #[test]
     fn statuses_have_names() {
         assert_eq!(CommandStatus(0x58).name(), Some("ESME_RTHROTTLED"));
         assert_eq!(CommandStatus(0x400).name(), None);
         assert!(CommandStatus(0x400).is_vendor_specific());
-        assert_eq!(CommandStatus::ALL.len(), 48);
+        assert_eq!(CommandStatus::ALL.len(), 48 + 19);
+        assert_eq!(CommandStatus(0x10D).name(), Some("ESME_RBCASTFAIL"));
+        assert_eq!(CommandStatus(0x112).name(), Some("ESME_RINVBCASTCHANIND"));
+        assert_eq!(CommandStatus(0x113).name(), None);
     }
 }

@@ -1,4 +1,5 @@
-//! TLV tags (SMPP 3.4 section 5.3.2) and the size rule of each standard tag's value.
+//! TLV tags (SMPP 3.4 section 5.3.2, SMPP 5.0 section 4.8) and the size rule of each
+//! standard tag's value.
 //!
 //! The tag is part of the wire vocabulary: the field errors name the tag of a malformed
 //! optional parameter. The TLVs themselves (values, lists, parse and encode) are in the PDU
@@ -6,7 +7,8 @@
 
 use core::fmt;
 
-/// A TLV tag. An open set: every value round-trips; the SMPP 3.4 tags are constants.
+/// A TLV tag. An open set: every value round-trips; the SMPP 3.4 and SMPP 5.0 tags are
+/// constants.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct TlvTag(pub u16);
 
@@ -25,6 +27,9 @@ pub enum TlvKind {
     CStr(u16),
     /// Octets, between the two sizes inclusive.
     Octets(u16, u16),
+    /// Octets, exactly one of the two sizes (SMPP 5.0's `ms_validity` is 1 or 4 octets,
+    /// its `alert_on_message_delivery` 0 or 1).
+    OneOf(u16, u16),
 }
 
 impl TlvKind {
@@ -38,6 +43,7 @@ impl TlvKind {
             TlvKind::U32 => len == 4,
             TlvKind::CStr(max) => len <= max as usize,
             TlvKind::Octets(min, max) => len >= min as usize && len <= max as usize,
+            TlvKind::OneOf(a, b) => len == a as usize || len == b as usize,
         }
     }
 }
@@ -50,7 +56,7 @@ macro_rules! tags {
                 pub const $name: TlvTag = TlvTag($value);
             )*
 
-            /// Every tag SMPP 3.4 defines.
+            /// Every tag SMPP 3.4 and SMPP 5.0 define.
             pub const ALL: &'static [TlvTag] = &[$(TlvTag::$name,)*];
 
             /// The specification's name in lower case (`"message_payload"`), or `None`.
@@ -205,6 +211,66 @@ macro_rules! lower {
     (ITS_SESSION_INFO) => {
         "its_session_info"
     };
+    (CONGESTION_STATE) => {
+        "congestion_state"
+    };
+    (BROADCAST_CHANNEL_INDICATOR) => {
+        "broadcast_channel_indicator"
+    };
+    (BROADCAST_CONTENT_TYPE) => {
+        "broadcast_content_type"
+    };
+    (BROADCAST_CONTENT_TYPE_INFO) => {
+        "broadcast_content_type_info"
+    };
+    (BROADCAST_MESSAGE_CLASS) => {
+        "broadcast_message_class"
+    };
+    (BROADCAST_REP_NUM) => {
+        "broadcast_rep_num"
+    };
+    (BROADCAST_FREQUENCY_INTERVAL) => {
+        "broadcast_frequency_interval"
+    };
+    (BROADCAST_AREA_IDENTIFIER) => {
+        "broadcast_area_identifier"
+    };
+    (BROADCAST_ERROR_STATUS) => {
+        "broadcast_error_status"
+    };
+    (BROADCAST_AREA_SUCCESS) => {
+        "broadcast_area_success"
+    };
+    (BROADCAST_END_TIME) => {
+        "broadcast_end_time"
+    };
+    (BROADCAST_SERVICE_GROUP) => {
+        "broadcast_service_group"
+    };
+    (BILLING_IDENTIFICATION) => {
+        "billing_identification"
+    };
+    (SOURCE_NETWORK_ID) => {
+        "source_network_id"
+    };
+    (DEST_NETWORK_ID) => {
+        "dest_network_id"
+    };
+    (SOURCE_NODE_ID) => {
+        "source_node_id"
+    };
+    (DEST_NODE_ID) => {
+        "dest_node_id"
+    };
+    (DEST_ADDR_NP_RESOLUTION) => {
+        "dest_addr_np_resolution"
+    };
+    (DEST_ADDR_NP_INFORMATION) => {
+        "dest_addr_np_information"
+    };
+    (DEST_ADDR_NP_COUNTRY) => {
+        "dest_addr_np_country"
+    };
 }
 
 tags! {
@@ -245,16 +311,57 @@ tags! {
     DELIVERY_FAILURE_REASON = 0x0425, TlvKind::U8;
     MORE_MESSAGES_TO_SEND = 0x0426, TlvKind::U8;
     MESSAGE_STATE = 0x0427, TlvKind::U8;
+    CONGESTION_STATE = 0x0428, TlvKind::U8;
     USSD_SERVICE_OP = 0x0501, TlvKind::U8;
+    BROADCAST_CHANNEL_INDICATOR = 0x0600, TlvKind::U8;
+    BROADCAST_CONTENT_TYPE = 0x0601, TlvKind::Octets(3, 3);
+    BROADCAST_CONTENT_TYPE_INFO = 0x0602, TlvKind::Octets(0, 255);
+    BROADCAST_MESSAGE_CLASS = 0x0603, TlvKind::U8;
+    BROADCAST_REP_NUM = 0x0604, TlvKind::U16;
+    BROADCAST_FREQUENCY_INTERVAL = 0x0605, TlvKind::Octets(3, 3);
+    BROADCAST_AREA_IDENTIFIER = 0x0606, TlvKind::Octets(1, 100);
+    BROADCAST_ERROR_STATUS = 0x0607, TlvKind::U32;
+    BROADCAST_AREA_SUCCESS = 0x0608, TlvKind::U8;
+    BROADCAST_END_TIME = 0x0609, TlvKind::CStr(17);
+    BROADCAST_SERVICE_GROUP = 0x060A, TlvKind::Octets(0, 255);
+    BILLING_IDENTIFICATION = 0x060B, TlvKind::Octets(1, 1024);
+    SOURCE_NETWORK_ID = 0x060D, TlvKind::CStr(65);
+    DEST_NETWORK_ID = 0x060E, TlvKind::CStr(65);
+    SOURCE_NODE_ID = 0x060F, TlvKind::Octets(6, 6);
+    DEST_NODE_ID = 0x0610, TlvKind::Octets(6, 6);
+    DEST_ADDR_NP_RESOLUTION = 0x0611, TlvKind::U8;
+    DEST_ADDR_NP_INFORMATION = 0x0612, TlvKind::Octets(10, 10);
+    DEST_ADDR_NP_COUNTRY = 0x0613, TlvKind::Octets(5, 5);
     DISPLAY_TIME = 0x1201, TlvKind::U8;
     SMS_SIGNAL = 0x1203, TlvKind::U16;
-    MS_VALIDITY = 0x1204, TlvKind::U8;
-    ALERT_ON_MESSAGE_DELIVERY = 0x130C, TlvKind::Empty;
+    MS_VALIDITY = 0x1204, TlvKind::OneOf(1, 4);
+    ALERT_ON_MESSAGE_DELIVERY = 0x130C, TlvKind::OneOf(0, 1);
     ITS_REPLY_TYPE = 0x1380, TlvKind::U8;
     ITS_SESSION_INFO = 0x1383, TlvKind::Octets(2, 2);
 }
 
 impl TlvTag {
+    /// True when `value` (the wire octets of a value of an allowed length) is within the
+    /// range the tag's definition gives: `congestion_state` 0..=100 and
+    /// `broadcast_area_success` 0..=100 or 255 (SMPP 5.0 section 4.8.4).
+    /// Every other tag accepts every value.
+    pub const fn allows_value(self, value: &[u8]) -> bool {
+        match (self, value) {
+            (TlvTag::CONGESTION_STATE, [v]) => *v <= 100,
+            (TlvTag::BROADCAST_AREA_SUCCESS, [v]) => *v <= 100 || *v == 255,
+            _ => true,
+        }
+    }
+
+    /// True for the tags whose values [`TlvTag::allows_value`] limits to a range.
+    #[inline]
+    pub const fn has_value_range(self) -> bool {
+        matches!(
+            self,
+            TlvTag::CONGESTION_STATE | TlvTag::BROADCAST_AREA_SUCCESS
+        )
+    }
+
     /// True for the range SMPP 3.4 reserves for SMSC vendors (0x1400..=0x3FFF).
     pub const fn is_vendor_specific(self) -> bool {
         self.0 >= 0x1400 && self.0 <= 0x3FFF
@@ -286,7 +393,18 @@ mod tests {
     #[test]
     fn names() {
         assert_eq!(TlvTag::MESSAGE_PAYLOAD.name(), Some("message_payload"));
-        assert_eq!(TlvTag::ALL.len(), 44);
+        assert_eq!(TlvTag::ALL.len(), 44 + 20);
+        assert_eq!(TlvTag::CONGESTION_STATE.name(), Some("congestion_state"));
+        assert_eq!(TlvTag(0x0606).name(), Some("broadcast_area_identifier"));
+        assert!(TlvTag::MS_VALIDITY.kind().unwrap().allows(4));
+        assert!(!TlvTag::MS_VALIDITY.kind().unwrap().allows(2));
+        assert!(TlvTag::ALERT_ON_MESSAGE_DELIVERY.kind().unwrap().allows(1));
+        assert_eq!(TlvTag(0x060C).name(), None);
+        assert!(TlvTag::CONGESTION_STATE.allows_value(&[100]));
+        assert!(!TlvTag::CONGESTION_STATE.allows_value(&[101]));
+        assert!(TlvTag::BROADCAST_AREA_SUCCESS.allows_value(&[255]));
+        assert!(!TlvTag::BROADCAST_AREA_SUCCESS.allows_value(&[200]));
+        assert!(TlvTag::MESSAGE_STATE.allows_value(&[200]));
         for t in TlvTag::ALL {
             assert!(t.name().is_some() && t.kind().is_some());
         }

@@ -88,6 +88,17 @@ impl Error {
         }
     }
 
+    /// The session's refusal behind this error, if it is one (a request refused locally:
+    /// window full, wrong bind, a 5.0 request on a 3.4 session, ...).
+    pub fn session_error(&self) -> Option<&smpp_core::session::SessionError> {
+        match self {
+            Error::Smol(smpp_smol::Error::Session(e)) => Some(e),
+            Error::Blocking(smpp_blocking::Error::Session(e)) => Some(e),
+            Error::Tokio(smpp_tokio::Error::Session(e)) => Some(e),
+            _ => None,
+        }
+    }
+
     /// True when the link is gone for good (nothing more can be sent on it).
     pub fn link_gone(&self) -> bool {
         use smpp_blocking::Error as B;

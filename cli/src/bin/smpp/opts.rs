@@ -379,13 +379,15 @@ pub fn bind_type(allowed: &'static [BindType]) -> Named<BindType> {
     })
 }
 
-/// Request command names, comma-separated, case-insensitive (`submit_sm,enquire_link`).
+/// Request command names, comma-separated, case-insensitive (`submit_sm,enquire_link`):
+/// those of SMPP 3.4 and the SMPP 5.0 broadcast requests.
 pub fn commands() -> Named<CommandSet> {
     named(|name, text| {
         let mut set = CommandSet::EMPTY;
         for word in text.split(',').map(str::trim).filter(|w| !w.is_empty()) {
             let id = CommandId::ALL
                 .iter()
+                .chain(CommandId::SMPP_5_0)
                 .copied()
                 .filter(|id| !id.is_response())
                 .find(|id| id.name().is_some_and(|n| n.eq_ignore_ascii_case(word)))
@@ -393,7 +395,8 @@ pub fn commands() -> Named<CommandSet> {
                     format!(
                         "{name}: unknown command {word:?} (request names such as \
                          submit_sm, deliver_sm, data_sm, submit_multi, query_sm, \
-                         cancel_sm, replace_sm, enquire_link)"
+                         cancel_sm, replace_sm, enquire_link, broadcast_sm, \
+                         query_broadcast_sm, cancel_broadcast_sm)"
                     )
                 })?;
             set.insert(id);
