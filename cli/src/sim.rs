@@ -214,9 +214,8 @@ pub struct SimConfig {
     /// the receipts the control plane forces ([`SimHandle::send_receipt`]) are sent. Needs
     /// [`SimConfig::observe`] to find the messages again.
     pub hold_receipts: bool,
-    /// Where pending deliveries (receipts, MO) are kept ([`smpp_store::open`]): a file
-    /// path for the embedded database, or `redis://HOST:PORT[/DB]` for Redis Streams
-    /// shared by several nodes. `None` (the default): in memory only, lost on exit.
+    /// Where pending deliveries (receipts, MO) are kept ([`smpp_store::open`]): the file
+    /// path of the embedded database. `None` (the default): in memory only, lost on exit.
     pub store: Option<String>,
 }
 

@@ -6,10 +6,11 @@
 //!
 //! - [`embedded::EmbeddedStore`]: one file on disk (redb), for one node; every batch of
 //!   appends is one fsynced commit.
-//! - [`redis::RedisStore`]: Redis Streams shared by several nodes, one stream per account
-//!   and one consumer group for all nodes.
 //!
-//! [`open`] picks one from a `--store` argument: a path, or `redis://HOST:PORT[/DB]`.
+//! [`open`] picks one from a `--store` argument (a path). A store shared by several nodes
+//! implements the same trait with [`Placement::Shared`](smpp_core::server::Placement)
+//! answers and a [`DeliveryStore::claim_interval`]; none is built in yet, and
+//! `redis://` arguments are refused.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
@@ -39,9 +40,15 @@ impl fmt::Display for OpenError {
 
 impl std::error::Error for OpenError {}
 
-/// Opens the store a `--store` argument names: `redis://HOST:PORT[/DB]` for Redis, any
-/// other text as the path of an embedded database (created if missing).
+/// Opens the store a `--store` argument names: the path of an embedded database (created
+/// if missing). `redis://` URLs are refused ([`OpenError::Redis`]).
 pub fn open(spec: &str) -> Result<Box<dyn DeliveryStore>, OpenError> {
+    if spec.starts_with("redis://") {
+        return Err(OpenError::Redis(
+            spec.to_string(),
+            "no Redis store in this build".into(),
+        ));
+    }
     let e = |err: String| OpenError::Embedded(spec.to_string(), err);
     embedded::EmbeddedStore::open(spec)
         .map(|s| Box::new(s) as Box<dyn DeliveryStore>)

@@ -183,10 +183,9 @@ pub struct SmscArgs {
     #[arg(long)]
     hold_receipts: bool,
     /// Keep pending deliveries (receipts and MO waiting for a receiver) in a store, so
-    /// that they survive a restart: a file PATH (an embedded database, created if
-    /// missing), or redis://HOST:PORT[/DB] (Redis Streams shared by several smsc nodes).
-    /// Without it they are kept in memory only.
-    #[arg(long, value_name = "PATH|URL")]
+    /// that they survive a restart and a crash: a file PATH (an embedded database,
+    /// created if missing). Without it they are kept in memory only.
+    #[arg(long, value_name = "PATH")]
     store: Option<String>,
 }
 
