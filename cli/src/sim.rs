@@ -589,12 +589,7 @@ impl Simulator {
             Some(spec) => match smpp_store::open(spec) {
                 Ok(s) => Some(s),
                 Err(e) => {
-                    if let Some(j) = &shared.journal {
-                        j.close();
-                    }
-                    if let Some(t) = journal_thread {
-                        let _ = t.join();
-                    }
+                    close_journal(&shared, journal_thread);
                     return Err(SimError::Store(e));
                 }
             },
@@ -616,12 +611,7 @@ impl Simulator {
         let server = match bound {
             Ok(s) => s,
             Err(e) => {
-                if let Some(j) = &shared.journal {
-                    j.close();
-                }
-                if let Some(t) = journal_thread {
-                    let _ = t.join();
-                }
+                close_journal(&shared, journal_thread);
                 return Err(SimError::Server(e));
             }
         };
@@ -629,12 +619,7 @@ impl Simulator {
         if let Some(s) = store {
             if let Err(e) = server.attach_store(s).await {
                 server.shutdown(Duration::ZERO).await;
-                if let Some(j) = &shared.journal {
-                    j.close();
-                }
-                if let Some(t) = journal_thread {
-                    let _ = t.join();
-                }
+                close_journal(&shared, journal_thread);
                 return Err(SimError::Server(e));
             }
         }
@@ -644,12 +629,7 @@ impl Simulator {
                 Ok(a) => Some(a),
                 Err(e) => {
                     server.shutdown(Duration::ZERO).await;
-                    if let Some(j) = &shared.journal {
-                        j.close();
-                    }
-                    if let Some(t) = journal_thread {
-                        let _ = t.join();
-                    }
+                    close_journal(&shared, journal_thread);
                     return Err(SimError::Server(e));
                 }
             },
@@ -751,6 +731,16 @@ impl Drop for Simulator {
         if let Some(j) = &self.shared.journal {
             j.close();
         }
+    }
+}
+
+/// Closes the journal and waits for its thread (a start that failed).
+fn close_journal(shared: &Shared, thread: Option<std::thread::JoinHandle<()>>) {
+    if let Some(j) = &shared.journal {
+        j.close();
+    }
+    if let Some(t) = thread {
+        let _ = t.join();
     }
 }
 
