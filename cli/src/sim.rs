@@ -54,6 +54,7 @@ use smpp_core::pdu::{
 };
 use smpp_core::server::{
     BindId, BindRequest, DeliveryOutcome, Reply, RequestContext, ServerConfig, ServerEvent,
+    StoreFailure,
 };
 use smpp_core::session::{CloseReason, CommandSet, SessionConfig, SmppVersion};
 use smpp_core::trace::Trace;
@@ -215,7 +216,10 @@ pub struct SimConfig {
     /// [`SimConfig::observe`] to find the messages again.
     pub hold_receipts: bool,
     /// Where pending deliveries (receipts, MO) are kept ([`smpp_store::open`]): the file
-    /// path of the embedded database. `None` (the default): in memory only, lost on exit.
+    /// path of the embedded database, or a `redis://` URL (shared by the nodes on that
+    /// Redis). `None` (the default): in memory only, lost on exit. While the store fails,
+    /// submissions that ask for a receipt are answered `ESME_RSYSERR` (`ESME_RMSGQFUL`
+    /// when it is full) instead of accepted with a receipt that could not be kept.
     pub store: Option<String>,
 }
 
@@ -466,6 +470,9 @@ struct Shared {
     window: usize,
     /// SMPP 5.0 broadcasts by message id.
     broadcasts: Mutex<broadcast::Broadcasts>,
+    /// With a delivery store: whether it works (submissions that need it are refused
+    /// while it fails).
+    store_health: std::sync::OnceLock<smpp_store::StoreHealth>,
 }
 
 /// A running simulator. Dropping it stops it in the background; [`Simulator::shutdown`]
@@ -530,6 +537,7 @@ impl Simulator {
             hold_receipts: config.hold_receipts,
             window: config.window.max(1),
             broadcasts: Mutex::default(),
+            store_health: std::sync::OnceLock::new(),
         });
 
         let mut session = SessionConfig::smsc();
@@ -617,10 +625,15 @@ impl Simulator {
         };
 
         if let Some(s) = store {
-            if let Err(e) = server.attach_store(s).await {
-                server.shutdown(Duration::ZERO).await;
-                close_journal(&shared, journal_thread);
-                return Err(SimError::Server(e));
+            match server.attach_store(s).await {
+                Ok(health) => {
+                    let _ = shared.store_health.set(health);
+                }
+                Err(e) => {
+                    server.shutdown(Duration::ZERO).await;
+                    close_journal(&shared, journal_thread);
+                    return Err(SimError::Server(e));
+                }
             }
         }
 
@@ -840,7 +853,20 @@ impl Shared {
         let Some(view) = MessageView::from_body(&pdu.body) else {
             return Reply::error(CommandStatus::ESME_RINVCMDID);
         };
-        let status = if self
+        let store_failure = self
+            .store_health
+            .get()
+            .and_then(|h| h.failure())
+            .filter(|_| view.registered_delivery.wants_receipt(true));
+        let status = if let Some(failure) = store_failure {
+            // The receipt could not be kept: refused now rather than accepted and given
+            // up later; the ESME retries it.
+            self.counters.rejected.fetch_add(1, Ordering::Relaxed);
+            match failure {
+                StoreFailure::Full => CommandStatus::ESME_RMSGQFUL,
+                StoreFailure::Unavailable => CommandStatus::ESME_RSYSERR,
+            }
+        } else if self
             .throttle_rate
             .is_some_and(|limit| self.throttled(ctx.bind_id, limit))
         {

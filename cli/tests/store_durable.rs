@@ -14,6 +14,7 @@ use smpp_cli::runtime::Runtime;
 use smpp_cli::sim::{SimConfig, Simulator};
 use smpp_core::pdu::{Address, Body, RegisteredDelivery, SubmitSm};
 use smpp_core::session::BindType;
+use smpp_core::CommandStatus;
 use smpp_smol::{Client, ClientConfig, Incoming};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
@@ -263,13 +264,19 @@ fn two_nodes_on_one_redis_share_accounts_and_take_over_a_killed_nodes_deliveries
             .unwrap();
         let submitted = submit_n(&tx_a, 100).await;
         let received = receive_receipts(&incoming_b, 100, Duration::from_secs(30)).await;
-        assert_eq!(received, submitted, "every receipt of A's messages arrives on B");
+        assert_eq!(
+            received, submitted,
+            "every receipt of A's messages arrives on B"
+        );
         // Message ids differ across nodes.
         let (tx_b, _) = Client::connect(sock_b, client_config(BindType::Transmitter))
             .await
             .unwrap();
         let on_b = submit_n(&tx_b, 10).await;
-        assert!(on_b.is_disjoint(&submitted), "message ids are unique across nodes");
+        assert!(
+            on_b.is_disjoint(&submitted),
+            "message ids are unique across nodes"
+        );
         let again = receive_receipts(&incoming_b, 10, Duration::from_secs(30)).await;
         assert_eq!(again, on_b);
         rx_b.unbind().await.unwrap();
@@ -302,4 +309,100 @@ fn two_nodes_on_one_redis_share_accounts_and_take_over_a_killed_nodes_deliveries
     });
     let _ = std::fs::remove_file(&journal_a);
     let _ = std::fs::remove_file(&journal_b);
+}
+
+#[test]
+fn while_redis_is_down_submissions_that_need_a_receipt_are_refused_and_accepted_again_after() {
+    let Some(mut redis) = redis_server::RedisServer::start() else {
+        return;
+    };
+    let port = redis.port;
+    let journal = temp_path("outage.jsonl");
+    let _ = std::fs::remove_file(&journal);
+    let config = SimConfig {
+        listen: "127.0.0.1:0".into(),
+        store: Some(format!(
+            "{}?retry_for=300ms&io_timeout=300ms&poll=50ms",
+            redis.url()
+        )),
+        jsonl: Some(journal.clone()),
+        ..SimConfig::default()
+    };
+    block_on(async {
+        let sim = Simulator::start(config).await.unwrap();
+        let (_rx, incoming) = Client::connect(sim.local_addr(), client_config(BindType::Receiver))
+            .await
+            .unwrap();
+        let (tx, _) = Client::connect(sim.local_addr(), client_config(BindType::Transmitter))
+            .await
+            .unwrap();
+        let first = submit_n(&tx, 1).await;
+        assert_eq!(
+            receive_receipts(&incoming, 1, Duration::from_secs(10)).await,
+            first
+        );
+
+        redis.kill();
+        // The first submissions after the outage are accepted (nothing failed yet); once
+        // the store failed, they are refused with ESME_RSYSERR.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut refused = 0;
+        let mut accepted_during = HashSet::new();
+        while refused == 0 && Instant::now() < deadline {
+            let r = tx.send(&submit()).await.expect("answered");
+            if r.status() == CommandStatus::ESME_RSYSERR {
+                refused += 1;
+            } else {
+                assert!(r.status().is_ok(), "{:?}", r.status());
+                accepted_during.insert(r.message_id().unwrap());
+                async_io::Timer::after(Duration::from_millis(100)).await;
+            }
+        }
+        assert_eq!(refused, 1, "refused while the store is down");
+        // Submissions without a receipt do not need the store.
+        let plain = Body::SubmitSm(SubmitSm {
+            registered_delivery: RegisteredDelivery::NONE,
+            ..match submit() {
+                Body::SubmitSm(s) => s,
+                _ => unreachable!(),
+            }
+        });
+        assert!(tx.send(&plain).await.unwrap().status().is_ok());
+
+        // Redis is back: accepted again, and the receipt is delivered.
+        let _redis = redis_server::RedisServer::start_on(port).expect("redis restarts");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut again = None;
+        while again.is_none() && Instant::now() < deadline {
+            let r = tx.send(&submit()).await.expect("answered");
+            if r.status().is_ok() {
+                again = r.message_id();
+            } else {
+                async_io::Timer::after(Duration::from_millis(100)).await;
+            }
+        }
+        let again = again.expect("accepted again once Redis is back");
+        let mut got = HashSet::new();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !got.contains(&again) && Instant::now() < deadline {
+            got.extend(receive_receipts(&incoming, 1, Duration::from_secs(1)).await);
+        }
+        assert!(got.contains(&again), "{got:?} lacks {again}");
+        sim.shutdown(Duration::from_secs(2)).await;
+        // Every receipt accepted during the outage was delivered (its append outlasted
+        // the outage) or is reported given up: none is silently lost.
+        let text = std::fs::read_to_string(&journal).unwrap();
+        for id in &accepted_during {
+            let reported = text.lines().any(|l| {
+                l.contains("\"event\":\"receipt\"")
+                    && l.contains(&format!("\"message_id\":\"{id}\""))
+                    && l.contains("gave up")
+            });
+            assert!(
+                got.contains(id) || reported,
+                "{id}: neither delivered nor reported; journal:\n{text}"
+            );
+        }
+    });
+    let _ = std::fs::remove_file(&journal);
 }

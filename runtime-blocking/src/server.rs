@@ -280,6 +280,12 @@ impl Server {
         Ok(())
     }
 
+    /// Whether the attached store works ([`smpp_runtime::StoreHealth`]); `None` without a
+    /// store.
+    pub fn store_health(&self) -> Option<smpp_runtime::StoreHealth> {
+        self.shared.store.get().map(|d| d.health())
+    }
+
     /// Listens on one more address, plain TCP, for the same server (same accounts, queue,
     /// limits and events; for example plain and TLS side by side). Returns the address
     /// bound; [`Server::local_addr`] stays the first listener's.

@@ -50,7 +50,9 @@ pub use incoming_queue::IncomingQueue;
 #[cfg(feature = "tls")]
 pub use rustls;
 pub use socket::QuickAck;
-pub use store::{ClaimedMessage, DeliveryStore, NewMessage, StoreDriver, StoreHost, StoreKey};
+pub use store::{
+    ClaimedMessage, DeliveryStore, NewMessage, StoreDriver, StoreHealth, StoreHost, StoreKey,
+};
 #[cfg(feature = "tls")]
 pub use tls::{Sha256Pin, TlsClientConfig, TlsServerConfig};
 pub use trace::{TraceExt, TraceRx};

@@ -15,10 +15,18 @@
 //! earlier run left), then whenever the queue has room again, and for a shared store
 //! every [`DeliveryStore::claim_interval`] for the accounts with a bound receiver (what
 //! other nodes appended, or claimed and never finished).
+//!
+//! **Health.** [`StoreDriver::health`] tells whether the store's last call failed, and
+//! how ([`StoreHealth::failure`]): an application can refuse work that needs the store
+//! while it fails (the `smpp smsc` simulator answers submissions that ask for a receipt
+//! `ESME_RSYSERR`, or `ESME_RMSGQFUL` when the store is full). While failing, the driver
+//! asks the store [`DeliveryStore::check`] every idle second (or claim interval) and
+//! clears the failure once it answers again.
 
 use smpp_core::server::{DeliveryId, Endpoint, Placement, StoreFailure, StoreOp};
 use smpp_core::Instant;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -88,6 +96,37 @@ pub trait DeliveryStore: Send + 'static {
     fn claim_interval(&self) -> Option<Duration> {
         None
     }
+
+    /// Whether the store works again after a failure (a Redis `PING`, say); called by the
+    /// driver while [`StoreHealth::failure`] is set. The default says yes: the next real
+    /// call tells.
+    fn check(&mut self) -> Result<(), StoreFailure> {
+        Ok(())
+    }
+}
+
+/// Whether a driver's store works, shared with the application ([`StoreDriver::health`]).
+#[derive(Clone, Debug, Default)]
+pub struct StoreHealth(Arc<AtomicU8>);
+
+impl StoreHealth {
+    /// The failure of the store's last call, or `None` if it succeeded (or none was made).
+    pub fn failure(&self) -> Option<StoreFailure> {
+        match self.0.load(Ordering::Relaxed) {
+            1 => Some(StoreFailure::Unavailable),
+            2 => Some(StoreFailure::Full),
+            _ => None,
+        }
+    }
+
+    fn set<T>(&self, result: &Result<T, StoreFailure>) {
+        let v = match result {
+            Ok(_) => 0,
+            Err(StoreFailure::Unavailable) => 1,
+            Err(StoreFailure::Full) => 2,
+        };
+        self.0.store(v, Ordering::Relaxed);
+    }
 }
 
 /// How the driver reaches the endpoint: implemented by each runtime's server, which runs
@@ -108,6 +147,7 @@ enum Msg {
 pub struct StoreDriver {
     tx: mpsc::Sender<Msg>,
     thread: Mutex<Option<JoinHandle<()>>>,
+    health: StoreHealth,
 }
 
 impl std::fmt::Debug for StoreDriver {
@@ -124,13 +164,21 @@ impl StoreDriver {
         host: Arc<dyn StoreHost>,
     ) -> std::io::Result<StoreDriver> {
         let (tx, rx) = mpsc::channel();
+        let health = StoreHealth::default();
+        let worker = Worker::new(store, host, health.clone());
         let thread = std::thread::Builder::new()
             .name("smpp-store".into())
-            .spawn(move || Worker::new(store, host).run(rx))?;
+            .spawn(move || worker.run(rx))?;
         Ok(StoreDriver {
             tx,
             thread: Mutex::new(Some(thread)),
+            health,
         })
+    }
+
+    /// Whether the store works (see the [module docs](self)).
+    pub fn health(&self) -> StoreHealth {
+        self.health.clone()
     }
 
     /// Hands the endpoint's operations to the store (call it with what
@@ -165,15 +213,17 @@ struct Worker {
     keys: HashMap<DeliveryId, (Arc<str>, StoreKey)>,
     /// A local store still has kept messages that did not fit in the queue.
     backlog: bool,
+    health: StoreHealth,
 }
 
 impl Worker {
-    fn new(store: Box<dyn DeliveryStore>, host: Arc<dyn StoreHost>) -> Worker {
+    fn new(store: Box<dyn DeliveryStore>, host: Arc<dyn StoreHost>, health: StoreHealth) -> Worker {
         Worker {
             store,
             host,
             keys: HashMap::new(),
             backlog: true,
+            health,
         }
     }
 
@@ -188,6 +238,10 @@ impl Worker {
                 Err(mpsc::RecvTimeoutError::Disconnected) => return,
             };
             let timed_out = first.is_none();
+            if timed_out && self.health.failure().is_some() {
+                let r = self.store.check();
+                self.health.set(&r);
+            }
             let mut ops = Vec::new();
             let mut stop = false;
             let mut take = |m: Msg| match m {
@@ -241,6 +295,7 @@ impl Worker {
             })
             .collect();
         let result = self.store.append(&batch);
+        self.health.set(&result);
         let mut answers = Vec::with_capacity(ops.len());
         for (n, op) in ops.iter().enumerate() {
             let StoreOp::Append {
@@ -297,7 +352,9 @@ impl Worker {
         if batch.is_empty() {
             return;
         }
-        if let Err(e) = self.store.remove(&batch) {
+        let result = self.store.remove(&batch);
+        self.health.set(&result);
+        if let Err(e) = result {
             // Still kept: delivered again after a restart (at least once).
             log::warn!(
                 "delivery store: removing {} ended deliveries failed: {e}",
@@ -308,7 +365,9 @@ impl Worker {
 
     /// Claims for every account the store has messages for, as far as the queue has room.
     fn claim_local(&mut self) {
-        let accounts = match self.store.accounts() {
+        let accounts = self.store.accounts();
+        self.health.set(&accounts);
+        let accounts = match accounts {
             Ok(a) => a,
             Err(e) => {
                 log::warn!("delivery store: listing accounts failed: {e}");
@@ -341,7 +400,9 @@ impl Worker {
             return true;
         }
         let max = room.min(1024);
-        let claimed = match self.store.claim(account, max) {
+        let claimed = self.store.claim(account, max);
+        self.health.set(&claimed);
+        let claimed = match claimed {
             Ok(c) => c,
             Err(e) => {
                 log::warn!("delivery store: claiming for {account} failed: {e}");

@@ -25,7 +25,7 @@
 pub mod embedded;
 pub mod redis_streams;
 
-pub use smpp_runtime::store::{ClaimedMessage, DeliveryStore, NewMessage, StoreKey};
+pub use smpp_runtime::store::{ClaimedMessage, DeliveryStore, NewMessage, StoreHealth, StoreKey};
 
 use std::fmt;
 

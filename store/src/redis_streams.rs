@@ -466,8 +466,7 @@ impl RedisStore {
             return;
         }
         let consumer = self.consumer.clone();
-        let saved = self.options.retry_for;
-        self.options.retry_for = Duration::ZERO;
+        let saved = std::mem::replace(&mut self.options.retry_for, Duration::ZERO);
         let _ = self.run("giving back held entries", |c| {
             let mut pipe = ::redis::pipe();
             for (stream, ids) in &held {
@@ -633,5 +632,13 @@ impl DeliveryStore for RedisStore {
 
     fn claim_interval(&self) -> Option<Duration> {
         Some(self.options.poll)
+    }
+
+    /// One `PING` (one attempt, reconnecting).
+    fn check(&mut self) -> Result<(), StoreFailure> {
+        let saved = std::mem::replace(&mut self.options.retry_for, Duration::ZERO);
+        let r = self.run("checking", |c| ::redis::cmd("PING").query::<()>(c));
+        self.options.retry_for = saved;
+        r
     }
 }

@@ -357,16 +357,23 @@ impl SimServer {
     }
 
     /// Keeps the server's deliveries in `store` from now on (each runtime's
-    /// `attach_store`).
+    /// `attach_store`); the store's health.
     pub async fn attach_store(
         &self,
         store: Box<dyn smpp_store::DeliveryStore>,
-    ) -> Result<(), Error> {
-        match &self.0 {
+    ) -> Result<smpp_store::StoreHealth, Error> {
+        let attached = match &self.0 {
             Inner::Smol(s) => s.attach_store(store).map_err(Error::Smol),
             Inner::Blocking(b) => b.server.attach_store(store).map_err(Error::Blocking),
             Inner::Tokio(t) => t.server.attach_store(store).map_err(Error::Tokio),
-        }
+        };
+        attached?;
+        let health = match &self.0 {
+            Inner::Smol(s) => s.store_health(),
+            Inner::Blocking(b) => b.server.store_health(),
+            Inner::Tokio(t) => t.server.store_health(),
+        };
+        Ok(health.unwrap_or_default())
     }
 
     /// Messages held for `account`.

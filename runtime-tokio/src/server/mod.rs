@@ -180,6 +180,12 @@ impl Server {
         Ok(())
     }
 
+    /// Whether the attached store works ([`smpp_runtime::StoreHealth`]); `None` without a
+    /// store.
+    pub fn store_health(&self) -> Option<smpp_runtime::StoreHealth> {
+        self.shared.store.get().map(|d| d.health())
+    }
+
     /// Listens on one more address, plain TCP, for the same server: same accounts,
     /// routing, queue, limits and events (for example plain and TLS side by side). Returns
     /// the address bound (useful with port 0); [`Server::local_addr`] stays the first

@@ -184,8 +184,12 @@ pub struct SmscArgs {
     hold_receipts: bool,
     /// Keep pending deliveries (receipts and MO waiting for a receiver) in a store, so
     /// that they survive a restart and a crash: a file PATH (an embedded database,
-    /// created if missing). Without it they are kept in memory only.
-    #[arg(long, value_name = "PATH")]
+    /// created if missing), or redis://HOST:PORT[/DB] (Redis Streams shared by every
+    /// node on that Redis: a receipt reaches the account's receiver on whichever node it
+    /// is bound; options ?claim_after=30s&poll=100ms&retry_for=5s&prefix=smpp). Without it
+    /// they are kept in memory only. While the store fails, submissions that ask for a
+    /// receipt are answered ESME_RSYSERR (ESME_RMSGQFUL when it is full).
+    #[arg(long, value_name = "PATH|URL")]
     store: Option<String>,
 }
 
