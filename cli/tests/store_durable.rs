@@ -406,3 +406,44 @@ fn while_redis_is_down_submissions_that_need_a_receipt_are_refused_and_accepted_
     });
     let _ = std::fs::remove_file(&journal);
 }
+
+#[test]
+fn the_readme_deployment_smpp_send_on_one_node_smpp_listen_on_another() {
+    let Some(redis) = redis_server::RedisServer::start() else {
+        return;
+    };
+    let url = redis.url();
+    let j1 = temp_path("deploy-1.jsonl");
+    let j2 = temp_path("deploy-2.jsonl");
+    let (_n1, addr1) = start_smsc(&url, &j1);
+    let (_n2, addr2) = start_smsc(&url, &j2);
+    let listen = Proc::spawn(&["listen", "--connect", &addr2, "--count", "1"]);
+    listen.wait_stderr_line("BOUND_RX");
+    let send = cli_common::run(&[
+        "send",
+        "--connect",
+        &addr1,
+        "--to",
+        "447700900123",
+        "--receipt",
+        "hi",
+    ]);
+    send.expect_code(0);
+    let id = send
+        .stdout
+        .split("message_id=")
+        .nth(1)
+        .map(|s| s.trim().to_string())
+        .expect("a message id");
+    let out = listen.wait();
+    out.expect_code(0);
+    assert!(
+        out.stdout.contains(&format!("id={id} stat=DELIVRD")),
+        "{}",
+        out.stdout
+    );
+    let conflict = cli_common::run(&["send", "--receipt", "--wait-receipt", "--to", "1", "hi"]);
+    assert_eq!(conflict.code(), Some(2), "{}", conflict.stderr);
+    let _ = std::fs::remove_file(&j1);
+    let _ = std::fs::remove_file(&j2);
+}

@@ -193,6 +193,52 @@ fn a_shutdown_keeps_what_waits_and_a_permanent_refusal_forgets_it() {
 }
 
 #[test]
+fn what_waits_for_an_account_whose_receivers_left_goes_back_to_a_shared_store() {
+    let mut h = Harness::new(durable_config());
+    // A receiver that never answers: deliveries wait in flight, then in the queue.
+    let rx = h.add_receiver("acme", Behaviour::Silent);
+    let mut store = Model::default();
+    let ids: Vec<DeliveryId> = ["one", "two", "three"]
+        .iter()
+        .map(|t| h.deliver("acme", t).unwrap())
+        .collect();
+    store.serve(&mut h, Ok(()));
+    assert!(h.ep.stranded_accounts().is_empty(), "a receiver is bound");
+    assert!(h.ep.return_to_store(h.now, "other").is_empty());
+    h.drop_link(rx);
+    h.step();
+    assert_eq!(h.ep.stranded_accounts(), ["acme"]);
+    let back = h.ep.return_to_store(h.now, "acme");
+    h.step();
+    assert!(!back.is_empty());
+    assert!(back.windows(2).all(|w| w[0] < w[1]), "in order");
+    for id in &back {
+        assert!(matches!(h.outcome(*id), DeliveryOutcome::InStore));
+    }
+    assert!(h.ep.stranded_accounts().is_empty());
+    assert_eq!(
+        h.ep.queued("acme"),
+        ids.len() - back.len(),
+        "only those on their way stay"
+    );
+    // No removal: the store keeps them for another node.
+    let removed: Vec<DeliveryId> = std::iter::from_fn(|| h.ep.poll_store())
+        .filter_map(|op| match op {
+            StoreOp::Remove { id, .. } => Some(id),
+            StoreOp::Append { .. } => None,
+        })
+        .collect();
+    assert!(back.iter().all(|id| !removed.contains(id)), "{removed:?}");
+    // Without the store on, nothing goes anywhere.
+    let mut plain = Harness::new(test_config());
+    plain.deliver("acme", "kept").unwrap();
+    plain.step();
+    assert_eq!(plain.ep.stranded_accounts(), ["acme"]);
+    assert!(plain.ep.return_to_store(plain.now, "acme").is_empty());
+    assert_eq!(plain.ep.queued("acme"), 1);
+}
+
+#[test]
 fn a_full_queue_keeps_new_messages_in_the_store_and_claims_them_in_order() {
     let mut config = durable_config();
     config.delivery.per_account = 2;

@@ -97,6 +97,13 @@ pub trait DeliveryStore: Send + 'static {
         None
     }
 
+    /// Gives back messages this endpoint held and will not deliver (the account has no
+    /// receiver bound here any more) so that any node may claim them at once; the default
+    /// [releases](DeliveryStore::release) them. Called only for a shared store.
+    fn give_back(&mut self, account: &str, keys: &[StoreKey]) -> Result<(), StoreFailure> {
+        self.release(account, keys)
+    }
+
     /// Whether the store works again after a failure (a Redis `PING`, say); called by the
     /// driver while [`StoreHealth::failure`] is set. The default says yes: the next real
     /// call tells.
@@ -381,11 +388,36 @@ impl Worker {
         self.backlog = full;
     }
 
-    /// Claims for the accounts with a bound receiver here.
+    /// Claims for the accounts with a bound receiver here, and gives back what waits
+    /// here for accounts without one (their receiver moved to another node).
     fn claim_shared(&mut self) {
         let mut accounts = Vec::new();
-        self.host
-            .with_endpoint(&mut |ep, _| accounts = ep.receiving_accounts());
+        let mut stranded: Vec<(String, Vec<DeliveryId>)> = Vec::new();
+        self.host.with_endpoint(&mut |ep, now| {
+            accounts = ep.receiving_accounts();
+            for account in ep.stranded_accounts() {
+                let ids = ep.return_to_store(now, &account);
+                stranded.push((account, ids));
+            }
+        });
+        for (account, ids) in stranded {
+            let keys: Vec<StoreKey> = ids
+                .iter()
+                .filter_map(|id| self.keys.remove(id).map(|(_, k)| k))
+                .collect();
+            if keys.is_empty() {
+                continue;
+            }
+            let result = self.store.give_back(&account, &keys);
+            self.health.set(&result);
+            if let Err(e) = result {
+                // Still held by this node in the store: taken over claim_after later.
+                log::warn!(
+                    "delivery store: giving back {} of {account} failed: {e}",
+                    keys.len()
+                );
+            }
+        }
         for account in accounts {
             self.claim(&account);
         }

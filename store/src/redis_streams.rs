@@ -18,9 +18,11 @@
 //!
 //! **Holding.** While a node holds an entry its idle time is reset every third of
 //! `claim_after` (`XCLAIM ... JUSTID` to itself), for the accounts with a receiver bound
-//! there, so a live node's deliveries are not taken over. A node that shuts down gracefully
-//! gives everything it holds back at once (their idle time set past `claim_after`); a node
-//! killed loses its entries to the others `claim_after` later.
+//! there, so a live node's deliveries are not taken over. What a node holds for an account
+//! whose receivers all left it (they reconnected to another node, say) it gives back at
+//! once, their idle time set past `claim_after`, as it does with everything it holds when
+//! it shuts down gracefully; other nodes look for such entries at least every second. A
+//! node killed loses its entries to the others `claim_after` later.
 //!
 //! **At least once.** An entry is deleted only once its delivery ended. A node that took
 //! longer than `claim_after` to deliver an entry it holds (its receiver unbound and did not
@@ -444,13 +446,8 @@ impl RedisStore {
             .collect())
     }
 
-    /// Gives everything this node holds back to the group (idle time past `claim_after`,
-    /// so any node takes it at its next look).
-    fn give_back(&mut self) {
-        let idle = u64::try_from(self.options.claim_after.as_millis())
-            .unwrap_or(u64::MAX / 4)
-            .saturating_mul(4)
-            .max(1);
+    /// Gives everything this node holds back to the group (at shutdown).
+    fn give_back_all(&mut self) {
         let held: Vec<(String, Vec<String>)> = self
             .accounts
             .iter()
@@ -462,14 +459,29 @@ impl RedisStore {
                 )
             })
             .collect();
-        if held.is_empty() {
-            return;
-        }
-        let consumer = self.consumer.clone();
         let saved = std::mem::replace(&mut self.options.retry_for, Duration::ZERO);
-        let _ = self.run("giving back held entries", |c| {
+        let _ = self.hand_back(&held);
+        self.options.retry_for = saved;
+        for s in self.accounts.values_mut() {
+            s.held.clear();
+            s.released.clear();
+        }
+    }
+
+    /// Sets the idle time of these held entries past `claim_after`, so that any node
+    /// (this one too) takes them at its next look.
+    fn hand_back(&mut self, held: &[(String, Vec<String>)]) -> Result<(), StoreFailure> {
+        if held.iter().all(|(_, ids)| ids.is_empty()) {
+            return Ok(());
+        }
+        let idle = u64::try_from(self.options.claim_after.as_millis())
+            .unwrap_or(u64::MAX / 4)
+            .saturating_mul(4)
+            .max(1);
+        let consumer = self.consumer.clone();
+        self.run("giving back held entries", |c| {
             let mut pipe = ::redis::pipe();
-            for (stream, ids) in &held {
+            for (stream, ids) in held {
                 for chunk in ids.chunks(512) {
                     pipe.cmd("XCLAIM")
                         .arg(stream)
@@ -484,18 +496,13 @@ impl RedisStore {
                 }
             }
             pipe.query::<()>(c)
-        });
-        self.options.retry_for = saved;
-        for s in self.accounts.values_mut() {
-            s.held.clear();
-            s.released.clear();
-        }
+        })
     }
 }
 
 impl Drop for RedisStore {
     fn drop(&mut self) {
-        self.give_back();
+        self.give_back_all();
     }
 }
 
@@ -557,8 +564,11 @@ impl DeliveryStore for RedisStore {
         };
         let taken = self.reclaim(account, &back)?;
         got.extend(taken);
-        // 2. What other nodes held too long (looked for a few times per claim_after).
-        let every = (self.options.claim_after / 4).max(Duration::from_millis(10));
+        // 2. What other nodes held too long or gave back (looked for a few times per
+        // claim_after, and at least every second).
+        let every = (self.options.claim_after / 4)
+            .min(Duration::from_secs(1))
+            .max(Duration::from_millis(10));
         let due = self
             .accounts
             .get(account)
@@ -616,6 +626,23 @@ impl DeliveryStore for RedisStore {
             }
         }
         s.released.make_contiguous().sort();
+        Ok(())
+    }
+
+    /// Hands the entries back to the group at once (their idle time past `claim_after`):
+    /// the next look of any node with a receiver of the account takes them.
+    fn give_back(&mut self, account: &str, keys: &[StoreKey]) -> Result<(), StoreFailure> {
+        let held = vec![(
+            self.stream(account),
+            keys.iter().map(|k| format_key(*k)).collect::<Vec<_>>(),
+        )];
+        self.hand_back(&held)?;
+        if let Some(s) = self.accounts.get_mut(account) {
+            for k in keys {
+                s.held.remove(k);
+            }
+            s.released.retain(|k| !keys.contains(k));
+        }
         Ok(())
     }
 

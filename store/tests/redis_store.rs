@@ -196,3 +196,32 @@ fn a_redis_out_of_memory_is_full() {
         .starts_with("+OK"));
     append(&mut a, "acme", &[b"fits again"]);
 }
+
+#[test]
+fn entries_given_back_are_taken_by_another_node_within_a_second() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let mut a = node(&server, "giveback", Duration::from_secs(60));
+    let mut b = node(&server, "giveback", Duration::from_secs(60));
+    append(&mut a, "acme", &[b"p", b"q", b"r"]);
+    let got = a.claim("acme", 10).unwrap();
+    assert_eq!(got.len(), 3);
+    // B looked once already (nothing for it), so its next look is a second later at most.
+    assert!(pdus(&mut b, "acme", 10).is_empty());
+    a.give_back("acme", &[got[0].key, got[2].key]).unwrap();
+    let start = Instant::now();
+    let mut taken = Vec::new();
+    while taken.len() < 2 && start.elapsed() < Duration::from_secs(5) {
+        taken.extend(pdus(&mut b, "acme", 10));
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(taken, vec![b"p".to_vec(), b"r".to_vec()]);
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        start.elapsed()
+    );
+    // A keeps what it did not give back.
+    assert!(pdus(&mut b, "acme", 10).is_empty());
+}

@@ -415,6 +415,42 @@ impl DeliveryQueue {
         }
     }
 
+    /// Takes `account`'s waiting messages that the store keeps, in order (they go back to
+    /// a shared store); unstored ones and messages on their way stay.
+    pub(crate) fn take_stored_waiting(
+        &mut self,
+        account: &str,
+    ) -> alloc::vec::Vec<(DeliveryId, Entry)> {
+        let Some(q) = self.accounts.get_mut(account) else {
+            return alloc::vec::Vec::new();
+        };
+        let ids: alloc::vec::Vec<DeliveryId> = q
+            .waiting
+            .iter()
+            .filter(|(_, e)| e.stored)
+            .map(|(id, _)| *id)
+            .collect();
+        let mut out = alloc::vec::Vec::with_capacity(ids.len());
+        for id in ids {
+            if let Some(e) = q.waiting.remove(&id) {
+                out.push((id, e));
+            }
+        }
+        self.total -= out.len();
+        if q.waiting.is_empty() && q.in_flight == 0 {
+            self.accounts.remove(account);
+        }
+        out
+    }
+
+    /// The accounts with waiting messages.
+    pub(crate) fn accounts_waiting(&self) -> impl Iterator<Item = &str> {
+        self.accounts
+            .iter()
+            .filter(|(_, q)| !q.waiting.is_empty())
+            .map(|(a, _)| &**a)
+    }
+
     /// Takes every waiting message (shutdown); messages on their way stay.
     pub(crate) fn drain_waiting(&mut self) -> alloc::vec::Vec<(DeliveryId, Arc<str>, Entry)> {
         let mut out = alloc::vec::Vec::new();

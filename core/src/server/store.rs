@@ -135,6 +135,41 @@ impl Endpoint {
             .collect()
     }
 
+    /// The accounts with messages waiting here but no receiver-capable session bound: with
+    /// a store shared by several nodes, the ones to [give back](Endpoint::return_to_store)
+    /// so that the node where the account's receiver is bound delivers them.
+    pub fn stranded_accounts(&self) -> Vec<String> {
+        self.queue
+            .accounts_waiting()
+            .filter(|a| !self.registry.binds(a).any(|(_, b)| b.can_receive()))
+            .map(String::from)
+            .collect()
+    }
+
+    /// Gives `account`'s waiting messages back to a store shared by several nodes: each
+    /// leaves this endpoint, its [`ServerEvent::Delivery`] saying
+    /// [`DeliveryOutcome::InStore`], and stays in the store (no [`StoreOp::Remove`]) for
+    /// whichever node claims it; the ids returned, in order, are for the driver to hand
+    /// the store back. Messages on their way and messages not stored yet stay. Nothing
+    /// without the store on.
+    pub fn return_to_store(&mut self, now: Instant, account: &str) -> Vec<DeliveryId> {
+        self.tick(now);
+        if !self.config.delivery.durable {
+            return Vec::new();
+        }
+        let taken = self.queue.take_stored_waiting(account);
+        let mut ids = Vec::with_capacity(taken.len());
+        for (id, _) in taken {
+            self.events.push_back(ServerEvent::Delivery {
+                id,
+                account: String::from(account),
+                outcome: DeliveryOutcome::InStore,
+            });
+            ids.push(id);
+        }
+        ids
+    }
+
     /// The store's answer to [`StoreOp::Append`] of delivery `id`. An answer for a
     /// delivery that already ended (it expired while being stored) is ignored: its
     /// [`StoreOp::Remove`] follows the append.

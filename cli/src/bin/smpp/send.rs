@@ -105,6 +105,10 @@ pub struct SendArgs {
     /// Ask for delivery receipts and wait for them (needs --bind trx).
     #[arg(long)]
     wait_receipt: bool,
+    /// Ask for delivery receipts without waiting for them: they go to the account's
+    /// receiver binds (another process, or another node sharing the SMSC's store).
+    #[arg(long, conflicts_with = "wait_receipt")]
+    receipt: bool,
     /// Give up after D in all (more than 0); also the bind and response timeouts unless
     /// --response-timeout is given.
     #[arg(long, value_name = "D", default_value = "30s", value_parser = opts::nonzero_duration(),
@@ -202,6 +206,7 @@ struct Options {
     encoding: TextEncoding,
     split: Split,
     wait_receipt: bool,
+    receipt: bool,
     timeout: Duration,
     text: String,
 }
@@ -237,6 +242,7 @@ pub fn run(a: SendArgs) -> ExitCode {
         encoding: a.encoding,
         split: a.split,
         wait_receipt: a.wait_receipt,
+        receipt: a.receipt,
         timeout: a.timeout,
         text: a.text.join(" "),
     };
@@ -479,7 +485,7 @@ async fn submit_and_wait(
     incoming: &Incoming,
 ) -> Result<(), String> {
     let total = out.parts.len();
-    let rd = if o.wait_receipt {
+    let rd = if o.wait_receipt || o.receipt {
         RegisteredDelivery::ON_SUCCESS_OR_FAILURE
     } else {
         RegisteredDelivery::NONE
