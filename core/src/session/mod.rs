@@ -949,10 +949,8 @@ impl<S: Storage> Session<S> {
 
     fn write_response(&mut self, pdu: &Pdu<'_>) -> Result<(), EncodeError> {
         let n = self.tx.encode(pdu)?;
-        if self.is_5_0() && pdu.command_status.is_ok() && n > 16 {
-            // The encoding was appended: it starts n octets before the end.
-            let start = self.tx.bytes().len() - n;
-            self.append_congestion(start, n, &pdu.body);
+        if self.is_5_0() {
+            self.append_congestion(n, pdu);
         }
         self.counters.responses_sent.add(pdu.command_id());
         if !pdu.command_status.is_ok() {
@@ -961,11 +959,20 @@ impl<S: Storage> Session<S> {
         Ok(())
     }
 
-    /// On a 5.0 session: adds `congestion_state` to the response of `n` octets just written
-    /// at `start`, when its body carries TLVs and has none of its own (the application's
-    /// value wins), and there is room (it is advisory: without room it is left out).
-    fn append_congestion(&mut self, start: usize, n: usize, body: &Body<'_>) {
-        let tlvs = match body {
+    /// On a 5.0 session: adds `congestion_state` to the response `pdu` of `n` octets just
+    /// written, when it succeeded, its body carries TLVs and has none of its own (the
+    /// application's value wins), and there is room (it is advisory: without room it is left
+    /// out). Out of line and cold: 3.4 sessions never get here, and keeping it out of
+    /// `write_response` keeps that small enough to inline on their hot path.
+    #[cold]
+    #[inline(never)]
+    fn append_congestion(&mut self, n: usize, pdu: &Pdu<'_>) {
+        if !pdu.command_status.is_ok() || n <= 16 {
+            return;
+        }
+        // The encoding was appended: it starts n octets before the end.
+        let start = self.tx.bytes().len() - n;
+        let tlvs = match &pdu.body {
             Body::SubmitSmResp(r)
             | Body::DataSmResp(r)
             | Body::DeliverSmResp(r)
@@ -1144,10 +1151,7 @@ impl<S: Storage> Session<S> {
         let seq = header.sequence_number;
         let status = header.command_status;
         if self.is_5_0() {
-            let bytes = self.rx.bytes().get(..self.frame_len).unwrap_or_default();
-            if let Some(state) = response_congestion(bytes, &self.config.parse) {
-                self.set_peer_congestion(state);
-            }
+            self.read_peer_congestion();
         }
         self.counters.responses_received.add(id);
         if !status.is_ok() {
@@ -1176,15 +1180,7 @@ impl<S: Storage> Session<S> {
                     return;
                 }
                 if status.is_ok() && id != CommandId::GenericNack {
-                    let bytes = self.rx.bytes().get(..self.frame_len).unwrap_or_default();
-                    self.peer_version = sc_interface_version(bytes, &self.config.parse);
-                    let peer = self
-                        .peer_version
-                        .map_or(SmppVersion::V3_3, SmppVersion::from_interface_version);
-                    let asked = self
-                        .asked_version
-                        .map_or(SmppVersion::V3_4, SmppVersion::from_interface_version);
-                    self.negotiated = Some(peer.min(asked).min(self.config.max_version));
+                    self.negotiate_from_bind_resp();
                     self.state = State::Bound(bind_type);
                     let frame = self.take_frame(header);
                     self.emit(Event::Bound { bind_type, frame });
@@ -1303,26 +1299,17 @@ impl<S: Storage> Session<S> {
             return;
         }
         let bytes = self.rx.bytes().get(..self.frame_len).unwrap_or_default();
-        let parsed = Pdu::parse_with(bytes, &self.config.parse).map(|pdu| match pdu.body {
-            Body::BindTransmitter(b) | Body::BindReceiver(b) | Body::BindTransceiver(b) => {
-                Some(b.interface_version)
-            }
-            _ => None,
-        });
-        let interface_version = match parsed {
-            Ok(v) => v,
-            Err(error) => {
-                self.counters.invalid_pdus += 1;
-                let answered = self.reject(&header, error.status(), error.needs_generic_nack());
-                self.emit(Event::InvalidPdu {
-                    error,
-                    command_id: id,
-                    sequence_number: header.sequence_number,
-                    answered,
-                });
-                return;
-            }
-        };
+        if let Err(error) = Pdu::parse_with(bytes, &self.config.parse) {
+            self.counters.invalid_pdus += 1;
+            let answered = self.reject(&header, error.status(), error.needs_generic_nack());
+            self.emit(Event::InvalidPdu {
+                error,
+                command_id: id,
+                sequence_number: header.sequence_number,
+                answered,
+            });
+            return;
+        }
         match id {
             CommandId::EnquireLink => {
                 let _ =
@@ -1343,7 +1330,8 @@ impl<S: Storage> Session<S> {
                 };
                 match self.state {
                     State::Open | State::Outbound => {
-                        self.peer_version = interface_version;
+                        let bytes = self.rx.bytes().get(..self.frame_len).unwrap_or_default();
+                        self.peer_version = bind_interface_version(bytes, &self.config.parse);
                         self.bind_request = Some((header.sequence_number, bind_type));
                         self.state = State::Binding(bind_type);
                         let frame = self.take_frame(header);
@@ -1414,6 +1402,33 @@ impl<S: Storage> Session<S> {
         let _ = now;
     }
 
+    /// On a 5.0 session: records the `congestion_state` of the response being handled.
+    /// Out of line, so that the 3.4 response path stays small.
+    #[cold]
+    #[inline(never)]
+    fn read_peer_congestion(&mut self) {
+        let bytes = self.rx.bytes().get(..self.frame_len).unwrap_or_default();
+        if let Some(state) = response_congestion(bytes, &self.config.parse) {
+            self.set_peer_congestion(state);
+        }
+    }
+
+    /// ESME: the version negotiated from the successful bind response being handled (its
+    /// `sc_interface_version`, the version our bind asked for and ours). Once a session.
+    #[cold]
+    #[inline(never)]
+    fn negotiate_from_bind_resp(&mut self) {
+        let bytes = self.rx.bytes().get(..self.frame_len).unwrap_or_default();
+        self.peer_version = sc_interface_version(bytes, &self.config.parse);
+        let peer = self
+            .peer_version
+            .map_or(SmppVersion::V3_3, SmppVersion::from_interface_version);
+        let asked = self
+            .asked_version
+            .map_or(SmppVersion::V3_4, SmppVersion::from_interface_version);
+        self.negotiated = Some(peer.min(asked).min(self.config.max_version));
+    }
+
     fn refuse(&mut self, header: &Header, status: CommandStatus, nack: bool) {
         self.reject(header, status, nack);
         self.emit(Event::RejectedRequest {
@@ -1481,6 +1496,20 @@ fn response_congestion(bytes: &[u8], opts: &crate::pdu::ParseOptions) -> Option<
         | Body::BroadcastSmResp(r) => r.tlvs.congestion_state(),
         Body::SubmitMultiResp(r) => r.tlvs.congestion_state(),
         Body::QueryBroadcastSmResp(r) => r.tlvs.congestion_state(),
+        _ => None,
+    }
+}
+
+/// The `interface_version` of a bind request (`None` for other PDUs and when it does not
+/// parse). Out of line: read once a session.
+#[cold]
+#[inline(never)]
+fn bind_interface_version(bytes: &[u8], opts: &crate::pdu::ParseOptions) -> Option<u8> {
+    let pdu = Pdu::parse_with(bytes, opts).ok()?;
+    match pdu.body {
+        Body::BindTransmitter(b) | Body::BindReceiver(b) | Body::BindTransceiver(b) => {
+            Some(b.interface_version)
+        }
         _ => None,
     }
 }
