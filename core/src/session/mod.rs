@@ -1159,42 +1159,7 @@ impl<S: Storage> Session<S> {
         }
         if let Some((s, bind_type)) = self.bind_pending {
             if s == seq {
-                self.bind_pending = None;
-                self.bind_deadline = None;
-                let expected = bind_type.command_id().response();
-                if id != CommandId::GenericNack && Some(id) != expected {
-                    self.counters.mismatched_responses += 1;
-                    let frame = self.take_frame(header);
-                    self.emit(Event::MismatchedResponse {
-                        sequence_number: seq,
-                        request: bind_type.command_id(),
-                        frame,
-                    });
-                    self.emit(Event::BindFailed {
-                        status: Some(CommandStatus::ESME_RBINDFAIL),
-                    });
-                    self.close(CloseReason::MismatchedResponse {
-                        request: bind_type.command_id(),
-                        response: id,
-                    });
-                    return;
-                }
-                if status.is_ok() && id != CommandId::GenericNack {
-                    self.negotiate_from_bind_resp();
-                    self.state = State::Bound(bind_type);
-                    let frame = self.take_frame(header);
-                    self.emit(Event::Bound { bind_type, frame });
-                } else {
-                    let status = if status.is_ok() {
-                        CommandStatus::ESME_RBINDFAIL
-                    } else {
-                        status
-                    };
-                    self.emit(Event::BindFailed {
-                        status: Some(status),
-                    });
-                    self.close(CloseReason::BindFailed(status));
-                }
+                self.on_bind_response(header, bind_type);
                 return;
             }
         }
@@ -1213,7 +1178,6 @@ impl<S: Storage> Session<S> {
             return;
         }
         let Some(slot) = self.window.get(seq) else {
-            self.counters.unmatched_responses += 1;
             let late = match self.late.position(|s| *s == seq) {
                 Some(i) => {
                     self.late.remove(i);
@@ -1221,27 +1185,16 @@ impl<S: Storage> Session<S> {
                 }
                 None => false,
             };
-            let frame = self.take_frame(header);
-            self.emit(Event::UnmatchedResponse { frame, late });
+            self.on_unmatched_response(header, late);
             return;
         };
         if slot.sent_at.is_none() {
             // Queued again after a throttle answer and not yet re-sent: this is a duplicate.
-            self.counters.unmatched_responses += 1;
-            let frame = self.take_frame(header);
-            self.emit(Event::UnmatchedResponse { frame, late: false });
+            self.on_unmatched_response(header, false);
             return;
         }
         if id != CommandId::GenericNack && slot.command_id.response() != Some(id) {
-            self.window.remove(seq);
-            self.counters.mismatched_responses += 1;
-            let frame = self.take_frame(header);
-            self.emit(Event::MismatchedResponse {
-                sequence_number: seq,
-                request: slot.command_id,
-                frame,
-            });
-            self.after_window_change(now);
+            self.on_mismatched_response(now, header, slot.command_id);
             return;
         }
         let rtt = slot.sent_at.map_or(Default::default(), |t| now - t);
@@ -1400,6 +1353,76 @@ impl<S: Storage> Session<S> {
             }
         }
         let _ = now;
+    }
+
+    /// A response to no request of ours on the wire (`late`: to one that timed out).
+    #[cold]
+    #[inline(never)]
+    fn on_unmatched_response(&mut self, header: Header, late: bool) {
+        self.counters.unmatched_responses += 1;
+        let frame = self.take_frame(header);
+        self.emit(Event::UnmatchedResponse { frame, late });
+    }
+
+    /// A response of another command than our request `request` of its sequence number:
+    /// the request's outcome.
+    #[cold]
+    #[inline(never)]
+    fn on_mismatched_response(&mut self, now: Instant, header: Header, request: CommandId) {
+        self.window.remove(header.sequence_number);
+        self.counters.mismatched_responses += 1;
+        let frame = self.take_frame(header);
+        self.emit(Event::MismatchedResponse {
+            sequence_number: header.sequence_number,
+            request,
+            frame,
+        });
+        self.after_window_change(now);
+    }
+
+    /// The response to our bind request (ESME). Out of line: once a session.
+    #[cold]
+    #[inline(never)]
+    fn on_bind_response(&mut self, header: Header, bind_type: BindType) {
+        let id = header.command_id;
+        let seq = header.sequence_number;
+        let status = header.command_status;
+        self.bind_pending = None;
+        self.bind_deadline = None;
+        let expected = bind_type.command_id().response();
+        if id != CommandId::GenericNack && Some(id) != expected {
+            self.counters.mismatched_responses += 1;
+            let frame = self.take_frame(header);
+            self.emit(Event::MismatchedResponse {
+                sequence_number: seq,
+                request: bind_type.command_id(),
+                frame,
+            });
+            self.emit(Event::BindFailed {
+                status: Some(CommandStatus::ESME_RBINDFAIL),
+            });
+            self.close(CloseReason::MismatchedResponse {
+                request: bind_type.command_id(),
+                response: id,
+            });
+            return;
+        }
+        if status.is_ok() && id != CommandId::GenericNack {
+            self.negotiate_from_bind_resp();
+            self.state = State::Bound(bind_type);
+            let frame = self.take_frame(header);
+            self.emit(Event::Bound { bind_type, frame });
+        } else {
+            let status = if status.is_ok() {
+                CommandStatus::ESME_RBINDFAIL
+            } else {
+                status
+            };
+            self.emit(Event::BindFailed {
+                status: Some(status),
+            });
+            self.close(CloseReason::BindFailed(status));
+        }
     }
 
     /// On a 5.0 session: records the `congestion_state` of the response being handled.
