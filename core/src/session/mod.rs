@@ -1264,48 +1264,12 @@ impl<S: Storage> Session<S> {
             return;
         }
         match id {
-            CommandId::EnquireLink => {
-                let _ =
-                    self.write_response(&Pdu::new(header.sequence_number, Body::EnquireLinkResp));
-            }
-            CommandId::Unbind => {
-                if self.state.bind_type().is_some() || matches!(self.state, State::Binding(_)) {
-                    let _ =
-                        self.write_response(&Pdu::new(header.sequence_number, Body::UnbindResp));
-                    self.close(CloseReason::PeerUnbound);
-                } else {
-                    self.refuse(&header, CommandStatus::ESME_RINVBNDSTS, false);
-                }
-            }
-            CommandId::BindTransmitter | CommandId::BindReceiver | CommandId::BindTransceiver => {
-                let Some(bind_type) = BindType::from_command_id(id) else {
-                    return;
-                };
-                match self.state {
-                    State::Open | State::Outbound => {
-                        let bytes = self.rx.bytes().get(..self.frame_len).unwrap_or_default();
-                        self.peer_version = bind_interface_version(bytes, &self.config.parse);
-                        self.bind_request = Some((header.sequence_number, bind_type));
-                        self.state = State::Binding(bind_type);
-                        let frame = self.take_frame(header);
-                        self.emit(Event::BindRequest { bind_type, frame });
-                    }
-                    _ => self.refuse(&header, CommandStatus::ESME_RALYBND, false),
-                }
-            }
-            CommandId::Outbind => {
-                if self.state == State::Open {
-                    self.state = State::Outbound;
-                    let frame = self.take_frame(header);
-                    self.emit(Event::Outbind { frame });
-                } else {
-                    self.emit(Event::RejectedRequest {
-                        command_id: id,
-                        sequence_number: header.sequence_number,
-                        status: CommandStatus::ESME_RINVBNDSTS,
-                    });
-                }
-            }
+            CommandId::EnquireLink
+            | CommandId::Unbind
+            | CommandId::BindTransmitter
+            | CommandId::BindReceiver
+            | CommandId::BindTransceiver
+            | CommandId::Outbind => self.on_session_request(header),
             _ => {
                 let allowed = self
                     .state
@@ -1353,6 +1317,59 @@ impl<S: Storage> Session<S> {
             }
         }
         let _ = now;
+    }
+
+    /// `enquire_link`, `unbind`, a bind or `outbind` from the peer (after the checks of
+    /// [`Session::on_request`]). Out of line: rare next to the message commands.
+    #[cold]
+    #[inline(never)]
+    fn on_session_request(&mut self, header: Header) {
+        let id = header.command_id;
+        match id {
+            CommandId::EnquireLink => {
+                let _ =
+                    self.write_response(&Pdu::new(header.sequence_number, Body::EnquireLinkResp));
+            }
+            CommandId::Unbind => {
+                if self.state.bind_type().is_some() || matches!(self.state, State::Binding(_)) {
+                    let _ =
+                        self.write_response(&Pdu::new(header.sequence_number, Body::UnbindResp));
+                    self.close(CloseReason::PeerUnbound);
+                } else {
+                    self.refuse(&header, CommandStatus::ESME_RINVBNDSTS, false);
+                }
+            }
+            CommandId::BindTransmitter | CommandId::BindReceiver | CommandId::BindTransceiver => {
+                let Some(bind_type) = BindType::from_command_id(id) else {
+                    return;
+                };
+                match self.state {
+                    State::Open | State::Outbound => {
+                        let bytes = self.rx.bytes().get(..self.frame_len).unwrap_or_default();
+                        self.peer_version = bind_interface_version(bytes, &self.config.parse);
+                        self.bind_request = Some((header.sequence_number, bind_type));
+                        self.state = State::Binding(bind_type);
+                        let frame = self.take_frame(header);
+                        self.emit(Event::BindRequest { bind_type, frame });
+                    }
+                    _ => self.refuse(&header, CommandStatus::ESME_RALYBND, false),
+                }
+            }
+            CommandId::Outbind => {
+                if self.state == State::Open {
+                    self.state = State::Outbound;
+                    let frame = self.take_frame(header);
+                    self.emit(Event::Outbind { frame });
+                } else {
+                    self.emit(Event::RejectedRequest {
+                        command_id: id,
+                        sequence_number: header.sequence_number,
+                        status: CommandStatus::ESME_RINVBNDSTS,
+                    });
+                }
+            }
+            _ => {}
+        }
     }
 
     /// A response to no request of ours on the wire (`late`: to one that timed out).
