@@ -947,6 +947,7 @@ impl<S: Storage> Session<S> {
             })
     }
 
+    #[inline(always)]
     fn write_response(&mut self, pdu: &Pdu<'_>) -> Result<(), EncodeError> {
         let n = self.tx.encode(pdu)?;
         if self.is_5_0() {
