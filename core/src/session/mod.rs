@@ -1140,7 +1140,7 @@ impl<S: Storage> Session<S> {
     }
 
     /// The PDU being handled, as a frame for an event.
-    #[inline(always)]
+    #[inline]
     fn take_frame(&mut self, header: Header) -> Frame<S::Buf> {
         let n = core::mem::take(&mut self.frame_len);
         Frame::from_checked(header, self.rx.take(n))
