@@ -297,3 +297,26 @@ fn smsc_supported_takes_the_5_0_names() {
     bad.expect_code(2);
     assert!(bad.stderr.contains("cancel_broadcast_sm"), "{}", bad.stderr);
 }
+
+#[test]
+fn broadcast_options_without_broadcast_are_refused() {
+    // Refused by the argument parser (exit 2) before any connection: no SMSC needed.
+    for args in [
+        &["--content-type", "cdma:0x0010"][..],
+        &["--repetitions", "3"][..],
+        &["--frequency", "2h"][..],
+    ] {
+        let mut argv = vec!["send", "--connect", "127.0.0.1:9"];
+        argv.extend_from_slice(args);
+        argv.push("Hi");
+        let out = cli_common::run(&argv);
+        out.expect_code(2);
+        assert!(
+            out.stderr
+                .contains("the following required arguments were not provided")
+                && out.stderr.contains("--broadcast"),
+            "{args:?}: {}",
+            out.stderr
+        );
+    }
+}

@@ -31,11 +31,12 @@ impl Response {
         self.frame.pdu()
     }
 
-    /// The `message_id` of a `submit_sm_resp`, `data_sm_resp` or `submit_multi_resp`
-    /// (`None` for other responses, or when it does not parse).
+    /// The `message_id` of a `submit_sm_resp`, `data_sm_resp`, `submit_multi_resp` or
+    /// (SMPP 5.0) `broadcast_sm_resp` (`None` for other responses, or when it does not
+    /// parse).
     pub fn message_id(&self) -> Option<String> {
         let id = match self.pdu().ok()?.body {
-            Body::SubmitSmResp(r) | Body::DataSmResp(r) => r.message_id,
+            Body::SubmitSmResp(r) | Body::DataSmResp(r) | Body::BroadcastSmResp(r) => r.message_id,
             Body::SubmitMultiResp(r) => r.message_id,
             _ => return None,
         };
@@ -224,6 +225,11 @@ mod tests {
             ..SubmitMultiResp::EMPTY
         }));
         assert_eq!(r.message_id().as_deref(), Some("m1"));
+        let r = resp(Body::DataSmResp(MessageIdResp::new(b"d7")));
+        assert_eq!(r.message_id().as_deref(), Some("d7"));
+        let r = resp(Body::BroadcastSmResp(MessageIdResp::new(b"bc42")));
+        assert_eq!(r.message_id().as_deref(), Some("bc42"));
         assert_eq!(resp(Body::EnquireLinkResp).message_id(), None);
+        assert_eq!(resp(Body::CancelBroadcastSmResp).message_id(), None);
     }
 }

@@ -581,8 +581,13 @@ impl<'a> Pdu<'a> {
         // Typical PDUs are encoded on the stack and appended in one copy, which is much
         // faster than many small `put` calls.
         const STACK: usize = 512;
+        /// The stack buffer, aligned so that zeroing it costs the same wherever the
+        /// caller's frame puts it.
+        #[repr(align(64))]
+        struct Stack([u8; STACK]);
         if len <= STACK {
-            let mut buf = [0u8; STACK];
+            let mut stack = Stack([0u8; STACK]);
+            let buf = &mut stack.0;
             let n = self.encode(&mut buf[..len])?;
             if out.remaining_mut() < n {
                 return Err(EncodeError::BufferTooSmall { needed: n });

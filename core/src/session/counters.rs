@@ -11,11 +11,7 @@ const STATUS_SLOTS: usize = 16;
 
 #[inline]
 fn slot(id: CommandId) -> usize {
-    CommandId::ALL
-        .iter()
-        .chain(CommandId::SMPP_5_0)
-        .position(|c| *c == id)
-        .unwrap_or(SLOTS - 1)
+    id.index()
 }
 
 /// The command id of a slot (`Unknown(0)` for the last).

@@ -947,12 +947,11 @@ impl<S: Storage> Session<S> {
             })
     }
 
+    #[inline(always)]
     fn write_response(&mut self, pdu: &Pdu<'_>) -> Result<(), EncodeError> {
         let n = self.tx.encode(pdu)?;
-        if self.is_5_0() && pdu.command_status.is_ok() && n > 16 {
-            // The encoding was appended: it starts n octets before the end.
-            let start = self.tx.bytes().len() - n;
-            self.append_congestion(start, n, &pdu.body);
+        if self.is_5_0() {
+            self.append_congestion(n, pdu);
         }
         self.counters.responses_sent.add(pdu.command_id());
         if !pdu.command_status.is_ok() {
@@ -961,11 +960,20 @@ impl<S: Storage> Session<S> {
         Ok(())
     }
 
-    /// On a 5.0 session: adds `congestion_state` to the response of `n` octets just written
-    /// at `start`, when its body carries TLVs and has none of its own (the application's
-    /// value wins), and there is room (it is advisory: without room it is left out).
-    fn append_congestion(&mut self, start: usize, n: usize, body: &Body<'_>) {
-        let tlvs = match body {
+    /// On a 5.0 session: adds `congestion_state` to the response `pdu` of `n` octets just
+    /// written, when it succeeded, its body carries TLVs and has none of its own (the
+    /// application's value wins), and there is room (it is advisory: without room it is left
+    /// out). Out of line and cold: 3.4 sessions never get here, and keeping it out of
+    /// `write_response` keeps that small enough to inline on their hot path.
+    #[cold]
+    #[inline(never)]
+    fn append_congestion(&mut self, n: usize, pdu: &Pdu<'_>) {
+        if !pdu.command_status.is_ok() || n <= 16 {
+            return;
+        }
+        // The encoding was appended: it starts n octets before the end.
+        let start = self.tx.bytes().len() - n;
+        let tlvs = match &pdu.body {
             Body::SubmitSmResp(r)
             | Body::DataSmResp(r)
             | Body::DeliverSmResp(r)
@@ -1144,10 +1152,7 @@ impl<S: Storage> Session<S> {
         let seq = header.sequence_number;
         let status = header.command_status;
         if self.is_5_0() {
-            let bytes = self.rx.bytes().get(..self.frame_len).unwrap_or_default();
-            if let Some(state) = response_congestion(bytes, &self.config.parse) {
-                self.set_peer_congestion(state);
-            }
+            self.read_peer_congestion();
         }
         self.counters.responses_received.add(id);
         if !status.is_ok() {
@@ -1155,50 +1160,7 @@ impl<S: Storage> Session<S> {
         }
         if let Some((s, bind_type)) = self.bind_pending {
             if s == seq {
-                self.bind_pending = None;
-                self.bind_deadline = None;
-                let expected = bind_type.command_id().response();
-                if id != CommandId::GenericNack && Some(id) != expected {
-                    self.counters.mismatched_responses += 1;
-                    let frame = self.take_frame(header);
-                    self.emit(Event::MismatchedResponse {
-                        sequence_number: seq,
-                        request: bind_type.command_id(),
-                        frame,
-                    });
-                    self.emit(Event::BindFailed {
-                        status: Some(CommandStatus::ESME_RBINDFAIL),
-                    });
-                    self.close(CloseReason::MismatchedResponse {
-                        request: bind_type.command_id(),
-                        response: id,
-                    });
-                    return;
-                }
-                if status.is_ok() && id != CommandId::GenericNack {
-                    let bytes = self.rx.bytes().get(..self.frame_len).unwrap_or_default();
-                    self.peer_version = sc_interface_version(bytes, &self.config.parse);
-                    let peer = self
-                        .peer_version
-                        .map_or(SmppVersion::V3_3, SmppVersion::from_interface_version);
-                    let asked = self
-                        .asked_version
-                        .map_or(SmppVersion::V3_4, SmppVersion::from_interface_version);
-                    self.negotiated = Some(peer.min(asked).min(self.config.max_version));
-                    self.state = State::Bound(bind_type);
-                    let frame = self.take_frame(header);
-                    self.emit(Event::Bound { bind_type, frame });
-                } else {
-                    let status = if status.is_ok() {
-                        CommandStatus::ESME_RBINDFAIL
-                    } else {
-                        status
-                    };
-                    self.emit(Event::BindFailed {
-                        status: Some(status),
-                    });
-                    self.close(CloseReason::BindFailed(status));
-                }
+                self.on_bind_response(header, bind_type);
                 return;
             }
         }
@@ -1217,7 +1179,6 @@ impl<S: Storage> Session<S> {
             return;
         }
         let Some(slot) = self.window.get(seq) else {
-            self.counters.unmatched_responses += 1;
             let late = match self.late.position(|s| *s == seq) {
                 Some(i) => {
                     self.late.remove(i);
@@ -1225,27 +1186,16 @@ impl<S: Storage> Session<S> {
                 }
                 None => false,
             };
-            let frame = self.take_frame(header);
-            self.emit(Event::UnmatchedResponse { frame, late });
+            self.on_unmatched_response(header, late);
             return;
         };
         if slot.sent_at.is_none() {
             // Queued again after a throttle answer and not yet re-sent: this is a duplicate.
-            self.counters.unmatched_responses += 1;
-            let frame = self.take_frame(header);
-            self.emit(Event::UnmatchedResponse { frame, late: false });
+            self.on_unmatched_response(header, false);
             return;
         }
         if id != CommandId::GenericNack && slot.command_id.response() != Some(id) {
-            self.window.remove(seq);
-            self.counters.mismatched_responses += 1;
-            let frame = self.take_frame(header);
-            self.emit(Event::MismatchedResponse {
-                sequence_number: seq,
-                request: slot.command_id,
-                frame,
-            });
-            self.after_window_change(now);
+            self.on_mismatched_response(now, header, slot.command_id);
             return;
         }
         let rtt = slot.sent_at.map_or(Default::default(), |t| now - t);
@@ -1303,68 +1253,24 @@ impl<S: Storage> Session<S> {
             return;
         }
         let bytes = self.rx.bytes().get(..self.frame_len).unwrap_or_default();
-        let parsed = Pdu::parse_with(bytes, &self.config.parse).map(|pdu| match pdu.body {
-            Body::BindTransmitter(b) | Body::BindReceiver(b) | Body::BindTransceiver(b) => {
-                Some(b.interface_version)
-            }
-            _ => None,
-        });
-        let interface_version = match parsed {
-            Ok(v) => v,
-            Err(error) => {
-                self.counters.invalid_pdus += 1;
-                let answered = self.reject(&header, error.status(), error.needs_generic_nack());
-                self.emit(Event::InvalidPdu {
-                    error,
-                    command_id: id,
-                    sequence_number: header.sequence_number,
-                    answered,
-                });
-                return;
-            }
-        };
+        if let Err(error) = Pdu::parse_with(bytes, &self.config.parse) {
+            self.counters.invalid_pdus += 1;
+            let answered = self.reject(&header, error.status(), error.needs_generic_nack());
+            self.emit(Event::InvalidPdu {
+                error,
+                command_id: id,
+                sequence_number: header.sequence_number,
+                answered,
+            });
+            return;
+        }
         match id {
-            CommandId::EnquireLink => {
-                let _ =
-                    self.write_response(&Pdu::new(header.sequence_number, Body::EnquireLinkResp));
-            }
-            CommandId::Unbind => {
-                if self.state.bind_type().is_some() || matches!(self.state, State::Binding(_)) {
-                    let _ =
-                        self.write_response(&Pdu::new(header.sequence_number, Body::UnbindResp));
-                    self.close(CloseReason::PeerUnbound);
-                } else {
-                    self.refuse(&header, CommandStatus::ESME_RINVBNDSTS, false);
-                }
-            }
-            CommandId::BindTransmitter | CommandId::BindReceiver | CommandId::BindTransceiver => {
-                let Some(bind_type) = BindType::from_command_id(id) else {
-                    return;
-                };
-                match self.state {
-                    State::Open | State::Outbound => {
-                        self.peer_version = interface_version;
-                        self.bind_request = Some((header.sequence_number, bind_type));
-                        self.state = State::Binding(bind_type);
-                        let frame = self.take_frame(header);
-                        self.emit(Event::BindRequest { bind_type, frame });
-                    }
-                    _ => self.refuse(&header, CommandStatus::ESME_RALYBND, false),
-                }
-            }
-            CommandId::Outbind => {
-                if self.state == State::Open {
-                    self.state = State::Outbound;
-                    let frame = self.take_frame(header);
-                    self.emit(Event::Outbind { frame });
-                } else {
-                    self.emit(Event::RejectedRequest {
-                        command_id: id,
-                        sequence_number: header.sequence_number,
-                        status: CommandStatus::ESME_RINVBNDSTS,
-                    });
-                }
-            }
+            CommandId::EnquireLink
+            | CommandId::Unbind
+            | CommandId::BindTransmitter
+            | CommandId::BindReceiver
+            | CommandId::BindTransceiver
+            | CommandId::Outbind => self.on_session_request(header),
             _ => {
                 let allowed = self
                     .state
@@ -1412,6 +1318,156 @@ impl<S: Storage> Session<S> {
             }
         }
         let _ = now;
+    }
+
+    /// `enquire_link`, `unbind`, a bind or `outbind` from the peer (after the checks of
+    /// [`Session::on_request`]). Out of line: rare next to the message commands.
+    #[cold]
+    #[inline(never)]
+    fn on_session_request(&mut self, header: Header) {
+        let id = header.command_id;
+        match id {
+            CommandId::EnquireLink => {
+                let _ =
+                    self.write_response(&Pdu::new(header.sequence_number, Body::EnquireLinkResp));
+            }
+            CommandId::Unbind => {
+                if self.state.bind_type().is_some() || matches!(self.state, State::Binding(_)) {
+                    let _ =
+                        self.write_response(&Pdu::new(header.sequence_number, Body::UnbindResp));
+                    self.close(CloseReason::PeerUnbound);
+                } else {
+                    self.refuse(&header, CommandStatus::ESME_RINVBNDSTS, false);
+                }
+            }
+            CommandId::BindTransmitter | CommandId::BindReceiver | CommandId::BindTransceiver => {
+                let Some(bind_type) = BindType::from_command_id(id) else {
+                    return;
+                };
+                match self.state {
+                    State::Open | State::Outbound => {
+                        let bytes = self.rx.bytes().get(..self.frame_len).unwrap_or_default();
+                        self.peer_version = bind_interface_version(bytes, &self.config.parse);
+                        self.bind_request = Some((header.sequence_number, bind_type));
+                        self.state = State::Binding(bind_type);
+                        let frame = self.take_frame(header);
+                        self.emit(Event::BindRequest { bind_type, frame });
+                    }
+                    _ => self.refuse(&header, CommandStatus::ESME_RALYBND, false),
+                }
+            }
+            CommandId::Outbind => {
+                if self.state == State::Open {
+                    self.state = State::Outbound;
+                    let frame = self.take_frame(header);
+                    self.emit(Event::Outbind { frame });
+                } else {
+                    self.emit(Event::RejectedRequest {
+                        command_id: id,
+                        sequence_number: header.sequence_number,
+                        status: CommandStatus::ESME_RINVBNDSTS,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// A response to no request of ours on the wire (`late`: to one that timed out).
+    #[cold]
+    #[inline(never)]
+    fn on_unmatched_response(&mut self, header: Header, late: bool) {
+        self.counters.unmatched_responses += 1;
+        let frame = self.take_frame(header);
+        self.emit(Event::UnmatchedResponse { frame, late });
+    }
+
+    /// A response of another command than our request `request` of its sequence number:
+    /// the request's outcome.
+    #[cold]
+    #[inline(never)]
+    fn on_mismatched_response(&mut self, now: Instant, header: Header, request: CommandId) {
+        self.window.remove(header.sequence_number);
+        self.counters.mismatched_responses += 1;
+        let frame = self.take_frame(header);
+        self.emit(Event::MismatchedResponse {
+            sequence_number: header.sequence_number,
+            request,
+            frame,
+        });
+        self.after_window_change(now);
+    }
+
+    /// The response to our bind request (ESME). Out of line: once a session.
+    #[cold]
+    #[inline(never)]
+    fn on_bind_response(&mut self, header: Header, bind_type: BindType) {
+        let id = header.command_id;
+        let seq = header.sequence_number;
+        let status = header.command_status;
+        self.bind_pending = None;
+        self.bind_deadline = None;
+        let expected = bind_type.command_id().response();
+        if id != CommandId::GenericNack && Some(id) != expected {
+            self.counters.mismatched_responses += 1;
+            let frame = self.take_frame(header);
+            self.emit(Event::MismatchedResponse {
+                sequence_number: seq,
+                request: bind_type.command_id(),
+                frame,
+            });
+            self.emit(Event::BindFailed {
+                status: Some(CommandStatus::ESME_RBINDFAIL),
+            });
+            self.close(CloseReason::MismatchedResponse {
+                request: bind_type.command_id(),
+                response: id,
+            });
+            return;
+        }
+        if status.is_ok() && id != CommandId::GenericNack {
+            self.negotiate_from_bind_resp();
+            self.state = State::Bound(bind_type);
+            let frame = self.take_frame(header);
+            self.emit(Event::Bound { bind_type, frame });
+        } else {
+            let status = if status.is_ok() {
+                CommandStatus::ESME_RBINDFAIL
+            } else {
+                status
+            };
+            self.emit(Event::BindFailed {
+                status: Some(status),
+            });
+            self.close(CloseReason::BindFailed(status));
+        }
+    }
+
+    /// On a 5.0 session: records the `congestion_state` of the response being handled.
+    /// Out of line, so that the 3.4 response path stays small.
+    #[cold]
+    #[inline(never)]
+    fn read_peer_congestion(&mut self) {
+        let bytes = self.rx.bytes().get(..self.frame_len).unwrap_or_default();
+        if let Some(state) = response_congestion(bytes, &self.config.parse) {
+            self.set_peer_congestion(state);
+        }
+    }
+
+    /// ESME: the version negotiated from the successful bind response being handled (its
+    /// `sc_interface_version`, the version our bind asked for and ours). Once a session.
+    #[cold]
+    #[inline(never)]
+    fn negotiate_from_bind_resp(&mut self) {
+        let bytes = self.rx.bytes().get(..self.frame_len).unwrap_or_default();
+        self.peer_version = sc_interface_version(bytes, &self.config.parse);
+        let peer = self
+            .peer_version
+            .map_or(SmppVersion::V3_3, SmppVersion::from_interface_version);
+        let asked = self
+            .asked_version
+            .map_or(SmppVersion::V3_4, SmppVersion::from_interface_version);
+        self.negotiated = Some(peer.min(asked).min(self.config.max_version));
     }
 
     fn refuse(&mut self, header: &Header, status: CommandStatus, nack: bool) {
@@ -1481,6 +1537,20 @@ fn response_congestion(bytes: &[u8], opts: &crate::pdu::ParseOptions) -> Option<
         | Body::BroadcastSmResp(r) => r.tlvs.congestion_state(),
         Body::SubmitMultiResp(r) => r.tlvs.congestion_state(),
         Body::QueryBroadcastSmResp(r) => r.tlvs.congestion_state(),
+        _ => None,
+    }
+}
+
+/// The `interface_version` of a bind request (`None` for other PDUs and when it does not
+/// parse). Out of line: read once a session.
+#[cold]
+#[inline(never)]
+fn bind_interface_version(bytes: &[u8], opts: &crate::pdu::ParseOptions) -> Option<u8> {
+    let pdu = Pdu::parse_with(bytes, opts).ok()?;
+    match pdu.body {
+        Body::BindTransmitter(b) | Body::BindReceiver(b) | Body::BindTransceiver(b) => {
+            Some(b.interface_version)
+        }
         _ => None,
     }
 }

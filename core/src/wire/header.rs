@@ -27,7 +27,7 @@ pub struct Header {
 impl Header {
     /// Reads the header from the first 16 octets, or `None` when fewer are given. No field
     /// is validated here.
-    #[inline]
+    #[inline(always)]
     pub fn parse(bytes: &[u8]) -> Option<Header> {
         let (h, _) = bytes.split_first_chunk::<HEADER_LEN>()?;
         let word = |i: usize| u32::from_be_bytes([h[i], h[i + 1], h[i + 2], h[i + 3]]);

@@ -21,7 +21,28 @@ macro_rules! command_ids {
             Unknown(u32),
         }
 
+        /// The position of each id in `CommandId::ALL` followed by `CommandId::SMPP_5_0`,
+        /// and `Unknown` after them (see [`CommandId::index`]).
+        #[allow(dead_code)]
+        #[repr(u8)]
+        enum CommandIndex {
+            $( $variant, )*
+            $( $variant5, )*
+            Unknown,
+        }
+
         impl CommandId {
+            /// The id's position in [`CommandId::ALL`] followed by [`CommandId::SMPP_5_0`];
+            /// their total length for an unknown id (a dense index for per-command tables).
+            #[inline]
+            pub(crate) const fn index(self) -> usize {
+                (match self {
+                    $( CommandId::$variant => CommandIndex::$variant, )*
+                    $( CommandId::$variant5 => CommandIndex::$variant5, )*
+                    CommandId::Unknown(_) => CommandIndex::Unknown,
+                }) as usize
+            }
+
             /// Every command id SMPP 3.4 defines, in the order of the specification's table.
             pub const ALL: &'static [CommandId] = &[$(CommandId::$variant,)*];
 
@@ -372,6 +393,20 @@ mod tests {
         assert_eq!(CommandId::from_u32(0x99), CommandId::Unknown(0x99));
         assert_eq!(CommandId::GenericNack.name(), Some("generic_nack"));
         assert!(CommandId::GenericNack.is_response());
+    }
+
+    #[test]
+    fn index_is_the_position_in_all_then_smpp_5_0() {
+        let ids: Vec<CommandId> = CommandId::ALL
+            .iter()
+            .chain(CommandId::SMPP_5_0)
+            .copied()
+            .collect();
+        for (i, id) in ids.iter().enumerate() {
+            assert_eq!(id.index(), i, "{id}");
+        }
+        assert_eq!(CommandId::Unknown(0x99).index(), ids.len());
+        assert_eq!(CommandId::Unknown(0).index(), ids.len());
     }
 
     #[test]

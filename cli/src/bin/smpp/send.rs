@@ -125,15 +125,16 @@ pub struct SendArgs {
     /// The broadcast's broadcast_content_type, NETWORK:TYPE (network generic, gsm, tdma,
     /// cdma or 0..255; the content type 0..65535).
     #[arg(long, value_name = "NETWORK:TYPE", default_value = "gsm:0x0000",
-          value_parser = opts::parsed::<ContentType>())]
+          value_parser = opts::parsed::<ContentType>(), requires = "broadcast")]
     content_type: ContentType,
     /// How many times the broadcast is repeated (broadcast_rep_num, 0..65535).
-    #[arg(long, value_name = "N", default_value = "1", value_parser = opts::parsed::<u16>())]
+    #[arg(long, value_name = "N", default_value = "1", value_parser = opts::parsed::<u16>(),
+          requires = "broadcast")]
     repetitions: u16,
     /// The interval between repetitions (broadcast_frequency_interval); 0: as frequently
     /// as possible.
     #[arg(long, value_name = "D", default_value = "1m", value_parser = frequency_arg(),
-          allow_hyphen_values = true)]
+          allow_hyphen_values = true, requires = "broadcast")]
     frequency: BroadcastFrequencyInterval,
     /// Query the broadcast with this message id (query_broadcast_sm, SMPP 5.0) and print
     /// its state, areas and area success.
