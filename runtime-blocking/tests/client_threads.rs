@@ -87,7 +87,12 @@ fn the_clients_threads_end_with_it() {
 
     // Unbind.
     let (client, _incoming) = Client::connect(addr, client_config("user")).unwrap();
-    assert_eq!(client_threads(), bound);
+    // A new thread names itself once it runs: wait for the names, not only the threads.
+    assert!(
+        wait_for(T, || client_threads() == bound),
+        "{:?}",
+        client_threads()
+    );
     client.unbind().unwrap();
     assert!(
         wait_for(T, || client_threads().is_empty()),
@@ -99,7 +104,12 @@ fn the_clients_threads_end_with_it() {
     let (client, incoming) = Client::connect(addr, client_config("user")).unwrap();
     let clone = client.clone();
     drop(client);
-    assert_eq!(client_threads(), bound);
+    // A new thread names itself once it runs: wait for the names, not only the threads.
+    assert!(
+        wait_for(T, || client_threads() == bound),
+        "{:?}",
+        client_threads()
+    );
     drop(clone);
     assert!(incoming.recv_timeout(T).is_err());
     assert!(
