@@ -338,6 +338,57 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// What another node needs to build a message's receipt ([`Shared::directory`]), as JSON.
+pub(crate) struct SharedMessage {
+    pub(crate) account: String,
+    pub(crate) source: OwnedAddress,
+    pub(crate) destinations: Vec<OwnedAddress>,
+    pub(crate) submitted: ReceiptDate,
+    /// The first 20 characters, as receipts carry them.
+    pub(crate) text: String,
+}
+
+impl SharedMessage {
+    fn address(a: &OwnedAddress) -> Value {
+        json!([a.ton, a.npi, String::from_utf8_lossy(&a.addr)])
+    }
+
+    fn parse_address(v: &Value) -> Option<OwnedAddress> {
+        let ton = u8::try_from(v.get(0)?.as_u64()?).ok()?;
+        let npi = u8::try_from(v.get(1)?.as_u64()?).ok()?;
+        let addr = v.get(2)?.as_str()?.as_bytes().to_vec();
+        Some(OwnedAddress { ton, npi, addr })
+    }
+
+    fn encode(&self) -> Vec<u8> {
+        let v = json!({
+            "account": self.account,
+            "source": Self::address(&self.source),
+            "destinations": self.destinations.iter().map(Self::address).collect::<Vec<_>>(),
+            "submitted": self.submitted.to_string(),
+            "text": self.text,
+        });
+        v.to_string().into_bytes()
+    }
+
+    /// `None` for a record that is not one (another version, or damaged).
+    pub(crate) fn decode(b: &[u8]) -> Option<SharedMessage> {
+        let v: Value = serde_json::from_slice(b).ok()?;
+        Some(SharedMessage {
+            account: v.get("account")?.as_str()?.to_string(),
+            source: Self::parse_address(v.get("source")?)?,
+            destinations: v
+                .get("destinations")?
+                .as_array()?
+                .iter()
+                .map(Self::parse_address)
+                .collect::<Option<Vec<_>>>()?,
+            submitted: ReceiptDate::parse(v.get("submitted")?.as_str()?).ok()?,
+            text: v.get("text")?.as_str()?.to_string(),
+        })
+    }
+}
+
 /// An address that owns its octets.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct OwnedAddress {
@@ -473,6 +524,9 @@ struct Shared {
     /// With a delivery store: whether it works (submissions that need it are refused
     /// while it fails).
     store_health: std::sync::OnceLock<smpp_store::StoreHealth>,
+    /// With a Redis store and the control plane: submitted messages' metadata shared with
+    /// the other nodes, so that a receipt forced on any node can be built.
+    directory: std::sync::OnceLock<smpp_store::directory::MessageDirectory>,
 }
 
 /// A running simulator. Dropping it stops it in the background; [`Simulator::shutdown`]
@@ -538,6 +592,7 @@ impl Simulator {
             window: config.window.max(1),
             broadcasts: Mutex::default(),
             store_health: std::sync::OnceLock::new(),
+            directory: std::sync::OnceLock::new(),
         });
 
         let mut session = SessionConfig::smsc();
@@ -603,6 +658,18 @@ impl Simulator {
             },
             None => None,
         };
+        if let (Some(spec), true) = (&config.store, config.observe) {
+            match smpp_store::open_directory(spec) {
+                Ok(Some(d)) => {
+                    let _ = shared.directory.set(d);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    close_journal(&shared, journal_thread);
+                    return Err(SimError::Store(e));
+                }
+            }
+        }
         if let Some(s) = &store {
             // Message ids carry the store's node id: unique across restarts and nodes.
             let node = s.node_id() & 0xFF_FFFF;
@@ -916,6 +983,16 @@ impl Shared {
             };
             o.log(ctx.bind_id, n, frame.as_bytes(), part, receipt)
         });
+        if let Some(d) = self.directory.get() {
+            let record = SharedMessage {
+                account: ctx.account.clone(),
+                source: OwnedAddress::from(&view.source),
+                destinations: destinations_of(&pdu.body, &view),
+                submitted: receipt_date_now(),
+                text: view.text().chars().take(20).collect(),
+            };
+            d.put(message_id, record.encode());
+        }
         if wants_receipt && !self.hold_receipts {
             let submitted = receipt_date_now();
             let text: String = view.text().chars().take(20).collect();

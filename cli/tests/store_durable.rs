@@ -447,3 +447,73 @@ fn the_readme_deployment_smpp_send_on_one_node_smpp_listen_on_another() {
     let _ = std::fs::remove_file(&j1);
     let _ = std::fs::remove_file(&j2);
 }
+
+#[test]
+fn a_receipt_held_on_one_node_can_be_forced_on_another_through_the_shared_metadata() {
+    let Some(redis) = redis_server::RedisServer::start() else {
+        return;
+    };
+    let config = || SimConfig {
+        listen: "127.0.0.1:0".into(),
+        store: Some(redis.url()),
+        observe: true,
+        hold_receipts: true,
+        ..SimConfig::default()
+    };
+    block_on(async {
+        let a = Simulator::start(config()).await.unwrap();
+        let b = Simulator::start(config()).await.unwrap();
+        let (_rx, incoming) = Client::connect(b.local_addr(), client_config(BindType::Receiver))
+            .await
+            .unwrap();
+        let (tx, _) = Client::connect(a.local_addr(), client_config(BindType::Transmitter))
+            .await
+            .unwrap();
+        let id = submit_n(&tx, 1).await.into_iter().next().unwrap();
+        let control_b = smpp_cli::control::ControlPlane::new(b.handle());
+        let body = format!(r#"{{"message_id":"{id}","stat":"UNDELIV","err":5}}"#);
+        // The record reaches Redis in the background: retried briefly.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let forced = loop {
+            let r = control_b.handle("POST", "/api/receipts", "", body.as_bytes());
+            if r.status / 100 == 2 || Instant::now() > deadline {
+                break r;
+            }
+            async_io::Timer::after(Duration::from_millis(50)).await;
+        };
+        assert_eq!(
+            forced.status / 100,
+            2,
+            "{}",
+            String::from_utf8_lossy(&forced.body)
+        );
+        let req = futures_lite::future::or(async { incoming.recv().await.ok() }, async {
+            async_io::Timer::after(Duration::from_secs(10)).await;
+            None
+        })
+        .await
+        .expect("the forced receipt arrives");
+        let pdu = req.pdu().unwrap();
+        let view = MessageView::from_body(&pdu.body).unwrap();
+        let receipt = view.receipt();
+        assert_eq!(receipt.message_id.as_deref(), Some(id.as_str()));
+        // Built from A's message: its addresses swapped, its text, the forced state.
+        assert_eq!(view.source.addr, b"447700900123");
+        assert_eq!(view.destination.addr, b"Shop");
+        let text = view.text();
+        assert!(text.contains("stat:UNDELIV"), "{text}");
+        assert!(text.contains("err:005"), "{text}");
+        assert!(text.contains("text:kept until deliver"), "{text}");
+        let _ = req.respond_ok();
+        // Unknown everywhere: 404 as before.
+        let r = control_b.handle(
+            "POST",
+            "/api/receipts",
+            "",
+            br#"{"message_id":"ffffffffff","stat":"DELIVRD"}"#,
+        );
+        assert_eq!(r.status, 404);
+        a.shutdown(Duration::from_secs(2)).await;
+        b.shutdown(Duration::from_secs(2)).await;
+    });
+}

@@ -13,7 +13,9 @@
 //! [`open`] picks one from a `--store` argument: a path, or
 //! `redis://HOST:PORT[/DB][?OPTION=VALUE&...]` with the options of
 //! [`redis_streams::RedisOptions`] (`prefix`, `claim_after`, `poll`, `retry_for`,
-//! `io_timeout`; durations as `30s`, `500ms`).
+//! `io_timeout`, `message_ttl`; durations as `30s`, `500ms`). [`open_directory`] opens
+//! the [`directory::MessageDirectory`] of the same Redis: submitted messages' metadata,
+//! shared so that any node can build a receipt.
 //!
 //! ```no_run
 //! let store = smpp_store::open("redis://127.0.0.1:6379/0?claim_after=10s").unwrap();
@@ -22,6 +24,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod directory;
 pub mod embedded;
 pub mod redis_streams;
 
@@ -66,6 +69,19 @@ pub fn open(spec: &str) -> Result<Box<dyn DeliveryStore>, OpenError> {
         .map_err(|err| e(err.to_string()))
 }
 
+/// The shared message directory of a `redis://` store argument; `None` for an embedded
+/// store (one node: nothing to share).
+pub fn open_directory(spec: &str) -> Result<Option<directory::MessageDirectory>, OpenError> {
+    if !(spec.starts_with("redis://") || spec.starts_with("rediss://")) {
+        return Ok(None);
+    }
+    let e = |err: String| OpenError::Redis(spec.to_string(), err);
+    let (url, options) = redis_options(spec).map_err(e)?;
+    directory::MessageDirectory::open(&url, options)
+        .map(Some)
+        .map_err(e)
+}
+
 /// Splits a `redis://` argument into the URL for the client and the store's options.
 fn redis_options(spec: &str) -> Result<(String, redis_streams::RedisOptions), String> {
     let mut options = redis_streams::RedisOptions::default();
@@ -86,9 +102,10 @@ fn redis_options(spec: &str) -> Result<(String, redis_streams::RedisOptions), St
             "poll" => options.poll = duration()?,
             "retry_for" => options.retry_for = duration()?,
             "io_timeout" => options.io_timeout = duration()?,
+            "message_ttl" => options.message_ttl = duration()?,
             _ => {
                 return Err(format!(
-                    "unknown option {name:?} (prefix, claim_after, poll, retry_for, io_timeout)"
+                    "unknown option {name:?} (prefix, claim_after, poll, retry_for, io_timeout, message_ttl)"
                 ))
             }
         }

@@ -66,6 +66,9 @@ pub struct RedisOptions {
     pub retry_for: Duration,
     /// The connect, read and write timeout of one attempt (2 s).
     pub io_timeout: Duration,
+    /// How long submitted messages' metadata stays in the shared
+    /// [`MessageDirectory`](crate::directory::MessageDirectory) (48 h).
+    pub message_ttl: Duration,
 }
 
 impl Default for RedisOptions {
@@ -76,6 +79,7 @@ impl Default for RedisOptions {
             poll: Duration::from_millis(100),
             retry_for: Duration::from_secs(5),
             io_timeout: Duration::from_secs(2),
+            message_ttl: Duration::from_secs(48 * 3600),
         }
     }
 }

@@ -6,7 +6,7 @@
 use super::observe::{Observe, ReceiptSource};
 use super::{
     lock, DeliveryKind, MessageQuery, PendingDelivery, ReceiptState, ServerError, SessionStatus,
-    Shared, SimServer, SimStats, SubmittedMessage,
+    Shared, SharedMessage, SimServer, SimStats, SubmittedMessage,
 };
 use crate::message::{address, prepare, Split, TextEncoding};
 use serde_json::json;
@@ -165,6 +165,19 @@ fn check_address(field: &'static str, a: &str) -> Result<(), ControlError> {
 }
 
 impl SimHandle {
+    /// The metadata another node sharing the Redis store recorded for `message_id`.
+    fn shared_message(&self, message_id: &str) -> Result<Option<SharedMessage>, ControlError> {
+        let Some(d) = self.shared.directory.get() else {
+            return Ok(None);
+        };
+        match d.get(message_id) {
+            Ok(record) => Ok(record.as_deref().and_then(SharedMessage::decode)),
+            Err(e) => Err(ControlError::Refused(format!(
+                "the shared message directory: {e}"
+            ))),
+        }
+    }
+
     fn observe(&self) -> Result<&Observe, ControlError> {
         self.shared
             .observe
@@ -352,28 +365,45 @@ impl SimHandle {
         if err > 999 {
             return Err(ControlError::invalid("err", "err must be 0 to 999"));
         }
-        let (message, source): (SubmittedMessage, ReceiptSource) =
-            observe.find(message_id).ok_or_else(|| {
-                ControlError::not_found(
-                    "message_id",
-                    format!("no submitted message {message_id:?} in the message log"),
-                )
-            })?;
-        let text: String = message
-            .reassembled
-            .as_deref()
-            .unwrap_or(&message.text)
-            .chars()
-            .take(20)
-            .collect();
+        let (account, seq, text, source) = match observe.find(message_id) {
+            Some((message, source)) => {
+                let text: String = message
+                    .reassembled
+                    .as_deref()
+                    .unwrap_or(&message.text)
+                    .chars()
+                    .take(20)
+                    .collect();
+                (message.account, Some(message.seq), text, source)
+            }
+            // Accepted by another node sharing the Redis store: its metadata.
+            None => match self.shared_message(message_id)? {
+                Some(m) => (
+                    m.account,
+                    None,
+                    m.text,
+                    ReceiptSource {
+                        source: m.source,
+                        destinations: m.destinations,
+                        submitted: m.submitted,
+                    },
+                ),
+                None => {
+                    return Err(ControlError::not_found(
+                        "message_id",
+                        format!("no submitted message {message_id:?} in the message log"),
+                    ))
+                }
+            },
+        };
         let mut deliveries = Vec::new();
         let mut receipt_text = String::new();
         for destination in &source.destinations {
             let (accepted, text) = self.shared.deliver_receipt(
                 &self.server,
-                &message.account,
+                &account,
                 message_id,
-                Some(message.seq),
+                seq,
                 (&source.source, destination),
                 source.submitted,
                 text.clone(),
@@ -395,11 +425,11 @@ impl SimHandle {
         if let Some(j) = &self.shared.journal {
             j.write(
                 "receipt",
-                json!({"reason": "api", "account": message.account, "message_id": message_id, "stat": stat.receipt_stat(), "text": receipt_text, "deliveries": deliveries.iter().map(|d| d.0).collect::<Vec<_>>()}),
+                json!({"reason": "api", "account": account, "message_id": message_id, "stat": stat.receipt_stat(), "text": receipt_text, "deliveries": deliveries.iter().map(|d| d.0).collect::<Vec<_>>()}),
             );
         }
         Ok(ReceiptSent {
-            account: message.account,
+            account,
             deliveries,
             text: receipt_text,
         })
