@@ -263,13 +263,19 @@ fn two_nodes_on_one_redis_share_accounts_and_take_over_a_killed_nodes_deliveries
             .unwrap();
         let submitted = submit_n(&tx_a, 100).await;
         let received = receive_receipts(&incoming_b, 100, Duration::from_secs(30)).await;
-        assert_eq!(received, submitted, "every receipt of A's messages arrives on B");
+        assert_eq!(
+            received, submitted,
+            "every receipt of A's messages arrives on B"
+        );
         // Message ids differ across nodes.
         let (tx_b, _) = Client::connect(sock_b, client_config(BindType::Transmitter))
             .await
             .unwrap();
         let on_b = submit_n(&tx_b, 10).await;
-        assert!(on_b.is_disjoint(&submitted), "message ids are unique across nodes");
+        assert!(
+            on_b.is_disjoint(&submitted),
+            "message ids are unique across nodes"
+        );
         let again = receive_receipts(&incoming_b, 10, Duration::from_secs(30)).await;
         assert_eq!(again, on_b);
         rx_b.unbind().await.unwrap();

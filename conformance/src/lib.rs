@@ -25,6 +25,7 @@ pub mod peers;
 pub mod pki;
 mod raw;
 mod smol_rt;
+pub mod store;
 pub mod suite;
 #[cfg(feature = "tokio")]
 mod tokio_rt;
@@ -33,6 +34,7 @@ mod tokio_rt;
 pub use blocking_rt::BlockingRuntime;
 pub use raw::{RawPeer, RawRead};
 pub use smol_rt::SmolRuntime;
+pub use store::{StoreKind, StoreUnderTest};
 #[cfg(feature = "tokio")]
 pub use tokio_rt::TokioRuntime;
 
@@ -85,6 +87,17 @@ pub trait Runtime: Sized + 'static {
         config: ServerConfig,
         accounts: Accounts,
         handler: HandlerPolicy,
+    ) -> Self::Server {
+        Self::start_server_with_store(config, accounts, handler, None)
+    }
+
+    /// [`Runtime::start_server`], keeping the deliveries in `store` when one is given (the
+    /// runtime server's `attach_store`, before any delivery).
+    fn start_server_with_store(
+        config: ServerConfig,
+        accounts: Accounts,
+        handler: HandlerPolicy,
+        store: Option<Box<dyn smpp_store::DeliveryStore>>,
     ) -> Self::Server;
 
     /// [`Runtime::start_server`] with TLS: the SMSC listens on `127.0.0.1:0` and presents
