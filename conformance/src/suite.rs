@@ -160,7 +160,7 @@ fn response_status(frame: &smpp_core::Frame, id: CommandId) -> CommandStatus {
 /// keeps the events it read while looking for others (handed out first by `next_event`),
 /// notes which deliveries the store kept (`ServerEvent::Stored`), and checks on every
 /// event read that no delivery is reported ended twice.
-struct Smsc<S> {
+struct Smsc<S: ServerUnderTest> {
     server: S,
     /// Dropped after the server (an embedded store's directory, a Redis server).
     store: StoreUnderTest,
@@ -171,6 +171,8 @@ struct Smsc<S> {
     stored: Mutex<HashMap<DeliveryId, Placement>>,
     /// The deliveries a `Delivery` event reported (each at most once).
     ended: Mutex<HashSet<DeliveryId>>,
+    /// The copies claimed back from the store whose outcome `outcomes` handed out.
+    claimed: Mutex<HashSet<DeliveryId>>,
 }
 
 /// Starts `R`'s SMSC with the standard accounts and a fresh store of `kind`; `None` when
@@ -190,6 +192,7 @@ fn start_stored<R: Runtime>(config: ServerConfig, kind: StoreKind) -> Option<Sms
         accounts: Mutex::default(),
         stored: Mutex::default(),
         ended: Mutex::default(),
+        claimed: Mutex::default(),
     })
 }
 
@@ -260,6 +263,10 @@ impl<S: ServerUnderTest> Smsc<S> {
             got.len()
         );
         got.sort_by_key(|(id, _)| *id);
+        self.claimed
+            .lock()
+            .unwrap()
+            .extend(got.iter().map(|(id, _)| *id));
         got
     }
 
@@ -330,6 +337,27 @@ impl<S: ServerUnderTest> Smsc<S> {
             );
         } else {
             assert_eq!(self.server.queued(account), n, "held for {account}");
+        }
+    }
+}
+
+/// At the end of a scenario that passed: no delivery the scenario did not account for
+/// ended (a message claimed twice from the store, delivered again under yet another id).
+impl<S: ServerUnderTest> Drop for Smsc<S> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let known = |id: &DeliveryId| {
+            self.accounts.lock().unwrap().contains_key(id)
+                || self.claimed.lock().unwrap().contains(id)
+        };
+        let backlog: Vec<ServerEvent> = self.backlog.lock().unwrap().drain(..).collect();
+        let later = std::iter::from_fn(|| self.read_event(Duration::from_millis(100)));
+        for ev in backlog.into_iter().chain(later) {
+            if let ServerEvent::Delivery { id, outcome, .. } = &ev {
+                assert!(known(id), "an unaccounted delivery ended: {id} {outcome:?}");
+            }
         }
     }
 }
@@ -1308,45 +1336,54 @@ pub fn shutdown_drains<R: Runtime>(store: StoreKind) {
     );
     // With a store, a message given up by the shutdown is not removed from it: the next
     // start on the same store delivers it, in order and once.
-    if let Some(kept) = server.store.open() {
-        let next = R::start_server_with_store(
-            server_config(),
-            Accounts::standard(),
-            HandlerPolicy::message_id(),
-            Some(kept),
-        );
-        let rx = connect::<R>(next.local_addr(), "beta", BindType::Receiver);
-        let got: Vec<String> = (0..2)
-            .map(|_| {
-                let r = recv_one(&rx);
-                let text = r.text();
-                r.respond_ok().expect("respond");
-                text
-            })
-            .collect();
-        assert_eq!(got, ["s0", "s1"], "after the restart");
-        assert!(rx.recv(Duration::from_millis(200)).is_none(), "sent twice");
-        for _ in 0..2 {
-            let delivered = wait_event(&next, T, |e| {
-                matches!(
-                    e,
-                    ServerEvent::Delivery {
-                        outcome: DeliveryOutcome::Delivered { .. },
-                        ..
-                    }
-                )
-            });
-            assert!(delivered.is_some(), "no Delivered event after the restart");
-        }
-        rx.unbind().expect("unbind");
-        next.shutdown(T);
+    delivered_after_restart::<R>(&server.store, "beta", &["s0", "s1"]);
+}
+
+/// With a store (none: nothing to do), starts a new SMSC on it once the scenario's shut
+/// down: a receiver of `account` gets `want`, in order and once, each reported delivered.
+fn delivered_after_restart<R: Runtime>(store: &StoreUnderTest, account: &str, want: &[&str]) {
+    let Some(kept) = store.open() else {
+        return;
+    };
+    let next = R::start_server_with_store(
+        server_config(),
+        Accounts::standard(),
+        HandlerPolicy::message_id(),
+        Some(kept),
+    );
+    let rx = connect::<R>(next.local_addr(), account, BindType::Receiver);
+    let got: Vec<String> = want
+        .iter()
+        .map(|_| {
+            let r = recv_one(&rx);
+            let text = r.text();
+            r.respond_ok().expect("respond");
+            text
+        })
+        .collect();
+    assert_eq!(got, want, "after the restart");
+    assert!(rx.recv(Duration::from_millis(200)).is_none(), "sent twice");
+    for _ in want {
+        let delivered = wait_event(&next, T, |e| {
+            matches!(
+                e,
+                ServerEvent::Delivery {
+                    outcome: DeliveryOutcome::Delivered { .. },
+                    ..
+                }
+            )
+        });
+        assert!(delivered.is_some(), "no Delivered event after the restart");
     }
+    rx.unbind().expect("unbind");
+    next.shutdown(T);
 }
 
 /// A delivery on its way to a receiver that never answers when `shutdown` starts: the
 /// session drains (the response times out, 300 ms), is unbound (no answer: the unbind
 /// timeout, 1 s, closes it) and the message, back in the queue, is given up (`Shutdown`)
-/// after its one attempt (with a shared store: the copy this node claimed).
+/// after its one attempt (with a shared store: the copy this node claimed). With a store
+/// it stays there, and is delivered after the next start.
 pub fn shutdown_gives_up_in_flight<R: Runtime>(store: StoreKind) {
     let Some(server) = start_stored::<R>(delivery_config(), store) else {
         return;
@@ -1377,6 +1414,7 @@ pub fn shutdown_gives_up_in_flight<R: Runtime>(store: StoreKind) {
         } => assert_eq!(attempts, 1),
         other => panic!("{other:?}"),
     }
+    delivered_after_restart::<R>(&server.store, "acme", &["in flight"]);
 }
 
 /// The peer's `unbind` is answered `unbind_resp` and the connection closes, reported as
