@@ -10,7 +10,16 @@
 //! ```text
 //! // tests/smol.rs
 //! smpp_conformance::conformance_suite!(smpp_conformance::SmolRuntime);
+//! smpp_conformance::delivery_store_suite!(smpp_conformance::SmolRuntime, embedded);
+//! smpp_conformance::delivery_store_suite!(smpp_conformance::SmolRuntime, redis);
 //! ```
+//!
+//! [`delivery_store_suite!`] runs the delivery scenarios again with the SMSC keeping its
+//! deliveries in a store ([`StoreUnderTest`]): the embedded one, or Redis Streams on a
+//! `redis-server` started for each scenario (skipped, said on stderr, where Redis is not
+//! installed outside CI). Where a store legitimately changes what is observed (a shared
+//! store's messages leave the endpoint and come back claimed under new ids; a full queue
+//! spills to the store), the scenario says so and asserts the store's behaviour.
 //!
 //! Every scenario runs over real TCP on `127.0.0.1:0`, with short timers so that the whole
 //! suite stays fast. Where the runtimes legitimately differ, the scenario says so in a
