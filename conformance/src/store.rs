@@ -106,6 +106,33 @@ impl StoreUnderTest {
     }
 }
 
+impl StoreUnderTest {
+    /// How many messages the store keeps for `account` (0 without a store). The embedded
+    /// database must not be open in an SMSC (shut it down first).
+    pub fn kept(&self, account: &str) -> usize {
+        match self.kind {
+            StoreKind::None => 0,
+            StoreKind::Embedded => {
+                let dir = self.dir.as_ref().expect("the store's directory");
+                let store = EmbeddedStore::open(dir.path().join("deliveries.redb"))
+                    .expect("the embedded store opens");
+                store.len(account).expect("the embedded store reads")
+            }
+            StoreKind::Redis => {
+                let redis = self.redis.as_ref().expect("the store's redis-server");
+                let reply = redis
+                    .command(&format!("XLEN {}:deliveries:{account}", self.prefix))
+                    .expect("XLEN answered");
+                reply
+                    .trim()
+                    .strip_prefix(':')
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or_else(|| panic!("XLEN answered {reply:?}"))
+            }
+        }
+    }
+}
+
 /// A running `redis-server` without persistence, killed on drop.
 #[derive(Debug)]
 struct RedisServer {
@@ -154,14 +181,17 @@ impl RedisServer {
     }
 
     fn ping(&self) -> bool {
-        let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) else {
-            return false;
-        };
-        let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-        let mut buf = [0u8; 64];
-        s.write_all(b"PING\r\n").is_ok()
-            && s.read(&mut buf)
-                .is_ok_and(|n| buf[..n].starts_with(b"+PONG"))
+        self.command("PING").is_some_and(|r| r.starts_with("+PONG"))
+    }
+
+    /// Sends one inline command; the first reply (raw RESP).
+    fn command(&self, line: &str) -> Option<String> {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
+        s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+        s.write_all(format!("{line}\r\n").as_bytes()).ok()?;
+        let mut buf = [0u8; 512];
+        let n = s.read(&mut buf).ok()?;
+        Some(String::from_utf8_lossy(&buf[..n]).into_owned())
     }
 }
 

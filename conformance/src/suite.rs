@@ -342,12 +342,34 @@ impl<S: ServerUnderTest> Smsc<S> {
 }
 
 /// At the end of a scenario that passed: no delivery the scenario did not account for
-/// ended (a message claimed twice from the store, delivered again under yet another id).
+/// ended (a message claimed twice from the store, delivered again under yet another id),
+/// and, once the SMSC shut down, the store keeps nothing (every delivery that ended was
+/// removed; what a shutdown left was delivered after the restart).
 impl<S: ServerUnderTest> Drop for Smsc<S> {
     fn drop(&mut self) {
         if std::thread::panicking() {
             return;
         }
+        self.check_accounted();
+        if self.store.kind() == StoreKind::None {
+            return;
+        }
+        self.server.shutdown(T);
+        self.check_accounted();
+        let accounts: BTreeSet<String> = self.accounts.lock().unwrap().values().cloned().collect();
+        for account in accounts {
+            assert_eq!(
+                self.store.kept(&account),
+                0,
+                "kept for {account} at the end"
+            );
+        }
+    }
+}
+
+impl<S: ServerUnderTest> Smsc<S> {
+    /// No `Delivery` event among those left names a delivery the scenario does not know.
+    fn check_accounted(&self) {
         let known = |id: &DeliveryId| {
             self.accounts.lock().unwrap().contains_key(id)
                 || self.claimed.lock().unwrap().contains(id)
