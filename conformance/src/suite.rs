@@ -1403,6 +1403,62 @@ fn delivered_after_restart<R: Runtime>(store: &StoreUnderTest, account: &str, wa
     next.shutdown(T);
 }
 
+/// With a store only (without one there is nothing to keep across a restart): messages
+/// kept when the SMSC shut down are older than any accepted after the next start, and
+/// are delivered before them, even when the new one is accepted at once (right after the
+/// store is attached, before a receiver binds).
+pub fn kept_messages_first_after_restart<R: Runtime>(store: StoreKind) {
+    let Some(server) = start_stored::<R>(server_config(), store) else {
+        return;
+    };
+    if store == StoreKind::None {
+        return;
+    }
+    let pending: Vec<PendingDelivery> = (0..3)
+        .map(|i| {
+            server
+                .deliver("beta", &receipt(&format!("k{i}")))
+                .expect("deliver")
+        })
+        .collect();
+    server.shutdown(T);
+    for p in pending {
+        match p.outcome(T) {
+            DeliveryOutcome::GaveUp {
+                reason: GiveUpReason::Shutdown,
+                ..
+            } => {}
+            DeliveryOutcome::InStore if server.store.is_shared() => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    let next = R::start_server_with_store(
+        server_config(),
+        Accounts::standard(),
+        HandlerPolicy::message_id(),
+        server.store.open(),
+    );
+    let later = next.deliver("beta", &receipt("new")).expect("deliver");
+    let rx = connect::<R>(next.local_addr(), "beta", BindType::Receiver);
+    let got: Vec<String> = (0..4)
+        .map(|_| {
+            let r = recv_one(&rx);
+            let text = r.text();
+            r.respond_ok().expect("respond");
+            text
+        })
+        .collect();
+    assert_eq!(got, ["k0", "k1", "k2", "new"], "order per account");
+    assert!(rx.recv(Duration::from_millis(200)).is_none(), "sent twice");
+    match later.outcome(T) {
+        DeliveryOutcome::Delivered { .. } => {}
+        DeliveryOutcome::InStore if server.store.is_shared() => {}
+        other => panic!("{other:?}"),
+    }
+    rx.unbind().expect("unbind");
+    next.shutdown(T);
+}
+
 /// A delivery on its way to a receiver that never answers when `shutdown` starts: the
 /// session drains (the response times out, 300 ms), is unbound (no answer: the unbind
 /// timeout, 1 s, closes it) and the message, back in the queue, is given up (`Shutdown`)
@@ -1973,12 +2029,20 @@ macro_rules! delivery_store_suite {
     ($rt:ty, embedded) => {
         mod embedded {
             $crate::delivery_store_suite!(@tests $rt; $crate::StoreKind::Embedded);
+            $crate::delivery_store_suite!(@only_stored $rt; $crate::StoreKind::Embedded);
         }
     };
     ($rt:ty, redis) => {
         mod redis {
             $crate::delivery_store_suite!(@tests $rt; $crate::StoreKind::Redis);
+            $crate::delivery_store_suite!(@only_stored $rt; $crate::StoreKind::Redis);
         }
+    };
+    // What only a store can do: keep messages across a restart.
+    (@only_stored $rt:ty; $store:expr) => {
+        $crate::delivery_store_suite!(@each $rt; $store;
+            kept_messages_first_after_restart,
+        );
     };
     (@tests $rt:ty; $store:expr) => {
         $crate::delivery_store_suite!(@each $rt; $store;
