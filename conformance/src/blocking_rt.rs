@@ -52,12 +52,13 @@ impl Runtime for BlockingRuntime {
     type Server = BlockingServer;
     type Client = BlockingClient;
 
-    fn start_server(
+    fn start_server_with_store(
         config: ServerConfig,
         accounts: Accounts,
         policy: HandlerPolicy,
+        store: Option<Box<dyn smpp_store::DeliveryStore>>,
     ) -> BlockingServer {
-        start(config, accounts, policy, None)
+        start(config, accounts, policy, None, store)
     }
 
     fn start_tls_server(
@@ -66,7 +67,7 @@ impl Runtime for BlockingRuntime {
         policy: HandlerPolicy,
         tls: TlsServerConfig,
     ) -> BlockingServer {
-        start(config, accounts, policy, Some(tls))
+        start(config, accounts, policy, Some(tls), None)
     }
 
     fn connect(addr: SocketAddr, config: ClientConfig) -> Result<BlockingClient, Failure> {
@@ -107,6 +108,7 @@ fn start(
     accounts: Accounts,
     policy: HandlerPolicy,
     tls: Option<TlsServerConfig>,
+    store: Option<Box<dyn smpp_store::DeliveryStore>>,
 ) -> BlockingServer {
     let handler = move |ctx: &RequestContext, frame: &Frame| {
         if let Some(d) = policy.delay {
@@ -120,6 +122,9 @@ fn start(
         None => Server::bind(addr, config, accounts, handler),
     }
     .expect("blocking server listens");
+    if let Some(store) = store {
+        server.attach_store(store).expect("the store attaches");
+    }
     let events = Mutex::new(server.events());
     BlockingServer { server, events }
 }

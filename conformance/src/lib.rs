@@ -10,7 +10,16 @@
 //! ```text
 //! // tests/smol.rs
 //! smpp_conformance::conformance_suite!(smpp_conformance::SmolRuntime);
+//! smpp_conformance::delivery_store_suite!(smpp_conformance::SmolRuntime, embedded);
+//! smpp_conformance::delivery_store_suite!(smpp_conformance::SmolRuntime, redis);
 //! ```
+//!
+//! [`delivery_store_suite!`] runs the delivery scenarios again with the SMSC keeping its
+//! deliveries in a store ([`StoreUnderTest`]): the embedded one, or Redis Streams on a
+//! `redis-server` started for each scenario (skipped, said on stderr, where Redis is not
+//! installed outside CI). Where a store legitimately changes what is observed (a shared
+//! store's messages leave the endpoint and come back claimed under new ids; a full queue
+//! spills to the store), the scenario says so and asserts the store's behaviour.
 //!
 //! Every scenario runs over real TCP on `127.0.0.1:0`, with short timers so that the whole
 //! suite stays fast. Where the runtimes legitimately differ, the scenario says so in a
@@ -25,6 +34,7 @@ pub mod peers;
 pub mod pki;
 mod raw;
 mod smol_rt;
+pub mod store;
 pub mod suite;
 #[cfg(feature = "tokio")]
 mod tokio_rt;
@@ -33,6 +43,7 @@ mod tokio_rt;
 pub use blocking_rt::BlockingRuntime;
 pub use raw::{RawPeer, RawRead};
 pub use smol_rt::SmolRuntime;
+pub use store::{StoreKind, StoreUnderTest};
 #[cfg(feature = "tokio")]
 pub use tokio_rt::TokioRuntime;
 
@@ -85,6 +96,17 @@ pub trait Runtime: Sized + 'static {
         config: ServerConfig,
         accounts: Accounts,
         handler: HandlerPolicy,
+    ) -> Self::Server {
+        Self::start_server_with_store(config, accounts, handler, None)
+    }
+
+    /// [`Runtime::start_server`], keeping the deliveries in `store` when one is given (the
+    /// runtime server's `attach_store`, before any delivery).
+    fn start_server_with_store(
+        config: ServerConfig,
+        accounts: Accounts,
+        handler: HandlerPolicy,
+        store: Option<Box<dyn smpp_store::DeliveryStore>>,
     ) -> Self::Server;
 
     /// [`Runtime::start_server`] with TLS: the SMSC listens on `127.0.0.1:0` and presents

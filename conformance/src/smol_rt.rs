@@ -58,12 +58,13 @@ impl Runtime for SmolRuntime {
     type Server = SmolServer;
     type Client = SmolClient;
 
-    fn start_server(
+    fn start_server_with_store(
         config: ServerConfig,
         accounts: Accounts,
         handler: HandlerPolicy,
+        store: Option<Box<dyn smpp_store::DeliveryStore>>,
     ) -> SmolServer {
-        start(config, accounts, handler, None)
+        start(config, accounts, handler, None, store)
     }
 
     fn start_tls_server(
@@ -72,7 +73,7 @@ impl Runtime for SmolRuntime {
         handler: HandlerPolicy,
         tls: TlsServerConfig,
     ) -> SmolServer {
-        start(config, accounts, handler, Some(tls))
+        start(config, accounts, handler, Some(tls), None)
     }
 
     fn connect(addr: SocketAddr, config: ClientConfig) -> Result<SmolClient, Failure> {
@@ -112,6 +113,7 @@ fn start(
     accounts: Accounts,
     handler: HandlerPolicy,
     tls: Option<TlsServerConfig>,
+    store: Option<Box<dyn smpp_store::DeliveryStore>>,
 ) -> SmolServer {
     let policy = Arc::new(handler);
     let handler = AsyncHandler(move |ctx: RequestContext, frame: Frame| {
@@ -131,6 +133,9 @@ fn start(
         }
     })
     .expect("smol server listens");
+    if let Some(store) = store {
+        server.attach_store(store).expect("the store attaches");
+    }
     let events = server.events();
     SmolServer { server, events }
 }

@@ -76,12 +76,13 @@ impl Runtime for TokioRuntime {
     type Server = TokioServer;
     type Client = TokioClient;
 
-    fn start_server(
+    fn start_server_with_store(
         config: ServerConfig,
         accounts: Accounts,
         handler: HandlerPolicy,
+        store: Option<Box<dyn smpp_store::DeliveryStore>>,
     ) -> TokioServer {
-        start(config, accounts, handler, None)
+        start(config, accounts, handler, None, store)
     }
 
     fn start_tls_server(
@@ -90,7 +91,7 @@ impl Runtime for TokioRuntime {
         handler: HandlerPolicy,
         tls: TlsServerConfig,
     ) -> TokioServer {
-        start(config, accounts, handler, Some(tls))
+        start(config, accounts, handler, Some(tls), None)
     }
 
     fn connect(addr: SocketAddr, config: ClientConfig) -> Result<TokioClient, Failure> {
@@ -146,6 +147,7 @@ fn start(
     accounts: Accounts,
     handler: HandlerPolicy,
     tls: Option<TlsServerConfig>,
+    store: Option<Box<dyn smpp_store::DeliveryStore>>,
 ) -> TokioServer {
     let policy = Arc::new(handler);
     let handler = AsyncHandler(move |ctx: RequestContext, frame: Frame| {
@@ -165,6 +167,9 @@ fn start(
         }
     })
     .expect("tokio server listens");
+    if let Some(store) = store {
+        server.attach_store(store).expect("the store attaches");
+    }
     let events = Mutex::new(server.events());
     TokioServer { server, events }
 }

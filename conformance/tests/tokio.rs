@@ -2,3 +2,6 @@
 #![cfg(feature = "tokio")]
 
 smpp_conformance::conformance_suite!(smpp_conformance::TokioRuntime);
+// The delivery scenarios again with each delivery store.
+smpp_conformance::delivery_store_suite!(smpp_conformance::TokioRuntime, embedded);
+smpp_conformance::delivery_store_suite!(smpp_conformance::TokioRuntime, redis);

@@ -155,6 +155,8 @@ pub struct StoreDriver {
     tx: mpsc::Sender<Msg>,
     thread: Mutex<Option<JoinHandle<()>>>,
     health: StoreHealth,
+    /// Answered once the first claim (what the store kept before) is done.
+    started: Mutex<Option<mpsc::Receiver<()>>>,
 }
 
 impl std::fmt::Debug for StoreDriver {
@@ -171,21 +173,39 @@ impl StoreDriver {
         host: Arc<dyn StoreHost>,
     ) -> std::io::Result<StoreDriver> {
         let (tx, rx) = mpsc::channel();
+        let (started_tx, started) = mpsc::channel();
         let health = StoreHealth::default();
         let worker = Worker::new(store, host, health.clone());
         let thread = std::thread::Builder::new()
             .name("smpp-store".into())
-            .spawn(move || worker.run(rx))?;
+            .spawn(move || worker.run(rx, started_tx))?;
         Ok(StoreDriver {
             tx,
             thread: Mutex::new(Some(thread)),
             health,
+            started: Mutex::new(Some(started)),
         })
     }
 
     /// Whether the store works (see the [module docs](self)).
     pub fn health(&self) -> StoreHealth {
         self.health.clone()
+    }
+
+    /// Waits until the driver has handed the endpoint what the store kept before it
+    /// started (its first claim, as far as the queue has room). Call it once the driver
+    /// receives the endpoint's operations, before the first delivery: a message accepted
+    /// earlier would be queued ahead of older kept messages of its account, out of order.
+    /// Returns at once when called again, or when the driver's thread ended.
+    pub fn wait_started(&self) {
+        let started = self
+            .started
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
+        if let Some(started) = started {
+            let _ = started.recv();
+        }
     }
 
     /// Hands the endpoint's operations to the store (call it with what
@@ -234,9 +254,10 @@ impl Worker {
         }
     }
 
-    fn run(mut self, rx: mpsc::Receiver<Msg>) {
+    fn run(mut self, rx: mpsc::Receiver<Msg>, started: mpsc::Sender<()>) {
         let interval = self.store.claim_interval();
         self.claim_local();
+        let _ = started.send(());
         let idle = interval.unwrap_or(Duration::from_secs(1));
         loop {
             let first = match rx.recv_timeout(idle) {

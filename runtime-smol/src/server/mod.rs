@@ -160,15 +160,19 @@ impl Server {
     /// [`smpp_runtime::store`]): every message accepted by [`Server::deliver`] is kept
     /// before it is sent and forgotten once it ended, and what the store kept before
     /// (an earlier run, or other nodes sharing it) is claimed and delivered. Call it right
-    /// after binding, before the first delivery. Fails if a store is attached already.
+    /// after binding, before the first delivery: it returns once what the store kept is
+    /// claimed (as far as the queue has room), so that those older messages go out before
+    /// any delivered from now on. Fails if a store is attached already.
     pub fn attach_store(&self, store: Box<dyn smpp_runtime::DeliveryStore>) -> Result<(), Error> {
         if self.shared.store.get().is_some() {
             return Err(Error::Closed);
         }
         self.shared.with(|st, _| st.ep.set_durable());
         let host = Arc::new(driver::StoreAccess(Arc::downgrade(&self.shared)));
-        let d = smpp_runtime::StoreDriver::start(store, host)?;
-        let _ = self.shared.store.set(Arc::new(d));
+        let d = Arc::new(smpp_runtime::StoreDriver::start(store, host)?);
+        let _ = self.shared.store.set(d.clone());
+        // What the store kept goes first: returns once it is claimed.
+        d.wait_started();
         Ok(())
     }
 
