@@ -69,14 +69,22 @@ impl Model {
     }
 
     /// Hands what the store keeps and no one holds to a fresh endpoint, oldest first.
+    /// Says, as the driver does, which accounts still have messages in the store.
     fn claim_all(&mut self, h: &mut Harness) {
         let held: Vec<u64> = self.held.values().copied().collect();
+        let mut seen = std::collections::BTreeSet::new();
+        let mut full = std::collections::BTreeSet::new();
         for (k, (account, pdu)) in self.kept.clone() {
             if held.contains(&k) {
                 continue;
             }
+            seen.insert(account.clone());
+            if full.contains(&account) {
+                continue;
+            }
             if h.ep.delivery_room(&account) == 0 {
-                break;
+                full.insert(account);
+                continue;
             }
             let id =
                 h.ep.claimed(h.now, &account, Bytes::from(pdu.clone()))
@@ -84,6 +92,13 @@ impl Model {
             let text = text_of(&pdu);
             h.texts.insert(id, text);
             self.held.insert(id, k);
+        }
+        for account in seen {
+            if full.contains(&account) {
+                h.ep.store_backlog(&account);
+            } else {
+                h.ep.store_drained(&account);
+            }
         }
         h.step();
     }
@@ -261,6 +276,42 @@ fn a_full_queue_keeps_new_messages_in_the_store_and_claims_them_in_order() {
     }
     store.serve(&mut h, Ok(()));
     assert_eq!(h.esmes[rx].texts(), ["m0", "m1", "m2", "m3", "m4"]);
+    assert!(store.kept.is_empty());
+}
+
+#[test]
+fn after_a_restart_with_more_kept_than_the_queue_takes_new_messages_wait_behind_them() {
+    let mut config = durable_config();
+    config.delivery.per_account = 2;
+    // A first run keeps five messages nobody received.
+    let mut first = Harness::new(config.clone());
+    let mut store = Model::default();
+    for n in 0..5 {
+        first.deliver("acme", &format!("k{n}")).unwrap();
+    }
+    store.serve(&mut first, Ok(()));
+    assert_eq!(store.kept.len(), 5);
+    store.held.clear();
+    // The restart: two fit, three stay in the store.
+    let mut h = Harness::new(config);
+    store.claim_all(&mut h);
+    assert_eq!(store.held.len(), 2);
+    let rx = h.add_receiver("acme", Behaviour::Ok);
+    // Room frees up while k2..k4 still wait in the store: a new message must not pass
+    // them.
+    let mut new = None;
+    for _ in 0..20 {
+        store.serve(&mut h, Ok(()));
+        if new.is_none() && h.ep.delivery_room("acme") > 0 {
+            new = Some(h.deliver("acme", "new").unwrap());
+        }
+        store.serve(&mut h, Ok(()));
+        store.claim_all(&mut h);
+        h.advance(Duration::from_millis(10));
+    }
+    store.serve(&mut h, Ok(()));
+    assert!(new.is_some());
+    assert_eq!(h.esmes[rx].texts(), ["k0", "k1", "k2", "k3", "k4", "new"]);
     assert!(store.kept.is_empty());
 }
 

@@ -479,6 +479,13 @@ impl Worker {
                     Err(_) => refused.push((c.key, false)),
                 }
             }
+            // The order per account: while the store has more than the queue took, new
+            // messages of the account go behind them.
+            if got == max || refused.iter().any(|(_, bad)| !bad) {
+                ep.store_backlog(account);
+            } else {
+                ep.store_drained(account);
+            }
         });
         for (id, key) in taken {
             self.keys.insert(id, (account_key.clone(), key));

@@ -236,8 +236,9 @@ pub struct Endpoint {
     /// Messages kept in the store only (the queue was full), waiting for the store's
     /// answer.
     spilled: BTreeMap<DeliveryId, (Arc<str>, Frame)>,
-    /// Per account, how many of its messages are in the store only (claimed later).
-    in_store: BTreeMap<Arc<str>, u64>,
+    /// The accounts with messages in the store only (the queue had no room), claimed
+    /// later: new messages of theirs go to the store too, behind them.
+    in_store: BTreeMap<Arc<str>, ()>,
 }
 
 impl fmt::Debug for Endpoint {

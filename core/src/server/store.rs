@@ -19,7 +19,11 @@
 //!
 //! Messages kept by the store before this endpoint started (a restart, or another node's)
 //! come in with [`Endpoint::claimed`], in order; the driver sizes each claim by
-//! [`Endpoint::delivery_room`] and the accounts of [`Endpoint::receiving_accounts`].
+//! [`Endpoint::delivery_room`] and the accounts of [`Endpoint::receiving_accounts`]. While
+//! the store keeps messages of an account that the queue had no room for (the endpoint
+//! spilled them, or the driver said so with [`Endpoint::store_backlog`]), new messages of
+//! the account go to the store too, behind them, until the driver's claim comes back short
+//! ([`Endpoint::store_drained`]): the order per account holds across restarts.
 //!
 //! **At least once.** A message leaves the store only after a positive response, a
 //! permanent refusal or giving up for good ([`StoreOp::Remove`]); retries, back-off and
@@ -194,14 +198,11 @@ impl Endpoint {
                         });
                         DeliveryOutcome::InStore
                     }
-                    Err(failure) => {
-                        self.left_store(&account);
-                        DeliveryOutcome::GaveUp {
-                            reason: GiveUpReason::Store(failure),
-                            attempts: 0,
-                            message: frame,
-                        }
-                    }
+                    Err(failure) => DeliveryOutcome::GaveUp {
+                        reason: GiveUpReason::Store(failure),
+                        attempts: 0,
+                        message: frame,
+                    },
                 };
                 self.events.push_back(ServerEvent::Delivery {
                     id,
@@ -274,13 +275,32 @@ impl Endpoint {
         if !matches!(command_id, CommandId::DeliverSm | CommandId::DataSm) {
             return Err(DeliverError::NotADelivery(command_id));
         }
-        let (id, key) = self
+        let (id, _) = self
             .queue
             .push(now, account, frame, true)
             .map_err(DeliverError::QueueFull)?;
-        self.left_store(&key);
         self.dispatch(account);
         Ok(id)
+    }
+
+    /// The driver's word that the store keeps messages of `account` the queue had no room
+    /// for (a claim ran out of room, after a restart say): new messages of the account go
+    /// to the store too, behind them, until [`Endpoint::store_drained`].
+    pub fn store_backlog(&mut self, account: &str) {
+        if self.config.delivery.durable && !self.in_store.contains_key(account) {
+            self.in_store.insert(Arc::from(account), ());
+        }
+    }
+
+    /// The driver's word that a claim for `account` found nothing more in the store:
+    /// new messages of the account are queued directly again, unless some of its
+    /// messages still wait for the store's answer to go there (a later claim finds
+    /// them).
+    pub fn store_drained(&mut self, account: &str) {
+        let waiting = self.spilled.values().any(|(a, _)| &**a == account);
+        if !waiting {
+            self.in_store.remove(account);
+        }
     }
 
     /// With the store on, keeps a message in the store only when the queue is full or
@@ -303,7 +323,7 @@ impl Endpoint {
             Some((k, _)) => k.clone(),
             None => Arc::from(account),
         };
-        *self.in_store.entry(key.clone()).or_insert(0) += 1;
+        self.in_store.insert(key.clone(), ());
         self.spilled.insert(id, (key.clone(), frame.clone()));
         self.store_ops.push_back(StoreOp::Append {
             id,
@@ -312,16 +332,6 @@ impl Endpoint {
             pdu: frame.clone().into_bytes(),
         });
         Some(Ok(id))
-    }
-
-    /// One message of `account` kept in the store only was claimed or given up.
-    fn left_store(&mut self, account: &str) {
-        if let Some(n) = self.in_store.get_mut(account) {
-            *n = n.saturating_sub(1);
-            if *n == 0 {
-                self.in_store.remove(account);
-            }
-        }
     }
 
     /// The delivery ended for good: the store may forget it.
