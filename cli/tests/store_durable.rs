@@ -5,8 +5,6 @@
 //! what a killed node had claimed is delivered by the other.
 
 mod cli_common;
-#[path = "../../store/tests/redis_server/mod.rs"]
-mod redis_server;
 
 use cli_common::{temp_path, Proc};
 use smpp_cli::message::MessageView;
@@ -16,6 +14,7 @@ use smpp_core::pdu::{Address, Body, RegisteredDelivery, SubmitSm};
 use smpp_core::session::BindType;
 use smpp_core::CommandStatus;
 use smpp_smol::{Client, ClientConfig, Incoming};
+use smpp_store::test_server::RedisServer;
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
@@ -166,7 +165,7 @@ fn a_kill_9_in_the_middle_of_submissions_loses_no_kept_receipt() {
 
 #[test]
 fn a_kill_9_in_the_middle_of_submissions_loses_no_receipt_kept_in_redis() {
-    let Some(redis) = redis_server::RedisServer::start() else {
+    let Some(redis) = RedisServer::start() else {
         return;
     };
     kill_9_loses_nothing(&format!("{}?claim_after=1s", redis.url()), "kill9-redis");
@@ -244,7 +243,7 @@ async fn submit_n(tx: &Client, n: usize) -> HashSet<String> {
 
 #[test]
 fn two_nodes_on_one_redis_share_accounts_and_take_over_a_killed_nodes_deliveries() {
-    let Some(redis) = redis_server::RedisServer::start() else {
+    let Some(redis) = RedisServer::start() else {
         return;
     };
     let store = format!("{}?claim_after=1s", redis.url());
@@ -313,7 +312,7 @@ fn two_nodes_on_one_redis_share_accounts_and_take_over_a_killed_nodes_deliveries
 
 #[test]
 fn while_redis_is_down_submissions_that_need_a_receipt_are_refused_and_accepted_again_after() {
-    let Some(mut redis) = redis_server::RedisServer::start() else {
+    let Some(mut redis) = RedisServer::start() else {
         return;
     };
     let port = redis.port;
@@ -370,7 +369,7 @@ fn while_redis_is_down_submissions_that_need_a_receipt_are_refused_and_accepted_
         assert!(tx.send(&plain).await.unwrap().status().is_ok());
 
         // Redis is back: accepted again, and the receipt is delivered.
-        let _redis = redis_server::RedisServer::start_on(port).expect("redis restarts");
+        let _redis = RedisServer::start_on(port).expect("redis restarts");
         let deadline = Instant::now() + Duration::from_secs(20);
         let mut again = None;
         while again.is_none() && Instant::now() < deadline {
@@ -409,7 +408,7 @@ fn while_redis_is_down_submissions_that_need_a_receipt_are_refused_and_accepted_
 
 #[test]
 fn the_readme_deployment_smpp_send_on_one_node_smpp_listen_on_another() {
-    let Some(redis) = redis_server::RedisServer::start() else {
+    let Some(redis) = RedisServer::start() else {
         return;
     };
     let url = redis.url();
@@ -450,7 +449,7 @@ fn the_readme_deployment_smpp_send_on_one_node_smpp_listen_on_another() {
 
 #[test]
 fn a_receipt_held_on_one_node_can_be_forced_on_another_through_the_shared_metadata() {
-    let Some(redis) = redis_server::RedisServer::start() else {
+    let Some(redis) = RedisServer::start() else {
         return;
     };
     let config = || SimConfig {

@@ -7,12 +7,10 @@
 use smpp_core::server::Placement;
 use smpp_store::embedded::EmbeddedStore;
 use smpp_store::redis_streams::{RedisOptions, RedisStore};
+use smpp_store::test_server::RedisServer;
 use smpp_store::DeliveryStore;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Which store the SMSC keeps its deliveries in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,74 +128,5 @@ impl StoreUnderTest {
                     .unwrap_or_else(|| panic!("XLEN answered {reply:?}"))
             }
         }
-    }
-}
-
-/// A running `redis-server` without persistence, killed on drop.
-#[derive(Debug)]
-struct RedisServer {
-    child: Child,
-    port: u16,
-}
-
-impl RedisServer {
-    /// Starts one on a free loopback port, or returns `None` (having said why) where Redis
-    /// is not installed and this is not CI (`CI` set: a failure).
-    fn start() -> Option<RedisServer> {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let child = Command::new("redis-server")
-            .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn();
-        let child = match child {
-            Ok(c) => c,
-            Err(e) => {
-                if std::env::var_os("CI").is_some() {
-                    panic!("redis-server could not be started under CI: {e}");
-                }
-                eprintln!("SKIPPED: redis-server is not installed ({e}); .ci/run installs it");
-                return None;
-            }
-        };
-        let server = RedisServer { child, port };
-        let deadline = Instant::now() + Duration::from_secs(20);
-        while Instant::now() < deadline {
-            if server.ping() {
-                return Some(server);
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        panic!("redis-server on port {port} did not answer PING");
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
-    }
-
-    fn ping(&self) -> bool {
-        self.command("PING").is_some_and(|r| r.starts_with("+PONG"))
-    }
-
-    /// Sends one inline command; the first reply (raw RESP).
-    fn command(&self, line: &str) -> Option<String> {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
-        s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-        s.write_all(format!("{line}\r\n").as_bytes()).ok()?;
-        let mut buf = [0u8; 512];
-        let n = s.read(&mut buf).ok()?;
-        Some(String::from_utf8_lossy(&buf[..n]).into_owned())
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }

@@ -27,6 +27,7 @@
 pub mod directory;
 pub mod embedded;
 pub mod redis_streams;
+pub mod test_server;
 
 pub use smpp_runtime::store::{ClaimedMessage, DeliveryStore, NewMessage, StoreHealth, StoreKey};
 

@@ -7,12 +7,10 @@
 //! never comes back; a message is never handed out twice while held; and each claim hands
 //! out an account's messages in the order they were appended.
 
-mod redis_server;
-
 use quickcheck::{Arbitrary, Gen, QuickCheck, TestResult};
-use redis_server::RedisServer;
 use smpp_core::server::Placement;
 use smpp_store::redis_streams::{RedisOptions, RedisStore};
+use smpp_store::test_server::RedisServer;
 use smpp_store::{embedded::EmbeddedStore, DeliveryStore, NewMessage, StoreKey};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -2,11 +2,9 @@
 //! node's deliveries taken over, a live node's kept, and what an outage or a full Redis
 //! answers.
 
-mod redis_server;
-
-use redis_server::RedisServer;
 use smpp_core::server::{Placement, StoreFailure};
 use smpp_store::redis_streams::{RedisOptions, RedisStore};
+use smpp_store::test_server::RedisServer;
 use smpp_store::{DeliveryStore, NewMessage, StoreKey};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -1,7 +1,15 @@
-//! A real `redis-server` for tests: started on a free loopback port, without persistence,
-//! and killed when dropped. Outside CI a machine without `redis-server` skips the test
-//! with a message; under CI (`CI` set) that is a failure.
-#![allow(dead_code)]
+//! A real `redis-server` for tests of the Redis store (this crate's, the conformance
+//! suite's, the tool's): started on a free loopback port, without persistence, and killed
+//! when dropped. Outside CI a machine without `redis-server` skips the test with a message;
+//! under CI (`CI` set) that is a failure.
+//!
+//! ```no_run
+//! use smpp_store::test_server::RedisServer;
+//!
+//! let Some(redis) = RedisServer::start() else { return };
+//! let store = smpp_store::open(&redis.url()).unwrap();
+//! # drop(store);
+//! ```
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -9,6 +17,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// A running `redis-server`, killed on drop.
+#[derive(Debug)]
 pub struct RedisServer {
     child: Child,
     /// Its port on 127.0.0.1.
