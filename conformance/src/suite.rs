@@ -58,6 +58,22 @@ fn receipt(text: &str) -> Body<'_> {
     })
 }
 
+/// Accepts `n` receipt-style messages `{prefix}0`, `{prefix}1`, ... for `account`.
+fn deliver_n<S: ServerUnderTest>(
+    server: &S,
+    account: &str,
+    prefix: &str,
+    n: usize,
+) -> Vec<PendingDelivery> {
+    (0..n)
+        .map(|i| {
+            server
+                .deliver(account, &receipt(&format!("{prefix}{i}")))
+                .expect("deliver")
+        })
+        .collect()
+}
+
 /// The next event matching `pred` within `timeout` (others are skipped).
 fn wait_event(
     server: &impl ServerUnderTest,
@@ -817,13 +833,7 @@ pub fn transmitter_gets_no_deliveries<R: Runtime>(store: StoreKind) {
     };
     let addr = server.local_addr();
     let tx = connect::<R>(addr, "acme", BindType::Transmitter);
-    let pending: Vec<PendingDelivery> = (0..3)
-        .map(|i| {
-            server
-                .deliver("acme", &receipt(&format!("t{i}")))
-                .expect("deliver")
-        })
-        .collect();
+    let pending: Vec<PendingDelivery> = deliver_n(&server, "acme", "t", 3);
     let queued = drain_events(&server, Duration::from_millis(200))
         .into_iter()
         .filter(|e| matches!(e, ServerEvent::Queued { .. }))
@@ -851,13 +861,7 @@ pub fn queued_until_receiver_binds<R: Runtime>(store: StoreKind) {
     let Some(server) = start_stored::<R>(server_config(), store) else {
         return;
     };
-    let pending: Vec<PendingDelivery> = (0..5)
-        .map(|i| {
-            server
-                .deliver("acme", &receipt(&format!("q{i}")))
-                .expect("deliver")
-        })
-        .collect();
+    let pending: Vec<PendingDelivery> = deliver_n(&server, "acme", "q", 5);
     server.expect_held("acme", 5);
     let rx = connect::<R>(server.local_addr(), "acme", BindType::Receiver);
     let mut order = Vec::new();
@@ -920,13 +924,7 @@ pub fn delivery_fails_over_on_timeout<R: Runtime>(store: StoreKind) {
         let _stop = StopOnDrop(&stop);
         s.spawn(|| silent_receiver(raw, &stop, &ignored));
         s.spawn(|| answer_all(&healthy, CommandStatus::ESME_ROK, &stop, &seen));
-        let pending: Vec<PendingDelivery> = (0..6)
-            .map(|i| {
-                server
-                    .deliver("acme", &receipt(&format!("a{i}")))
-                    .expect("deliver")
-            })
-            .collect();
+        let pending: Vec<PendingDelivery> = deliver_n(&server, "acme", "a", 6);
         for o in server.outcomes(pending) {
             assert_eq!(delivered_on(&o), healthy_id);
         }
@@ -988,13 +986,7 @@ pub fn delivery_retries_temporary_error<R: Runtime>(store: StoreKind) {
             }
         });
         s.spawn(|| answer_all(&healthy, CommandStatus::ESME_ROK, &stop, &seen));
-        let pending: Vec<PendingDelivery> = (0..6)
-            .map(|i| {
-                server
-                    .deliver("acme", &receipt(&format!("b{i}")))
-                    .expect("deliver")
-            })
-            .collect();
+        let pending: Vec<PendingDelivery> = deliver_n(&server, "acme", "b", 6);
         for o in server.outcomes(pending) {
             match o {
                 DeliveryOutcome::Delivered {
@@ -1058,13 +1050,7 @@ pub fn delivery_fails_over_when_client_ignores<R: Runtime>(store: StoreKind) {
             }
         });
         s.spawn(|| answer_all(&healthy, CommandStatus::ESME_ROK, &stop, &seen));
-        let pending: Vec<PendingDelivery> = (0..4)
-            .map(|i| {
-                server
-                    .deliver("acme", &receipt(&format!("i{i}")))
-                    .expect("deliver")
-            })
-            .collect();
+        let pending: Vec<PendingDelivery> = deliver_n(&server, "acme", "i", 4);
         for o in server.outcomes(pending) {
             assert_eq!(delivered_on(&o), healthy_id);
         }
@@ -1095,13 +1081,7 @@ pub fn delivery_survives_dropped_link<R: Runtime>(store: StoreKind) {
     std::thread::scope(|s| {
         let _stop = StopOnDrop(&stop);
         s.spawn(|| answer_all(&healthy, CommandStatus::ESME_ROK, &stop, &seen));
-        let pending: Vec<PendingDelivery> = (0..6)
-            .map(|i| {
-                server
-                    .deliver("acme", &receipt(&format!("c{i}")))
-                    .expect("deliver")
-            })
-            .collect();
+        let pending: Vec<PendingDelivery> = deliver_n(&server, "acme", "c", 6);
         let first = raw.expect_request();
         assert_eq!(first.command_id(), CommandId::DeliverSm);
         raw.close();
@@ -1162,13 +1142,7 @@ pub fn delivery_queue_full<R: Runtime>(store: StoreKind) {
         return;
     };
     let stored = store != StoreKind::None;
-    let mut acme: Vec<PendingDelivery> = (0..3)
-        .map(|i| {
-            server
-                .deliver("acme", &receipt(&format!("e{i}")))
-                .expect("deliver")
-        })
-        .collect();
+    let mut acme: Vec<PendingDelivery> = deliver_n(&server, "acme", "e", 3);
     match server.deliver("acme", &receipt("e3")) {
         Err(Failure::Deliver(DeliverError::QueueFull(QueueFull::Account))) if !stored => {}
         Ok(p) if stored => acme.push(p),
@@ -1309,13 +1283,7 @@ pub fn shutdown_drains<R: Runtime>(store: StoreKind) {
     let c = connect::<R>(addr, "acme", BindType::Transceiver);
     let mut idle = RawPeer::connect(addr);
     assert!(wait_until(T, || server.connection_count() == 2));
-    let pending: Vec<PendingDelivery> = (0..2)
-        .map(|i| {
-            server
-                .deliver("beta", &receipt(&format!("s{i}")))
-                .expect("deliver")
-        })
-        .collect();
+    let pending: Vec<PendingDelivery> = deliver_n(&server, "beta", "s", 2);
     let t0 = Instant::now();
     server.shutdown(Duration::from_secs(3));
     assert!(
@@ -1414,13 +1382,7 @@ pub fn kept_messages_first_after_restart<R: Runtime>(store: StoreKind) {
     if store == StoreKind::None {
         return;
     }
-    let pending: Vec<PendingDelivery> = (0..3)
-        .map(|i| {
-            server
-                .deliver("beta", &receipt(&format!("k{i}")))
-                .expect("deliver")
-        })
-        .collect();
+    let pending: Vec<PendingDelivery> = deliver_n(&server, "beta", "k", 3);
     server.shutdown(T);
     for p in pending {
         match p.outcome(T) {
