@@ -53,8 +53,8 @@ impl fmt::Display for OpenError {
 
 impl std::error::Error for OpenError {}
 
-/// Opens the store a `--store` argument names: `redis://…` (or `rediss://…`) a
-/// [`redis_streams::RedisStore`], anything else the path of an embedded database (created
+/// Opens the store a `--store` argument names: `redis://…` a
+/// [`redis_streams::RedisStore`] (`rediss://…` is refused: no TLS client in this build), anything else the path of an embedded database (created
 /// if missing). See the [crate docs](crate) for the options.
 pub fn open(spec: &str) -> Result<Box<dyn DeliveryStore>, OpenError> {
     if spec.starts_with("redis://") || spec.starts_with("rediss://") {

@@ -229,8 +229,8 @@ fn in_group<T>(
 }
 
 impl RedisStore {
-    /// Connects to the Redis at `url` (`redis://HOST:PORT[/DB]`, or `rediss://` when the
-    /// build has TLS) and registers this node (`INCR {prefix}:nodes`).
+    /// Connects to the Redis at `url` (`redis://HOST:PORT[/DB]`; this build has no TLS
+    /// client for `rediss://`) and registers this node (`INCR {prefix}:nodes`).
     pub fn open(url: &str, options: RedisOptions) -> Result<RedisStore, RedisStoreError> {
         let err = |e: RedisError| RedisStoreError(e.to_string());
         let client = Client::open(url).map_err(err)?;
@@ -324,10 +324,13 @@ impl RedisStore {
     /// Resets the idle time of what this node holds of `account`, if due.
     fn touch(&mut self, account: &str, now: Instant) -> Result<(), StoreFailure> {
         let every = self.options.claim_after / 3;
-        let Some(state) = self.accounts.get(account) else {
+        let state = self.accounts.entry(account.to_string()).or_default();
+        if state.held.is_empty() {
+            // Nothing to refresh; the account is looked after.
+            state.touched = Some(now);
             return Ok(());
-        };
-        if state.held.is_empty() || state.touched.is_some_and(|t| now - t < every) {
+        }
+        if state.touched.is_some_and(|t| now - t < every) {
             return Ok(());
         }
         let ids: Vec<String> = state.held.iter().map(|k| format_key(*k)).collect();
@@ -558,6 +561,18 @@ impl DeliveryStore for RedisStore {
             return Ok(Vec::new());
         }
         let now = Instant::now();
+        let claim_after = self.options.claim_after;
+        if let Some(s) = self.accounts.get_mut(account) {
+            // Not refreshed for claim_after (no claim for the account here meanwhile):
+            // what this node gave back may have been taken over by another node, and
+            // taking it back by id would deliver it twice. Left to the idle-entry look
+            // below, which takes only what no one holds.
+            if s.touched.is_some_and(|t| now - t >= claim_after) {
+                for k in s.released.drain(..) {
+                    s.held.remove(&k);
+                }
+            }
+        }
         self.touch(account, now)?;
         let mut got: Vec<Entry> = Vec::new();
         // 1. What this node gave back.

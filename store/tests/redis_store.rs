@@ -223,3 +223,28 @@ fn entries_given_back_are_taken_by_another_node_within_a_second() {
     // A keeps what it did not give back.
     assert!(pdus(&mut b, "acme", 10).is_empty());
 }
+
+#[test]
+fn a_released_entry_taken_over_meanwhile_is_not_taken_back() {
+    let Some(server) = RedisServer::start() else {
+        return;
+    };
+    let claim_after = Duration::from_millis(400);
+    let mut a = node(&server, "stale", claim_after);
+    let mut b = node(&server, "stale", claim_after);
+    append(&mut a, "acme", &[b"s0"]);
+    let got = a.claim("acme", 10).unwrap();
+    a.release("acme", &[got[0].key]).unwrap();
+    // A stops claiming for the account (its receiver left) for longer than claim_after:
+    // B takes the entry over.
+    std::thread::sleep(claim_after + Duration::from_millis(200));
+    let start = Instant::now();
+    let mut taken = Vec::new();
+    while taken.is_empty() && start.elapsed() < Duration::from_secs(5) {
+        taken = pdus(&mut b, "acme", 10);
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(taken, vec![b"s0".to_vec()]);
+    // A comes back: it does not hand the entry out a second time.
+    assert!(pdus(&mut a, "acme", 10).is_empty());
+}
