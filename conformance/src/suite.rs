@@ -58,6 +58,18 @@ fn receipt(text: &str) -> Body<'_> {
     })
 }
 
+/// Receives `n` requests on `client`, answering each `ESME_ROK`; their texts in order.
+fn recv_texts<C: ClientUnderTest>(client: &C, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|_| {
+            let r = recv_one(client);
+            let text = r.text();
+            r.respond_ok().expect("respond");
+            text
+        })
+        .collect()
+}
+
 /// Accepts `n` receipt-style messages `{prefix}0`, `{prefix}1`, ... for `account`.
 fn deliver_n<S: ServerUnderTest>(
     server: &S,
@@ -1344,15 +1356,7 @@ fn delivered_after_restart<R: Runtime>(store: &StoreUnderTest, account: &str, wa
         Some(kept),
     );
     let rx = connect::<R>(next.local_addr(), account, BindType::Receiver);
-    let got: Vec<String> = want
-        .iter()
-        .map(|_| {
-            let r = recv_one(&rx);
-            let text = r.text();
-            r.respond_ok().expect("respond");
-            text
-        })
-        .collect();
+    let got = recv_texts(&rx, want.len());
     assert_eq!(got, want, "after the restart");
     assert!(rx.recv(Duration::from_millis(200)).is_none(), "sent twice");
     for _ in want {
@@ -1402,14 +1406,7 @@ pub fn kept_messages_first_after_restart<R: Runtime>(store: StoreKind) {
     );
     let later = next.deliver("beta", &receipt("new")).expect("deliver");
     let rx = connect::<R>(next.local_addr(), "beta", BindType::Receiver);
-    let got: Vec<String> = (0..4)
-        .map(|_| {
-            let r = recv_one(&rx);
-            let text = r.text();
-            r.respond_ok().expect("respond");
-            text
-        })
-        .collect();
+    let got = recv_texts(&rx, 4);
     assert_eq!(got, ["k0", "k1", "k2", "new"], "order per account");
     assert!(rx.recv(Duration::from_millis(200)).is_none(), "sent twice");
     match later.outcome(T) {
