@@ -238,7 +238,7 @@ pub struct Endpoint {
     spilled: BTreeMap<DeliveryId, (Arc<str>, Frame)>,
     /// The accounts with messages in the store only (the queue had no room), claimed
     /// later: new messages of theirs go to the store too, behind them.
-    in_store: BTreeMap<Arc<str>, ()>,
+    in_store: BTreeSet<Arc<str>>,
 }
 
 impl fmt::Debug for Endpoint {
@@ -275,7 +275,7 @@ impl Endpoint {
             to_dispatch: Vec::new(),
             store_ops: VecDeque::new(),
             spilled: BTreeMap::new(),
-            in_store: BTreeMap::new(),
+            in_store: BTreeSet::new(),
             config,
         }
     }
@@ -719,7 +719,7 @@ impl Endpoint {
             }
         };
         self.dispatch(account);
-        let has_receiver = self.registry.binds(account).any(|(_, b)| b.can_receive());
+        let has_receiver = self.can_receive(account);
         if !has_receiver {
             self.events.push_back(ServerEvent::Queued {
                 id,
@@ -1253,6 +1253,11 @@ impl Endpoint {
 
     /// Hands waiting messages of `account` to its receivers while their windows have room,
     /// round robin, oldest first.
+    /// True if a receiver-capable session of `account` is bound.
+    fn can_receive(&self, account: &str) -> bool {
+        self.registry.binds(account).any(|(_, b)| b.can_receive())
+    }
+
     fn dispatch(&mut self, account: &str) {
         if self.shutting_down || self.queue.waiting(account) == 0 {
             return;

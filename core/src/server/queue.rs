@@ -424,18 +424,11 @@ impl DeliveryQueue {
         let Some(q) = self.accounts.get_mut(account) else {
             return alloc::vec::Vec::new();
         };
-        let ids: alloc::vec::Vec<DeliveryId> = q
-            .waiting
-            .iter()
-            .filter(|(_, e)| e.stored)
-            .map(|(id, _)| *id)
-            .collect();
-        let mut out = alloc::vec::Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Some(e) = q.waiting.remove(&id) {
-                out.push((id, e));
-            }
-        }
+        let (stored, rest): (BTreeMap<_, _>, BTreeMap<_, _>) = core::mem::take(&mut q.waiting)
+            .into_iter()
+            .partition(|(_, e)| e.stored);
+        q.waiting = rest;
+        let out: alloc::vec::Vec<(DeliveryId, Entry)> = stored.into_iter().collect();
         self.total -= out.len();
         if q.waiting.is_empty() && q.in_flight == 0 {
             self.accounts.remove(account);

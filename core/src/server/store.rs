@@ -134,7 +134,7 @@ impl Endpoint {
     pub fn receiving_accounts(&self) -> Vec<String> {
         self.registry
             .accounts()
-            .filter(|a| self.registry.binds(a).any(|(_, b)| b.can_receive()))
+            .filter(|a| self.can_receive(a))
             .map(String::from)
             .collect()
     }
@@ -145,7 +145,7 @@ impl Endpoint {
     pub fn stranded_accounts(&self) -> Vec<String> {
         self.queue
             .accounts_waiting()
-            .filter(|a| !self.registry.binds(a).any(|(_, b)| b.can_receive()))
+            .filter(|a| !self.can_receive(a))
             .map(String::from)
             .collect()
     }
@@ -287,8 +287,8 @@ impl Endpoint {
     /// for (a claim ran out of room, after a restart say): new messages of the account go
     /// to the store too, behind them, until [`Endpoint::store_drained`].
     pub fn store_backlog(&mut self, account: &str) {
-        if self.config.delivery.durable && !self.in_store.contains_key(account) {
-            self.in_store.insert(Arc::from(account), ());
+        if self.config.delivery.durable && !self.in_store.contains(account) {
+            self.in_store.insert(Arc::from(account));
         }
     }
 
@@ -311,7 +311,7 @@ impl Endpoint {
         frame: &Frame,
     ) -> Option<Result<DeliveryId, super::QueueFull>> {
         if !self.config.delivery.durable
-            || (self.queue.room(account) > 0 && !self.in_store.contains_key(account))
+            || (self.queue.room(account) > 0 && !self.in_store.contains(account))
         {
             return None;
         }
@@ -319,11 +319,11 @@ impl Endpoint {
             return Some(Err(super::QueueFull::Total));
         }
         let id = self.queue.allocate_id();
-        let key: Arc<str> = match self.in_store.get_key_value(account) {
-            Some((k, _)) => k.clone(),
+        let key: Arc<str> = match self.in_store.get(account) {
+            Some(k) => k.clone(),
             None => Arc::from(account),
         };
-        self.in_store.insert(key.clone(), ());
+        self.in_store.insert(key.clone());
         self.spilled.insert(id, (key.clone(), frame.clone()));
         self.store_ops.push_back(StoreOp::Append {
             id,
