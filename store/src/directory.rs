@@ -47,7 +47,7 @@ impl MessageDirectory {
         let first = connect(&client, options.io_timeout).map_err(|e| e.to_string())?;
         let (tx, rx) = mpsc::channel::<(String, Vec<u8>)>();
         let writer_client = client.clone();
-        let ttl = u64::try_from(options.message_ttl.as_millis()).unwrap_or(u64::MAX);
+        let ttl = crate::redis_streams::millis(options.message_ttl);
         let timeout = options.io_timeout;
         std::thread::Builder::new()
             .name("smpp-directory".into())

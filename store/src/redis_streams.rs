@@ -160,6 +160,11 @@ fn classify(e: RedisError) -> Attempt {
     }
 }
 
+/// `d` in whole milliseconds, as Redis takes idle times and expiries.
+pub(crate) fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
 fn format_key(k: StoreKey) -> String {
     format!("{}-{}", k.0, k.1)
 }
@@ -282,9 +287,20 @@ impl RedisStore {
     fn run<T>(
         &mut self,
         what: &str,
+        f: impl FnMut(&mut Connection) -> Result<T, RedisError>,
+    ) -> Result<T, StoreFailure> {
+        self.run_for(what, self.options.retry_for, f)
+    }
+
+    /// Runs `f` on a live connection, reconnecting and retrying for `budget` (zero: one
+    /// attempt).
+    fn run_for<T>(
+        &mut self,
+        what: &str,
+        budget: Duration,
         mut f: impl FnMut(&mut Connection) -> Result<T, RedisError>,
     ) -> Result<T, StoreFailure> {
-        let deadline = Instant::now() + self.options.retry_for;
+        let deadline = Instant::now() + budget;
         loop {
             let attempt = match self.conn.take() {
                 Some(c) => Ok(c),
@@ -386,7 +402,7 @@ impl RedisStore {
     fn autoclaim(&mut self, account: &str, max: usize) -> Result<(Vec<Entry>, bool), StoreFailure> {
         let stream = self.stream(account);
         let consumer = self.consumer.clone();
-        let idle = u64::try_from(self.options.claim_after.as_millis()).unwrap_or(u64::MAX);
+        let idle = millis(self.options.claim_after);
         let mut cursor = String::from("0-0");
         let mut out = Vec::new();
         // Bounded: each round scans at most ten times COUNT pending entries.
@@ -466,9 +482,8 @@ impl RedisStore {
                 )
             })
             .collect();
-        let saved = std::mem::replace(&mut self.options.retry_for, Duration::ZERO);
-        let _ = self.hand_back(&held);
-        self.options.retry_for = saved;
+        // Shutting down: one attempt, no waiting for a Redis that is not there.
+        let _ = self.hand_back(&held, Duration::ZERO);
         for s in self.accounts.values_mut() {
             s.held.clear();
             s.released.clear();
@@ -477,16 +492,17 @@ impl RedisStore {
 
     /// Sets the idle time of these held entries past `claim_after`, so that any node
     /// (this one too) takes them at its next look.
-    fn hand_back(&mut self, held: &[(String, Vec<String>)]) -> Result<(), StoreFailure> {
+    fn hand_back(
+        &mut self,
+        held: &[(String, Vec<String>)],
+        budget: Duration,
+    ) -> Result<(), StoreFailure> {
         if held.iter().all(|(_, ids)| ids.is_empty()) {
             return Ok(());
         }
-        let idle = u64::try_from(self.options.claim_after.as_millis())
-            .unwrap_or(u64::MAX / 4)
-            .saturating_mul(4)
-            .max(1);
+        let idle = millis(self.options.claim_after).saturating_mul(4).max(1);
         let consumer = self.consumer.clone();
-        self.run("giving back held entries", |c| {
+        self.run_for("giving back held entries", budget, |c| {
             let mut pipe = ::redis::pipe();
             for (stream, ids) in held {
                 for chunk in ids.chunks(512) {
@@ -655,7 +671,7 @@ impl DeliveryStore for RedisStore {
             self.stream(account),
             keys.iter().map(|k| format_key(*k)).collect::<Vec<_>>(),
         )];
-        self.hand_back(&held)?;
+        self.hand_back(&held, self.options.retry_for)?;
         if let Some(s) = self.accounts.get_mut(account) {
             for k in keys {
                 s.held.remove(k);
@@ -682,9 +698,8 @@ impl DeliveryStore for RedisStore {
 
     /// One `PING` (one attempt, reconnecting).
     fn check(&mut self) -> Result<(), StoreFailure> {
-        let saved = std::mem::replace(&mut self.options.retry_for, Duration::ZERO);
-        let r = self.run("checking", |c| ::redis::cmd("PING").query::<()>(c));
-        self.options.retry_for = saved;
-        r
+        self.run_for("checking", Duration::ZERO, |c| {
+            ::redis::cmd("PING").query::<()>(c)
+        })
     }
 }
