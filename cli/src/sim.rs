@@ -348,43 +348,44 @@ pub(crate) struct SharedMessage {
     pub(crate) text: String,
 }
 
+/// [`SharedMessage`] on the wire: addresses as `[ton, npi, "digits"]`, the submit time
+/// as receipt text (`YYMMDDhhmm`).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SharedRecord {
+    account: String,
+    source: (u8, u8, String),
+    destinations: Vec<(u8, u8, String)>,
+    submitted: String,
+    text: String,
+}
+
 impl SharedMessage {
-    fn address(a: &OwnedAddress) -> Value {
-        json!([a.ton, a.npi, String::from_utf8_lossy(&a.addr)])
-    }
-
-    fn parse_address(v: &Value) -> Option<OwnedAddress> {
-        let ton = u8::try_from(v.get(0)?.as_u64()?).ok()?;
-        let npi = u8::try_from(v.get(1)?.as_u64()?).ok()?;
-        let addr = v.get(2)?.as_str()?.as_bytes().to_vec();
-        Some(OwnedAddress { ton, npi, addr })
-    }
-
     fn encode(&self) -> Vec<u8> {
-        let v = json!({
-            "account": self.account,
-            "source": Self::address(&self.source),
-            "destinations": self.destinations.iter().map(Self::address).collect::<Vec<_>>(),
-            "submitted": self.submitted.to_string(),
-            "text": self.text,
-        });
-        v.to_string().into_bytes()
+        let address = |a: &OwnedAddress| (a.ton, a.npi, a.text());
+        let record = SharedRecord {
+            account: self.account.clone(),
+            source: address(&self.source),
+            destinations: self.destinations.iter().map(address).collect(),
+            submitted: self.submitted.to_string(),
+            text: self.text.clone(),
+        };
+        serde_json::to_vec(&record).unwrap_or_default()
     }
 
     /// `None` for a record that is not one (another version, or damaged).
     pub(crate) fn decode(b: &[u8]) -> Option<SharedMessage> {
-        let v: Value = serde_json::from_slice(b).ok()?;
+        let r: SharedRecord = serde_json::from_slice(b).ok()?;
+        let address = |(ton, npi, addr): (u8, u8, String)| OwnedAddress {
+            ton,
+            npi,
+            addr: addr.into_bytes(),
+        };
         Some(SharedMessage {
-            account: v.get("account")?.as_str()?.to_string(),
-            source: Self::parse_address(v.get("source")?)?,
-            destinations: v
-                .get("destinations")?
-                .as_array()?
-                .iter()
-                .map(Self::parse_address)
-                .collect::<Option<Vec<_>>>()?,
-            submitted: ReceiptDate::parse(v.get("submitted")?.as_str()?).ok()?,
-            text: v.get("text")?.as_str()?.to_string(),
+            account: r.account,
+            source: address(r.source),
+            destinations: r.destinations.into_iter().map(address).collect(),
+            submitted: ReceiptDate::parse(&r.submitted).ok()?,
+            text: r.text,
         })
     }
 }
